@@ -1,0 +1,40 @@
+/*
+ * The result of one check, and the completion funnel every check ends in.
+ */
+#ifndef GW_RESULT_H
+#define GW_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gwyliwr/plugin.h>
+
+#define GW_RESULT_MAX_FIGURES 48
+#define GW_FIGURE_NAME_MAX    20 /* RRD's limit of 19 characters, and a NUL */
+
+struct gw_result_figure {
+    char name[GW_FIGURE_NAME_MAX];
+    double value;
+};
+
+struct gw_result {
+    enum gw_status status;
+    char reason[32];   /* "" when up */
+    char message[320]; /* a sentence for people */
+    int64_t time_ms;   /* wall clock when the check ended */
+    int64_t started_mono_ms; /* monotonic start */
+    uint64_t lateness_ms;    /* actual start minus planned start */
+    size_t n_figures;
+    struct gw_result_figure figures[GW_RESULT_MAX_FIGURES];
+};
+
+/* Sets (or replaces) a figure. Names that are too long or too many are dropped. */
+void gw_result_set_figure(struct gw_result *result, const char *name, double value);
+/* The figure's value, or NAN when the result does not have it. */
+double gw_result_figure(const struct gw_result *result, const char *name);
+/* "UP", "DEGRADED", "DOWN", "UNKNOWN". */
+const char *gw_status_name(enum gw_status status);
+/* "up", "degraded", "down", "unknown". */
+const char *gw_status_word(enum gw_status status);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * gwyliwr plugin interface.
+ *
+ * Check plugins (how a target is measured) and notifier plugins (how people are
+ * told) are shared objects that the daemon loads with dlopen() from its plugin
+ * directory. Built-in plugins use exactly this interface; nothing else of the
+ * daemon is visible to a plugin.
+ *
+ * ABI policy
+ * ----------
+ * A plugin exports one data symbol, `gw_plugin` (see GW_PLUGIN_DEFINE), whose
+ * `abi` field is GW_PLUGIN_ABI_VERSION as seen by the compiler that built it and
+ * whose `size` is sizeof(struct gw_plugin). The daemon refuses a plugin whose abi
+ * differs from its own, naming both versions. GW_PLUGIN_ABI_VERSION changes
+ * whenever a structure in this header changes layout or a function changes
+ * meaning; appending a member to struct gw_host is not a change of version, so a
+ * plugin that needs a newer host member checks `host->size` first
+ * (GW_HOST_HAS(host, member)).
+ *
+ * Threads
+ * -------
+ * configure() and conf_free() may run on a worker thread (a reload is parsed off
+ * the event loop); they must only read the configuration they are given. Every
+ * other function runs on the daemon's event loop thread and must never block:
+ * no blocking I/O, no sleep, no synchronous DNS.
+ *
+ * Ownership words used below: *borrowed* (valid for the duration of the call, or
+ * for the stated lifetime; do not free), *copied* (the callee keeps its own copy),
+ * *caller frees*.
+ */
+#ifndef GWYLIWR_PLUGIN_H
+#define GWYLIWR_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GW_PLUGIN_ABI_VERSION 1
+
+/* ---------------------------------------------------------------------------
+ * Results
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The verdict of one check. The numeric values are the Nagios plugin exit
+ * codes, so `gwyliwr probe` can serve as a Nagios/Icinga plugin.
+ * UNKNOWN means "we could not tell" (our resolver or plugin failed); it is never
+ * counted as the target's downtime.
+ */
+enum gw_status {
+    GW_STATUS_UP = 0,
+    GW_STATUS_DEGRADED = 1,
+    GW_STATUS_DOWN = 2,
+    GW_STATUS_UNKNOWN = 3,
+};
+
+/*
+ * Reason codes: short machine-readable words that say why a result is not up.
+ * A plugin may use any lower-case word; these are the shared vocabulary.
+ */
+#define GW_REASON_TIMEOUT            "timeout"
+#define GW_REASON_DNS                "dns"
+#define GW_REASON_CONNECT_REFUSED    "connect_refused"
+#define GW_REASON_CONNECT_TIMEOUT    "connect_timeout"
+#define GW_REASON_UNREACHABLE        "unreachable"
+#define GW_REASON_RESET              "reset"
+#define GW_REASON_BANNER_MISMATCH    "banner_mismatch"
+#define GW_REASON_PLUGIN             "plugin"
+#define GW_REASON_CANCELLED          "cancelled"
+
+/*
+ * A figure a check type records for each result: one RRD data source.
+ * Names follow RRD's rules: 1 to 19 characters of [a-z0-9_].
+ * The daemon always records `up`, `degraded` and `latency`; a plugin declares
+ * only the figures beyond those. Times are in seconds, sizes in bytes.
+ */
+struct gw_figure_decl {
+    const char *name;
+    const char *unit; /* "s", "B", "B/s", "days", "count", "ratio" */
+    double min;       /* NAN: unbounded */
+    double max;       /* NAN: unbounded */
+};
+
+/* ---------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------ */
+
+/* One node of the configuration document, with its file, line and column. */
+struct gw_cfg;
+
+/* The value types a configuration key may hold. */
+enum gw_cfg_type {
+    GW_CFG_STRING = 1, /* a scalar */
+    GW_CFG_INT,        /* a whole number */
+    GW_CFG_NUMBER,     /* any number */
+    GW_CFG_BOOL,       /* true/false (also yes/no/on/off) */
+    GW_CFG_DURATION,   /* 500ms, 10s, 5m, 1h, 1d, or sums like 1m30s */
+    GW_CFG_PERCENT,    /* 95% (or a ratio 0..1) */
+    GW_CFG_SIZE,       /* 1048576, 512KiB, 1MiB, 1GB */
+    GW_CFG_LIST,       /* a sequence of scalars, or one scalar meaning a list of one */
+    GW_CFG_MAP,        /* a mapping; `sub` lists its keys (NULL: any keys) */
+    GW_CFG_ANY,        /* anything; the plugin validates it */
+    GW_CFG_FILE,       /* a path to a readable file (secrets: `*_file` keys) */
+    GW_CFG_SEQ,        /* a sequence of anything */
+};
+
+#define GW_CFG_REQUIRED 0x1u
+
+/*
+ * A key a check or notifier type accepts in its part of the configuration.
+ * The daemon rejects keys that are not declared (suggesting near misses) and
+ * values of the wrong type before configure() runs, each with its position.
+ * Arrays of keys end with an entry whose name is NULL.
+ */
+struct gw_cfg_key {
+    const char *name;
+    enum gw_cfg_type type;
+    uint32_t flags;                /* GW_CFG_REQUIRED */
+    const struct gw_cfg_key *sub;  /* GW_CFG_MAP: its keys, or NULL for any */
+    const char *help;              /* one line for `gwyliwr plugins` and docs */
+};
+
+/* ---------------------------------------------------------------------------
+ * Services the daemon gives plugins
+ * ------------------------------------------------------------------------ */
+
+struct gw_check; /* one running check: the handle a check plugin completes */
+
+enum gw_log_level {
+    GW_LOG_ERROR = 3,
+    GW_LOG_WARNING = 4,
+    GW_LOG_NOTICE = 5,
+    GW_LOG_INFO = 6,
+    GW_LOG_DEBUG = 7,
+};
+
+/*
+ * The host: a table of daemon services handed to every plugin function.
+ * Borrowed: valid from load until the plugin is unloaded.
+ */
+struct gw_host {
+    uint32_t abi;  /* GW_PLUGIN_ABI_VERSION of the daemon */
+    uint32_t size; /* sizeof(struct gw_host) of the daemon */
+
+    /* The daemon's event loop. Only for functions that run on the loop. */
+    uv_loop_t *loop;
+
+    /* Logs one line at `level` (enum gw_log_level), printf-style. */
+    void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+    /* ---- configuration (configure() only) --------------------------------
+     * Getters take a mapping node and a key. A key that is absent leaves *out
+     * unchanged (so it holds the caller's default) and returns 0. A value of
+     * the wrong shape or out of range is reported at its position and the
+     * getter returns -EINVAL. Strings are borrowed from the configuration and
+     * valid only during configure(): copy what you keep.
+     */
+    int (*cfg_string)(const struct gw_cfg *map, const char *key, const char **out);
+    int (*cfg_int)(const struct gw_cfg *map, const char *key, int64_t min, int64_t max,
+                   int64_t *out);
+    int (*cfg_number)(const struct gw_cfg *map, const char *key, double *out);
+    int (*cfg_bool)(const struct gw_cfg *map, const char *key, bool *out);
+    int (*cfg_duration_ms)(const struct gw_cfg *map, const char *key, uint64_t *out);
+    int (*cfg_percent)(const struct gw_cfg *map, const char *key, double *out_ratio);
+    int (*cfg_size)(const struct gw_cfg *map, const char *key, uint64_t *out);
+    /*
+     * Reads the file named by `key` (a GW_CFG_FILE key) whole, trailing
+     * newlines removed. *out is NUL-terminated; caller frees. Absent: *out is
+     * left unchanged and 0 is returned.
+     */
+    int (*cfg_secret)(const struct gw_cfg *map, const char *key, char **out);
+
+    /* The value node of `key` in `map`, or NULL when absent. Borrowed. */
+    const struct gw_cfg *(*cfg_child)(const struct gw_cfg *map, const char *key);
+    /* Number of items of a sequence or pairs of a mapping; 1 for a scalar. */
+    size_t (*cfg_len)(const struct gw_cfg *node);
+    /* Item i of a sequence, value of pair i of a mapping; a scalar is its own item 0. */
+    const struct gw_cfg *(*cfg_at)(const struct gw_cfg *node, size_t i);
+    /* Key text of pair i of a mapping, or NULL. Borrowed. */
+    const char *(*cfg_key_at)(const struct gw_cfg *node, size_t i);
+    /* Text of a scalar node, or NULL when the node is not a scalar. Borrowed. */
+    const char *(*cfg_scalar)(const struct gw_cfg *node);
+    /* Reports an error (validation fails) or a warning at the node's position. */
+    void (*cfg_error)(const struct gw_cfg *node, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+    void (*cfg_warning)(const struct gw_cfg *node, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+    /* ---- checks (event loop thread) ------------------------------------- */
+
+    /* The target's full id, "council/target". Borrowed for the check's life. */
+    const char *(*check_target)(const struct gw_check *check);
+    /* Milliseconds this check may take; the daemon cancels it at this limit. */
+    uint64_t (*check_timeout_ms)(const struct gw_check *check);
+    /*
+     * Records a named figure of the result (a declared figure, or `latency`,
+     * in seconds). The name is copied. Calling it again for a name replaces
+     * the value.
+     */
+    void (*check_figure)(struct gw_check *check, const char *name, double value);
+    /*
+     * Completes the check with its verdict: `reason` is NULL when up, otherwise
+     * a reason code (borrowed static string, see GW_REASON_*); the message is a
+     * sentence a person understands ("connection refused by 127.0.0.1:25").
+     * Called exactly once per successful start(), never from inside start(),
+     * never after cancel(). The check handle is invalid once this returns.
+     */
+    void (*check_done)(struct gw_check *check, enum gw_status status, const char *reason,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+};
+
+/* True when the daemon's host table has `member` (it may be newer or older). */
+#define GW_HOST_HAS(host, member)                                                                  \
+    ((host)->size >= offsetof(struct gw_host, member) + sizeof((host)->member))
+
+/* ---------------------------------------------------------------------------
+ * Check types
+ * ------------------------------------------------------------------------ */
+
+struct gw_check_type {
+    const char *name;              /* the `check:` value, e.g. "tcp" */
+    const char *description;       /* one line */
+    const struct gw_cfg_key *keys; /* keys of a target beyond the common ones */
+
+    /*
+     * Validates the target's configuration (the mapping node `target`, with
+     * defaults already applied) and builds the immutable per-target state.
+     * Reports every problem through host->cfg_error and returns -EINVAL, or
+     * returns 0 with *conf_out set (caller frees with conf_free).
+     * May run on a worker thread.
+     */
+    int (*configure)(const struct gw_host *host, const struct gw_cfg *target, void **conf_out);
+    void (*conf_free)(void *conf);
+
+    /*
+     * The host name or address this target's checks connect to, for the
+     * per-host concurrency cap and for messages; NULL when there is none.
+     * Borrowed from conf.
+     */
+    const char *(*conf_host)(const void *conf);
+
+    /*
+     * The figures this target records beyond up/degraded/latency: sets *out to
+     * a borrowed array (lifetime of conf) and returns its length.
+     */
+    size_t (*figures)(const void *conf, const struct gw_figure_decl **out);
+
+    /*
+     * Starts one check of the target on the event loop. Returns 0 and later
+     * calls host->check_done exactly once, or returns a negative errno and
+     * never calls it. *run_out receives the plugin's state of this run, which
+     * is passed to cancel().
+     */
+    int (*start)(const struct gw_host *host, const void *conf, struct gw_check *check,
+                 void **run_out);
+
+    /*
+     * Abandons a running check (its timeout passed, or the daemon stops).
+     * After cancel() returns the plugin must never touch `check` again nor
+     * call check_done for it; it releases its own resources, asynchronously
+     * if it has handles to close.
+     */
+    void (*cancel)(void *run);
+};
+
+/* ---------------------------------------------------------------------------
+ * Notifier types
+ * ------------------------------------------------------------------------ */
+
+struct gw_delivery; /* one notification being delivered */
+
+/* A hard state change of a target, as delivered to notifiers. All borrowed. */
+struct gw_event {
+    uint32_t size;          /* sizeof(struct gw_event) of the daemon */
+    const char *target;     /* "council/target" */
+    const char *council;    /* council id */
+    const char *council_name;
+    const char *category;
+    const char *check;      /* check type */
+    enum gw_status from;
+    enum gw_status to;
+    const char *reason;     /* reason code, NULL when up */
+    const char *message;    /* the result's sentence */
+    int64_t time_ms;        /* wall clock, ms since the epoch */
+    int64_t since_ms;       /* wall clock of the previous transition, 0 unknown */
+};
+
+struct gw_notifier_type {
+    const char *name;              /* the `type:` value, e.g. "webhook" */
+    const char *description;
+    const struct gw_cfg_key *keys; /* keys beyond id and type */
+    int (*configure)(const struct gw_host *host, const struct gw_cfg *notifier, void **conf_out);
+    void (*conf_free)(void *conf);
+    /*
+     * Starts delivering `event` (borrowed for the call only: copy what you
+     * keep). Returns 0 and later calls done(delivery, err, message) once with
+     * err 0 on success or a negative errno, or returns a negative errno and
+     * never calls it.
+     */
+    int (*send)(const struct gw_host *host, const void *conf, const struct gw_event *event,
+                struct gw_delivery *delivery,
+                void (*done)(struct gw_delivery *delivery, int err, const char *message),
+                void **run_out);
+    void (*cancel)(void *run);
+};
+
+/* ---------------------------------------------------------------------------
+ * The plugin
+ * ------------------------------------------------------------------------ */
+
+struct gw_plugin {
+    uint32_t abi;  /* GW_PLUGIN_ABI_VERSION the plugin was built against */
+    uint32_t size; /* sizeof(struct gw_plugin) the plugin was built with */
+    const char *name;
+    const struct gw_check_type *const *checks;       /* NULL-terminated, or NULL */
+    const struct gw_notifier_type *const *notifiers; /* NULL-terminated, or NULL */
+};
+
+#define GW_PLUGIN_SYMBOL "gw_plugin"
+
+/*
+ * Defines the plugin's one exported symbol. Build plugins with
+ * -fvisibility=hidden: this is the only symbol the daemon looks up.
+ */
+#define GW_PLUGIN_DEFINE(plugin_name, check_list, notifier_list)                                   \
+    __attribute__((visibility("default"))) const struct gw_plugin gw_plugin = {                    \
+        GW_PLUGIN_ABI_VERSION, sizeof(struct gw_plugin), plugin_name, check_list, notifier_list}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GWYLIWR_PLUGIN_H */
