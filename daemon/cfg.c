@@ -100,8 +100,8 @@ const struct gw_cfg_file *gw_cfg_doc_file(struct gw_cfg_doc *doc, const char *pa
     return f;
 }
 
-struct gw_cfg *gw_cfg_node_new(const struct gw_cfg_file *file, enum gw_cfg_kind kind,
-                               uint32_t line, uint32_t col)
+struct gw_cfg *gw_cfg_node_new(const struct gw_cfg_file *file, enum gw_cfg_kind kind, uint32_t line,
+                               uint32_t col)
 {
     struct gw_cfg *n = arena_alloc(file->doc->arena, sizeof(*n));
     n->kind = (uint8_t)kind;
@@ -254,12 +254,29 @@ const char *gw_cfg_type_expect(enum gw_cfg_type type)
     return "a value";
 }
 
+/* Longest scalar quoted in full in a message; longer ones are cut. */
+#define QUOTE_MAX 40
+
+/* Reports that `node` is not of the shape `type` needs, showing a scalar's text. */
+static void report_shape(const struct gw_cfg *node, enum gw_cfg_type type)
+{
+    const char *expect = gw_cfg_type_expect(type);
+    if (node && node->kind == GW_CFG_KIND_SCALAR) {
+        size_t len = strlen(node->text);
+        gw_cfg_error(node, "found \"%.*s%s\" (expected %s)", QUOTE_MAX, node->text,
+                     len > QUOTE_MAX ? "..." : "", expect);
+    } else if (node && node->kind == GW_CFG_KIND_NULL) {
+        gw_cfg_error(node, "found no value (expected %s)", expect);
+    } else {
+        gw_cfg_error(node, "found %s (expected %s)", gw_cfg_kind_name(node), expect);
+    }
+}
+
 /* A scalar that is a string; numbers and booleans are accepted as their text. */
 static int node_scalar(const struct gw_cfg *node, enum gw_cfg_type type, const char **out)
 {
     if (!node || node->kind != GW_CFG_KIND_SCALAR) {
-        gw_cfg_error(node, "expected %s, found %s", gw_cfg_type_expect(type),
-                     gw_cfg_kind_name(node));
+        report_shape(node, type);
         return -EINVAL;
     }
     *out = node->text;
@@ -273,7 +290,7 @@ int gw_cfg_node_int(const struct gw_cfg *node, int64_t min, int64_t max, int64_t
         return -EINVAL;
     int64_t v;
     if (gw_units_parse_int(text, &v) < 0) {
-        gw_cfg_error(node, "\"%s\" is not a whole number", text);
+        gw_cfg_error(node, "\"%s\" is not a whole number (expected digits, like 42)", text);
         return -EINVAL;
     }
     if (v < min || v > max) {
@@ -291,7 +308,7 @@ int gw_cfg_node_number(const struct gw_cfg *node, double *out)
     if (node_scalar(node, GW_CFG_NUMBER, &text) < 0)
         return -EINVAL;
     if (gw_units_parse_number(text, out) < 0) {
-        gw_cfg_error(node, "\"%s\" is not a number", text);
+        gw_cfg_error(node, "\"%s\" is not a number (expected a number like 2.5)", text);
         return -EINVAL;
     }
     return 0;
@@ -315,8 +332,9 @@ int gw_cfg_node_duration_ms(const struct gw_cfg *node, uint64_t *out)
     if (node_scalar(node, GW_CFG_DURATION, &text) < 0)
         return -EINVAL;
     if (gw_units_parse_duration_ms(text, out) < 0) {
-        gw_cfg_error(node, "bad duration \"%s\" (expected a number with a unit: 500ms, 10s, "
-                           "5m, 1h, 1d)",
+        gw_cfg_error(node,
+                     "bad duration \"%s\" (expected a number with a unit: 500ms, 10s, "
+                     "5m, 1h, 1d)",
                      text);
         return -EINVAL;
     }
@@ -341,8 +359,7 @@ int gw_cfg_node_size(const struct gw_cfg *node, uint64_t *out)
     if (node_scalar(node, GW_CFG_SIZE, &text) < 0)
         return -EINVAL;
     if (gw_units_parse_size(text, out) < 0) {
-        gw_cfg_error(node, "bad size \"%s\" (expected bytes or a unit: 512KiB, 1MiB, 1GB)",
-                     text);
+        gw_cfg_error(node, "bad size \"%s\" (expected bytes or a unit: 512KiB, 1MiB, 1GB)", text);
         return -EINVAL;
     }
     return 0;
@@ -421,7 +438,9 @@ static int read_file_at(const struct gw_cfg *node, char **out, bool keep)
     }
     char *path = resolve_path(node, text);
     int rc = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: naming a FIFO must not hang validation; it is refused
+     * below as not a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         rc = -errno;
         gw_cfg_error(node, "cannot read \"%s\": %s (expected %s)", path, strerror(errno),
@@ -436,11 +455,13 @@ static int read_file_at(const struct gw_cfg *node, char **out, bool keep)
         goto out;
     }
     if (st.st_mode & S_IROTH)
-        gw_cfg_warning(node, "secret file \"%s\" is readable by others (chmod o-r %s)", path,
-                       path);
+        gw_cfg_warning(node,
+                       "secret file \"%s\" is readable by others (expected no access for "
+                       "others: chmod o-r %s)",
+                       path, path);
     if (st.st_size > (off_t)SECRET_MAX) {
         rc = -EFBIG;
-        gw_cfg_error(node, "\"%s\" is larger than %u bytes, too large for a secret", path,
+        gw_cfg_error(node, "\"%s\" is too large for a secret (expected at most %u bytes)", path,
                      SECRET_MAX);
         goto out;
     }
@@ -525,13 +546,13 @@ int gw_cfg_check_type(const struct gw_cfg *node, enum gw_cfg_type type)
         return read_file_at(node, NULL, false);
     case GW_CFG_MAP:
         if (node->kind != GW_CFG_KIND_MAP) {
-            gw_cfg_error(node, "expected a mapping, found %s", gw_cfg_kind_name(node));
+            report_shape(node, type);
             return -EINVAL;
         }
         return 0;
     case GW_CFG_SEQ:
         if (node->kind != GW_CFG_KIND_SEQ) {
-            gw_cfg_error(node, "expected a list, found %s", gw_cfg_kind_name(node));
+            report_shape(node, type);
             return -EINVAL;
         }
         return 0;
@@ -539,17 +560,17 @@ int gw_cfg_check_type(const struct gw_cfg *node, enum gw_cfg_type type)
         if (node->kind == GW_CFG_KIND_SCALAR)
             return 0;
         if (node->kind != GW_CFG_KIND_SEQ) {
-            gw_cfg_error(node, "expected a list of strings, found %s", gw_cfg_kind_name(node));
+            report_shape(node, type);
             return -EINVAL;
         }
+        int rc = 0;
         for (uint32_t i = 0; i < node->n; i++) {
             if (node->items[i]->kind != GW_CFG_KIND_SCALAR) {
-                gw_cfg_error(node->items[i], "expected a string in this list, found %s",
-                             gw_cfg_kind_name(node->items[i]));
-                return -EINVAL;
+                report_shape(node->items[i], GW_CFG_STRING);
+                rc = -EINVAL;
             }
         }
-        return 0;
+        return rc;
     }
     return 0;
 }

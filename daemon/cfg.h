@@ -42,15 +42,15 @@ struct gw_cfg {
     uint32_t col;   /* 1-based */
     uint32_t n;     /* items of a sequence, pairs of a mapping */
     const struct gw_cfg_file *file;
-    const char *text;       /* scalar text, NUL-terminated; NULL otherwise */
-    struct gw_cfg **items;  /* sequence items, or mapping values */
-    struct gw_cfg **keys;   /* mapping keys (scalar nodes), NULL for sequences */
+    const char *text;      /* scalar text, NUL-terminated; NULL otherwise */
+    struct gw_cfg **items; /* sequence items, or mapping values */
+    struct gw_cfg **keys;  /* mapping keys (scalar nodes), NULL for sequences */
 };
 
 struct gw_cfg_doc {
     struct gw_cfg_arena *arena;
-    struct gw_diag *diag;  /* owned */
-    struct gw_cfg *root;   /* the main file's root, a mapping (possibly empty) */
+    struct gw_diag *diag; /* owned */
+    struct gw_cfg *root;  /* the main file's root, a mapping (possibly empty) */
 };
 
 /* A new empty document. Caller frees with gw_cfg_doc_free. */
@@ -65,8 +65,8 @@ const char *gw_cfg_doc_strdup(struct gw_cfg_doc *doc, const char *s, size_t len)
 const struct gw_cfg_file *gw_cfg_doc_file(struct gw_cfg_doc *doc, const char *path);
 
 /* Creates nodes in the document (tests and synthesised maps use these). */
-struct gw_cfg *gw_cfg_node_new(const struct gw_cfg_file *file, enum gw_cfg_kind kind,
-                               uint32_t line, uint32_t col);
+struct gw_cfg *gw_cfg_node_new(const struct gw_cfg_file *file, enum gw_cfg_kind kind, uint32_t line,
+                               uint32_t col);
 /* Builds a mapping from `n` key/value node pairs (arrays are copied). */
 struct gw_cfg *gw_cfg_map_new(const struct gw_cfg_file *file, uint32_t line, uint32_t col,
                               struct gw_cfg **keys, struct gw_cfg **values, uint32_t n);
@@ -92,7 +92,7 @@ const struct gw_cfg *gw_cfg_at(const struct gw_cfg *node, size_t i);
 const char *gw_cfg_key_at(const struct gw_cfg *node, size_t i);
 /* The text of a scalar, or NULL for anything else (null nodes included). */
 const char *gw_cfg_scalar(const struct gw_cfg *node);
-/* A word for the node's kind in messages: "a mapping", "a list", "a string", "null". */
+/* A word for the node's kind in messages: "a mapping", "a list", "a scalar", "null". */
 const char *gw_cfg_kind_name(const struct gw_cfg *node);
 
 /*

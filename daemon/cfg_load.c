@@ -1,5 +1,6 @@
 #include "cfg_load.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libfyaml.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strmap.h"
 #include "xalloc.h"
 
 /* A configuration larger than this is a mistake (a log file passed by error). */
@@ -30,6 +32,17 @@ static void sb_add(struct strbuf *b, const char *s, size_t n)
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
+}
+
+/* A shell variable name: a letter or underscore, then letters, digits, underscores. */
+static bool valid_env_name(const char *s, size_t len)
+{
+    if (len == 0 || isdigit((unsigned char)s[0]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+            return false;
+    return true;
 }
 
 char *gw_cfg_load_expand_env(const char *text, char **missing_out)
@@ -68,7 +81,7 @@ char *gw_cfg_load_expand_env(const char *text, char **missing_out)
             name_len = (size_t)(sep - name);
             def = sep + 2;
         }
-        if (name_len == 0) {
+        if (!valid_env_name(name, name_len)) {
             free(b.s);
             return NULL;
         }
@@ -115,6 +128,7 @@ struct loader {
     struct gw_cfg *root;
     uint32_t last_line, last_col; /* position of the last node, for nulls */
     int documents;
+    bool json;   /* parsed as JSON (by the file's .json name) */
     bool failed; /* parsing cannot go on */
     bool parse_error_reported;
 };
@@ -125,8 +139,8 @@ static void frame_push(struct loader *l, struct gw_cfg *node, char *anchor)
         l->cap = l->cap ? l->cap * 2 : 16;
         l->stack = gw_xreallocarray(l->stack, l->cap, sizeof(*l->stack));
     }
-    l->stack[l->depth++] = (struct frame){
-        .node = node, .want_key = node->kind == GW_CFG_KIND_MAP, .anchor = anchor};
+    l->stack[l->depth++] =
+        (struct frame){.node = node, .want_key = node->kind == GW_CFG_KIND_MAP, .anchor = anchor};
 }
 
 static void remember_anchor(struct loader *l, char *name, struct gw_cfg *node)
@@ -153,8 +167,7 @@ static void attach(struct loader *l, struct gw_cfg *node)
                 f->items = gw_xreallocarray(f->items, f->cap, sizeof(*f->items));
             }
             if (node->kind != GW_CFG_KIND_SCALAR) {
-                gw_cfg_error(node, "a key must be a plain string, found %s",
-                             gw_cfg_kind_name(node));
+                gw_cfg_error(node, "a key that is %s (expected a string)", gw_cfg_kind_name(node));
                 /* reported; parsing goes on */
             }
             f->keys[f->n] = node;
@@ -172,10 +185,49 @@ static void attach(struct loader *l, struct gw_cfg *node)
     }
 }
 
+/* Mappings with more keys than this are checked for repeats through a hash map. */
+#define DUP_SCAN_MAX 32
+
+static void report_duplicate(const struct gw_cfg *key, const struct gw_cfg *first)
+{
+    gw_cfg_error(key, "duplicate key \"%s\" (first given at line %u, column %u)", key->text,
+                 first->line, first->col);
+}
+
+/*
+ * Reports every key given twice in a mapping, whatever schema (if any) later
+ * describes it; readers see the first of each (gw_cfg_child).
+ */
+static void check_duplicate_keys(struct gw_cfg **keys, uint32_t n)
+{
+    if (n <= DUP_SCAN_MAX) {
+        for (uint32_t i = 1; i < n; i++) {
+            if (!keys[i]->text)
+                continue;
+            for (uint32_t j = 0; j < i; j++) {
+                if (keys[j]->text && strcmp(keys[j]->text, keys[i]->text) == 0) {
+                    report_duplicate(keys[i], keys[j]);
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    struct gw_strmap *seen = gw_strmap_new();
+    for (uint32_t i = 0; i < n; i++) {
+        size_t first;
+        if (keys[i]->text && gw_strmap_put(seen, keys[i]->text, i, &first) < 0)
+            report_duplicate(keys[i], keys[first]);
+    }
+    gw_strmap_free(seen);
+}
+
 static void frame_pop(struct loader *l)
 {
     struct frame *f = &l->stack[--l->depth];
     struct gw_cfg *node = f->node;
+    if (node->kind == GW_CFG_KIND_MAP)
+        check_duplicate_keys(f->keys, f->n);
     node->n = f->n;
     size_t bytes = sizeof(struct gw_cfg *) * (f->n ? f->n : 1);
     node->items = gw_cfg_doc_alloc(l->doc, bytes);
@@ -238,12 +290,14 @@ static void on_scalar(struct loader *l, struct fy_event *e)
         char *expanded = gw_cfg_load_expand_env(raw, &missing);
         if (!expanded) {
             if (missing)
-                gw_cfg_error(node, "environment variable %s is not set (write ${%s:-default} "
-                                   "for a fallback)",
+                gw_cfg_error(node,
+                             "environment variable %s is not set (expected it set, or "
+                             "${%s:-default} for a fallback)",
                              missing, missing);
             else
-                gw_cfg_error(node, "bad variable reference in \"%s\" (expected ${NAME}, "
-                                   "${NAME:-default} or $$ for a dollar)",
+                gw_cfg_error(node,
+                             "bad variable reference in \"%s\" (expected ${NAME}, "
+                             "${NAME:-default} or $$ for a dollar)",
                              raw);
             /* reported; parsing goes on */
             node->text = gw_cfg_doc_strdup(l->doc, raw, strlen(raw));
@@ -275,7 +329,8 @@ static void on_alias(struct loader *l, struct fy_event *e)
     if (!target) {
         struct gw_cfg *node = gw_cfg_node_new(l->file, GW_CFG_KIND_NULL, 0, 0);
         set_pos(l, node, e);
-        gw_cfg_error(node, "alias *%s names no anchor defined before it", name ? name : "?");
+        gw_cfg_error(node, "alias *%s names no anchor (expected &%s defined before it)",
+                     name ? name : "?", name ? name : "?");
         /* reported; parsing goes on */
         target = node;
     }
@@ -309,8 +364,8 @@ static void diag_output_cb(struct fy_diag *diag, void *user, const char *buf, si
         size_t mlen = strlen(msg);
         while (mlen && (msg[mlen - 1] == '\n' || msg[mlen - 1] == ' '))
             msg[--mlen] = '\0';
-        gw_diag_add(l->doc->diag, GW_DIAG_ERROR, l->file->path, line, col,
-                    "YAML syntax error: %s", msg);
+        gw_diag_add(l->doc->diag, GW_DIAG_ERROR, l->file->path, line, col, "%s syntax error: %s",
+                    l->json ? "JSON" : "YAML", msg);
         l->parse_error_reported = true;
         l->failed = true;
     }
@@ -333,9 +388,9 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
     if (!diag)
         abort();
     size_t nlen = strlen(name);
-    bool json = nlen > 5 && strcmp(name + nlen - 5, ".json") == 0;
+    l.json = nlen > 5 && strcmp(name + nlen - 5, ".json") == 0;
     struct fy_parse_cfg pcfg = {
-        .flags = FYPCF_QUIET | (json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE),
+        .flags = FYPCF_QUIET | (l.json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE),
         .diag = diag,
     };
     struct fy_parser *parser = fy_parser_create(&pcfg);
@@ -361,11 +416,10 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
         case FYET_MAPPING_START:
         case FYET_SEQUENCE_START: {
             bool map = e->type == FYET_MAPPING_START;
-            struct gw_cfg *node = gw_cfg_node_new(
-                l.file, map ? GW_CFG_KIND_MAP : GW_CFG_KIND_SEQ, 0, 0);
+            struct gw_cfg *node =
+                gw_cfg_node_new(l.file, map ? GW_CFG_KIND_MAP : GW_CFG_KIND_SEQ, 0, 0);
             set_pos(&l, node, e);
-            char *anchor = token_text_dup(map ? e->mapping_start.anchor
-                                              : e->sequence_start.anchor);
+            char *anchor = token_text_dup(map ? e->mapping_start.anchor : e->sequence_start.anchor);
             frame_push(&l, node, anchor);
             break;
         }
@@ -385,7 +439,8 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
         fy_parser_event_free(parser, e);
     }
     if (!l.failed && fy_parser_get_stream_error(parser)) {
-        gw_diag_add(doc->diag, GW_DIAG_ERROR, name, 0, 0, "YAML syntax error");
+        gw_diag_add(doc->diag, GW_DIAG_ERROR, name, 0, 0, "%s syntax error",
+                    l.json ? "JSON" : "YAML");
         l.failed = true;
     }
     fy_parser_destroy(parser);
@@ -413,7 +468,9 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
 int gw_cfg_load_file(struct gw_cfg_doc *doc, const char *path, struct gw_cfg **root_out)
 {
     *root_out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named by mistake must not hang the open; it is
+     * refused below as not a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int err = errno;
         gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0, "cannot open: %s", strerror(err));
@@ -427,8 +484,7 @@ int gw_cfg_load_file(struct gw_cfg_doc *doc, const char *path, struct gw_cfg **r
     }
     if ((uint64_t)st.st_size > CONFIG_MAX_BYTES) {
         gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0,
-                    "file of %lld bytes is too large for a configuration",
-                    (long long)st.st_size);
+                    "file of %lld bytes is too large for a configuration", (long long)st.st_size);
         close(fd);
         return -EFBIG;
     }
@@ -441,8 +497,7 @@ int gw_cfg_load_file(struct gw_cfg_doc *doc, const char *path, struct gw_cfg **r
             continue;
         if (r < 0) {
             int err = errno;
-            gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0, "cannot read: %s",
-                        strerror(err));
+            gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(err));
             free(buf);
             close(fd);
             return -err;

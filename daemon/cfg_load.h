@@ -22,9 +22,11 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
                        struct gw_cfg **root_out);
 
 /*
- * Expands ${NAME} and ${NAME:-default} references in `text`, "$$" giving "$".
- * Returns a new string (caller frees), or NULL with *missing_out set to a
- * copy of the first undefined name (caller frees) or to NULL on a syntax error.
+ * Expands ${NAME} and ${NAME:-default} references in `text`, "$$" giving "$";
+ * NAME is a shell variable name, and the default also replaces a variable
+ * that is set but empty. Returns a new string (caller frees), or NULL with
+ * *missing_out set to a copy of the first undefined name (caller frees) or
+ * to NULL on a syntax error.
  */
 char *gw_cfg_load_expand_env(const char *text, char **missing_out);
 

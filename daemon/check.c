@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ struct gw_check {
     const struct gw_target_conf *conf;
     gw_check_done_cb done_cb;
     void *data;
-    void *run; /* the plugin's state of this run */
+    void *run;        /* the plugin's state of this run */
     uv_timer_t timer; /* the timeout, then the deferred delivery */
     bool in_start;    /* inside the plugin's start() */
     bool finished;    /* the result is decided; no more plugin calls */
@@ -82,6 +83,9 @@ static void timeout_cb(uv_timer_t *timer)
         return;
     check->finished = true;
     check->conf->type->cancel(check->run);
+    /* Phases that finished keep their figures; the whole took "too long",
+     * not a number. */
+    gw_result_set_figure(&check->result, "latency", NAN);
     char limit[32];
     gw_units_format_duration(check->conf->timeout_ms, limit, sizeof(limit));
     set_verdictf(check, GW_STATUS_DOWN, GW_REASON_TIMEOUT, "no answer from %s within %s",

@@ -26,38 +26,42 @@ struct gw_daemon_conf {
     char *plugin_dir; /* NULL: the compiled-in default */
     char *listen;     /* "" turns the web server off */
     char *rrdcached;  /* "" writes RRD files directly */
+    bool store_rrd;   /* false: storage: none, no history kept */
     uint32_t max_in_flight;
     uint32_t max_per_host;
     int log_level; /* enum gw_log_level */
 };
 
 struct gw_target_conf {
-    char *id;         /* "council/target" */
-    const char *name; /* the part after the slash, inside id */
-    size_t council;   /* index into gw_config.councils */
-    char *title;      /* display name; NULL: the id */
-    char *category;   /* NULL when not given */
-    char *language;   /* "en", "cy"; NULL when not given */
-    char *parity_with;  /* full id of the target this one should match, or NULL */
-    char *depends_on;   /* full id of the parent, or NULL */
-    char **notify;      /* notifier ids */
+    char *id;          /* "council/target" */
+    const char *name;  /* the part after the slash, inside id */
+    size_t council;    /* index into gw_config.councils */
+    char *title;       /* display name; NULL: the id */
+    char *category;    /* NULL when not given */
+    char *language;    /* "en", "cy"; NULL when not given */
+    char *parity_with; /* full id of the target this one should match, or NULL */
+    char *depends_on;  /* full id of the parent, or NULL */
+    char **notify;     /* notifier ids */
     size_t n_notify;
     const struct gw_check_type *type;
-    void *plugin_conf; /* owned: type->conf_free */
-    const char *host;  /* borrowed from plugin_conf; NULL when none */
+    void *plugin_conf;                    /* owned: type->conf_free */
+    const char *host;                     /* borrowed from plugin_conf; NULL when none */
     const struct gw_figure_decl *figures; /* borrowed from plugin_conf */
     size_t n_figures;
     uint64_t interval_ms;
     uint64_t timeout_ms;
     uint32_t failure_threshold;
     uint32_t success_threshold;
-    uint64_t fingerprint; /* hash of the effective settings, to see changes on reload */
+    /* Hash of the effective settings, to see changes on reload: parsed values
+     * (10s and 10000ms are the same), keys in any order, and the contents of
+     * the target's secret files (a rotated token is a change). */
+    uint64_t fingerprint;
 };
 
 struct gw_council_conf {
     char *id;
-    char *name;    /* NULL when not given */
-    char *name_cy; /* NULL when not given */
+    char *name;          /* NULL when not given */
+    char *name_cy;       /* NULL when not given */
     size_t first_target; /* targets of a council are contiguous */
     size_t n_targets;
 };
@@ -93,14 +97,14 @@ struct gw_config {
 };
 
 /* The settings used when the configuration does not give them. */
-#define GW_DEFAULT_INTERVAL_MS     60000u
-#define GW_DEFAULT_TIMEOUT_MS      10000u
-#define GW_DEFAULT_FAILURES        3u
-#define GW_DEFAULT_SUCCESSES       2u
-#define GW_DEFAULT_MAX_IN_FLIGHT   1024u
-#define GW_DEFAULT_MAX_PER_HOST    8u
-#define GW_DEFAULT_LISTEN          "127.0.0.1:9469"
-#define GW_MIN_INTERVAL_MS         1000u
+#define GW_DEFAULT_INTERVAL_MS   60000u
+#define GW_DEFAULT_TIMEOUT_MS    10000u
+#define GW_DEFAULT_FAILURES      3u
+#define GW_DEFAULT_SUCCESSES     2u
+#define GW_DEFAULT_MAX_IN_FLIGHT 1024u
+#define GW_DEFAULT_MAX_PER_HOST  8u
+#define GW_DEFAULT_LISTEN        "127.0.0.1:9469"
+#define GW_MIN_INTERVAL_MS       1000u
 
 /*
  * Loads and validates the configuration at `path` (YAML, or JSON by its
@@ -122,8 +126,7 @@ struct gw_config *gw_config_ref(struct gw_config *config);
 void gw_config_unref(struct gw_config *config);
 
 /* The target with full id "council/target", or NULL. */
-const struct gw_target_conf *gw_config_find_target(const struct gw_config *config,
-                                                   const char *id);
+const struct gw_target_conf *gw_config_find_target(const struct gw_config *config, const char *id);
 
 /* The plugin directory the configuration asks for, else the default. Caller frees. */
 char *gw_config_plugin_dir_of(const char *path);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 struct gw_diag *gw_diag_new(void)
@@ -75,41 +76,49 @@ static int ranked_cmp(const void *a, const void *b)
     return x->entry.seq < y->entry.seq ? -1 : (x->entry.seq > y->entry.seq);
 }
 
+static bool same_position(const struct gw_diag_entry *a, const struct gw_diag_entry *b)
+{
+    if (a->line != b->line || a->col != b->col)
+        return false;
+    return (!a->file && !b->file) || (a->file && b->file && strcmp(a->file, b->file) == 0);
+}
+
 void gw_diag_sort(struct gw_diag *diag)
 {
     if (diag->n < 2)
         return;
     struct ranked *r = gw_xcalloc(diag->n, sizeof(*r));
+    /* Entries without a file come first; files follow in order of first
+     * appearance (a hash map: there may be tens of thousands of entries). */
+    struct gw_strmap *ranks = gw_strmap_new();
     for (size_t i = 0; i < diag->n; i++) {
         r[i].entry = diag->entries[i];
-        /* Entries without a file come first; otherwise rank by first appearance. */
         r[i].file_rank = 0;
         if (diag->entries[i].file) {
-            for (size_t j = 0; j <= i; j++) {
-                if (diag->entries[j].file &&
-                    strcmp(diag->entries[j].file, diag->entries[i].file) == 0) {
-                    r[i].file_rank = (unsigned)j + 1;
-                    break;
-                }
-            }
+            size_t rank = gw_strmap_size(ranks) + 1;
+            gw_strmap_put(ranks, diag->entries[i].file, rank, &rank);
+            r[i].file_rank = (unsigned)rank;
         }
     }
+    gw_strmap_free(ranks);
     qsort(r, diag->n, sizeof(*r), ranked_cmp);
     /* The same problem reached twice (a default inherited by many targets)
-     * is reported once. */
-    size_t kept = 0;
+     * is reported once: compare with every entry kept at the same position,
+     * as other messages may sit between two copies. */
+    size_t kept = 0, group = 0; /* group: first kept entry at the current position */
     diag->errors = diag->warnings = 0;
     for (size_t i = 0; i < diag->n; i++) {
         struct gw_diag_entry *e = &r[i].entry;
-        if (kept > 0) {
-            const struct gw_diag_entry *p = &diag->entries[kept - 1];
-            if (p->severity == e->severity && p->line == e->line && p->col == e->col &&
-                strcmp(p->message, e->message) == 0 &&
-                ((!p->file && !e->file) || (p->file && e->file && strcmp(p->file, e->file) == 0))) {
-                free(e->file);
-                free(e->message);
-                continue;
-            }
+        if (kept == 0 || !same_position(&diag->entries[group], e))
+            group = kept;
+        bool repeat = false;
+        for (size_t j = group; j < kept && !repeat; j++)
+            repeat = diag->entries[j].severity == e->severity &&
+                     strcmp(diag->entries[j].message, e->message) == 0;
+        if (repeat) {
+            free(e->file);
+            free(e->message);
+            continue;
         }
         diag->entries[kept++] = *e;
         if (e->severity == GW_DIAG_ERROR)

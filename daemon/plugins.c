@@ -123,8 +123,8 @@ static void register_types(struct gw_plugins *plugins, void *handle, const struc
     }
 }
 
-int gw_plugins_add(struct gw_plugins *plugins, const struct gw_plugin *plugin,
-                   const char *origin, char **error_out)
+int gw_plugins_add(struct gw_plugins *plugins, const struct gw_plugin *plugin, const char *origin,
+                   char **error_out)
 {
     int rc = validate(plugins, plugin, origin, error_out);
     if (rc < 0)
@@ -145,8 +145,8 @@ int gw_plugins_load_file(struct gw_plugins *plugins, const char *path, char **er
     }
     const struct gw_plugin *p = dlsym(handle, GW_PLUGIN_SYMBOL);
     if (!p) {
-        *error_out = gw_xasprintf("%s: not a gwyliwr plugin (no \"%s\" symbol)", path,
-                                  GW_PLUGIN_SYMBOL);
+        *error_out =
+            gw_xasprintf("%s: not a gwyliwr plugin (no \"%s\" symbol)", path, GW_PLUGIN_SYMBOL);
         dlclose(handle);
         return -ENOEXEC;
     }

@@ -36,8 +36,8 @@ int gw_plugins_load_dir(struct gw_plugins *plugins, const char *dir);
  * Registers the types of a plugin already in memory (borrowed: it must outlive
  * the registry). Same checks as loading. `origin` names it in messages.
  */
-int gw_plugins_add(struct gw_plugins *plugins, const struct gw_plugin *plugin,
-                   const char *origin, char **error_out);
+int gw_plugins_add(struct gw_plugins *plugins, const struct gw_plugin *plugin, const char *origin,
+                   char **error_out);
 
 /* The type with that name, or NULL. */
 const struct gw_check_type *gw_plugins_check(const struct gw_plugins *plugins, const char *name);

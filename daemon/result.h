@@ -19,9 +19,9 @@ struct gw_result_figure {
 
 struct gw_result {
     enum gw_status status;
-    char reason[32];   /* "" when up */
-    char message[320]; /* a sentence for people */
-    int64_t time_ms;   /* wall clock when the check ended */
+    char reason[32];         /* "" when up */
+    char message[320];       /* a sentence for people */
+    int64_t time_ms;         /* wall clock when the check ended */
     int64_t started_mono_ms; /* monotonic start */
     uint64_t lateness_ms;    /* actual start minus planned start */
     size_t n_figures;

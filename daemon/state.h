@@ -16,11 +16,11 @@
 #define GW_STATE_PENDING 4
 
 struct gw_state {
-    uint8_t hard;      /* enum gw_status, or GW_STATE_PENDING */
-    uint8_t last;      /* status of the last result */
-    uint32_t streak;   /* consecutive results of the last result's class */
-    int64_t since_ms;  /* wall clock of the last hard change; 0 before any */
-    uint64_t results;  /* results seen */
+    uint8_t hard;     /* enum gw_status, or GW_STATE_PENDING */
+    uint8_t last;     /* status of the last result */
+    uint32_t streak;  /* consecutive results of the last result's class */
+    int64_t since_ms; /* wall clock of the last hard change; 0 before any */
+    uint64_t results; /* results seen */
 };
 
 struct gw_transition {

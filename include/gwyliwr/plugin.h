@@ -65,15 +65,15 @@ enum gw_status {
  * Reason codes: short machine-readable words that say why a result is not up.
  * A plugin may use any lower-case word; these are the shared vocabulary.
  */
-#define GW_REASON_TIMEOUT            "timeout"
-#define GW_REASON_DNS                "dns"
-#define GW_REASON_CONNECT_REFUSED    "connect_refused"
-#define GW_REASON_CONNECT_TIMEOUT    "connect_timeout"
-#define GW_REASON_UNREACHABLE        "unreachable"
-#define GW_REASON_RESET              "reset"
-#define GW_REASON_BANNER_MISMATCH    "banner_mismatch"
-#define GW_REASON_PLUGIN             "plugin"
-#define GW_REASON_CANCELLED          "cancelled"
+#define GW_REASON_TIMEOUT         "timeout"
+#define GW_REASON_DNS             "dns"
+#define GW_REASON_CONNECT_REFUSED "connect_refused"
+#define GW_REASON_CONNECT_TIMEOUT "connect_timeout"
+#define GW_REASON_UNREACHABLE     "unreachable"
+#define GW_REASON_RESET           "reset"
+#define GW_REASON_BANNER_MISMATCH "banner_mismatch"
+#define GW_REASON_PLUGIN          "plugin"
+#define GW_REASON_CANCELLED       "cancelled"
 
 /*
  * A figure a check type records for each result: one RRD data source.
@@ -122,9 +122,9 @@ enum gw_cfg_type {
 struct gw_cfg_key {
     const char *name;
     enum gw_cfg_type type;
-    uint32_t flags;                /* GW_CFG_REQUIRED */
-    const struct gw_cfg_key *sub;  /* GW_CFG_MAP: its keys, or NULL for any */
-    const char *help;              /* one line for `gwyliwr plugins` and docs */
+    uint32_t flags;               /* GW_CFG_REQUIRED */
+    const struct gw_cfg_key *sub; /* GW_CFG_MAP: its keys, or NULL for any */
+    const char *help;             /* one line for `gwyliwr plugins` and docs */
 };
 
 /* ---------------------------------------------------------------------------
@@ -278,22 +278,22 @@ struct gw_delivery; /* one notification being delivered */
 
 /* A hard state change of a target, as delivered to notifiers. All borrowed. */
 struct gw_event {
-    uint32_t size;          /* sizeof(struct gw_event) of the daemon */
-    const char *target;     /* "council/target" */
-    const char *council;    /* council id */
+    uint32_t size;       /* sizeof(struct gw_event) of the daemon */
+    const char *target;  /* "council/target" */
+    const char *council; /* council id */
     const char *council_name;
     const char *category;
-    const char *check;      /* check type */
+    const char *check; /* check type */
     enum gw_status from;
     enum gw_status to;
-    const char *reason;     /* reason code, NULL when up */
-    const char *message;    /* the result's sentence */
-    int64_t time_ms;        /* wall clock, ms since the epoch */
-    int64_t since_ms;       /* wall clock of the previous transition, 0 unknown */
+    const char *reason;  /* reason code, NULL when up */
+    const char *message; /* the result's sentence */
+    int64_t time_ms;     /* wall clock, ms since the epoch */
+    int64_t since_ms;    /* wall clock of the previous transition, 0 unknown */
 };
 
 struct gw_notifier_type {
-    const char *name;              /* the `type:` value, e.g. "webhook" */
+    const char *name; /* the `type:` value, e.g. "webhook" */
     const char *description;
     const struct gw_cfg_key *keys; /* keys beyond id and type */
     int (*configure)(const struct gw_host *host, const struct gw_cfg *notifier, void **conf_out);

@@ -1,0 +1,240 @@
+"""Shared pieces of the integration tests: the build's programs, real local
+servers on 127.0.0.1, a daemon under test, and RRD readers.
+
+Only the Python standard library is used; everything listens on loopback.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+BUILD_DIR = os.environ.get("GW_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+SOURCE_DIR = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+GWYLIWR = os.path.join(BUILD_DIR, "bin", "gwyliwr")
+GWYLIWR_SIM = os.path.join(BUILD_DIR, "bin", "gwyliwr-sim")
+SANITIZE = os.environ.get("GW_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
+
+# Under ASan/UBSan everything is slower; waits scale with this.
+SLOW = 3.0 if SANITIZE else 1.0
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout * SLOW
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out after %.1f s waiting for %s" % (timeout * SLOW, what))
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 in a thread.
+
+    mode: "open" (accept, send banner if any, close), "silent" (accept, never
+    answer, keep the connection), "reset" (accept, then RST).
+    """
+
+    def __init__(self, mode="open", banner=None, port=0):
+        self.mode = mode
+        self.banner = banner
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.held = []
+        self.stopped = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopped:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            if self.mode == "silent":
+                self.held.append(conn)
+                continue
+            if self.mode == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+                continue
+            try:
+                if self.banner:
+                    conn.sendall(self.banner.encode())
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.stopped = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for c in self.held:
+            c.close()
+        self.thread.join(timeout=2)
+
+
+class Daemon:
+    """`gwyliwr run` on a configuration written into a temporary directory."""
+
+    def __init__(self, workdir, config_text, name="gwyliwr.yaml", args=()):
+        self.workdir = workdir
+        self.config_path = os.path.join(workdir, name)
+        self.write_config(config_text)
+        self.log_path = os.path.join(workdir, "daemon.log")
+        self.log = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        env.pop("NOTIFY_SOCKET", None)
+        self.proc = subprocess.Popen([GWYLIWR, "run", "-c", self.config_path, *args],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     cwd=workdir)
+
+    def write_config(self, text):
+        tmp = self.config_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config_path)
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        rx = re.compile(pattern)
+        return wait_until(lambda: len(rx.findall(self.output())) >= count, timeout,
+                          what="log line /%s/ x%d; log so far:\n%s" % (pattern, count, self.output()[-3000:]))
+
+    def count(self, pattern):
+        return len(re.findall(pattern, self.output()))
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        """SIGTERM; returns (exit code, seconds it took)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode, 0.0
+        start = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout * SLOW)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("daemon did not stop within %.0f s of SIGTERM:\n%s"
+                                 % (timeout * SLOW, self.output()[-3000:]))
+        return code, time.monotonic() - start
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def run(args, timeout=60, **kw):
+    """Runs a program of the build; returns CompletedProcess with text output."""
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout * SLOW, **kw)
+
+
+def rrd_lastupdate(path):
+    """{ds: value or None} and the time of the last update, from rrdtool."""
+    out = run(["rrdtool", "lastupdate", path]).stdout.strip().splitlines()
+    names = out[0].split()
+    stamp, values = out[-1].split(":", 1)
+    vals = [None if v in ("U", "nan", "-nan") else float(v) for v in values.split()]
+    return float(stamp), dict(zip(names, vals))
+
+
+def rrd_info(path):
+    info = {}
+    for line in run(["rrdtool", "info", path]).stdout.splitlines():
+        if " = " in line:
+            k, v = line.split(" = ", 1)
+            info[k] = v.strip('"')
+    return info
+
+
+def rrd_fetch(path, cf="AVERAGE", start="-300", end="now", resolution=None):
+    """[(time, {ds: value or None})] rows from rrdtool fetch."""
+    args = ["rrdtool", "fetch", path, cf, "-s", start, "-e", end]
+    if resolution:
+        args += ["-r", str(resolution)]
+    out = run(args).stdout.splitlines()
+    names = out[0].split()
+    rows = []
+    for line in out[2:]:
+        if ":" not in line:
+            continue
+        t, vals = line.split(":", 1)
+        parsed = []
+        for v in vals.split():
+            try:
+                f = float(v)
+                parsed.append(None if f != f else f)
+            except ValueError:
+                parsed.append(None)
+        rows.append((int(t), dict(zip(names, parsed))))
+    return rows
+
+
+class TestCase(unittest.TestCase):
+    """Gives each test a temporary directory, removed afterwards."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gwtest-")
+        self.daemons = []
+        self.listeners = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.close()
+        for listener in self.listeners:
+            listener.close()
+        if os.environ.get("GW_KEEP_TMP"):
+            print("kept", self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def listener(self, *a, **kw):
+        listener = Listener(*a, **kw)
+        self.listeners.append(listener)
+        return listener
+
+    def daemon(self, config_text, **kw):
+        d = Daemon(self.tmp, config_text, **kw)
+        self.daemons.append(d)
+        return d
+
+
+def main():
+    unittest.main(verbosity=2)
+
+
+__all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
+           "Listener", "Daemon", "run", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
+           "main", "json", "os", "time", "signal"]

@@ -1,0 +1,356 @@
+/*
+ * The YAML/JSON loader: positions of nodes, syntax errors, duplicate keys,
+ * anchors, ${ENV} references.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "cfg_load.h"
+
+struct fixture {
+    struct gw_cfg_doc *doc;
+    struct gw_cfg *root;
+    int rc;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    f->doc = gw_cfg_doc_new();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    gw_cfg_doc_free(f->doc);
+    free(f);
+    return 0;
+}
+
+static void load(struct fixture *f, const char *name, const char *text)
+{
+    f->rc = gw_cfg_load_string(f->doc, name, text, strlen(text), &f->root);
+}
+
+/* Asserts that diagnostic i reads exactly `want`. */
+static void assert_diag(const struct gw_diag *d, size_t i, const char *want)
+{
+    if (i >= d->n)
+        fail_msg("expected diagnostic %zu \"%s\", but there are only %zu", i, want, d->n);
+    char *got = gw_diag_format(d, i);
+    if (strcmp(got, want) != 0) {
+        print_error("diagnostic %zu:\n  got:  %s\n  want: %s\n", i, got, want);
+        free(got);
+        fail();
+    }
+    free(got);
+}
+
+static void test_cfg_load_positions(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "p.yaml",
+         "daemon:\n"
+         "  listen: 127.0.0.1:9469\n"
+         "councils:\n"
+         "  - id: cardiff\n"
+         "    targets: [a, \"b\"]\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 0);
+    assert_int_equal(f->root->kind, GW_CFG_KIND_MAP);
+    const struct gw_cfg *listen = gw_cfg_child(gw_cfg_child(f->root, "daemon"), "listen");
+    assert_string_equal(gw_cfg_scalar(listen), "127.0.0.1:9469");
+    assert_int_equal(listen->line, 2);
+    assert_int_equal(listen->col, 11);
+    const struct gw_cfg *council = gw_cfg_at(gw_cfg_child(f->root, "councils"), 0);
+    assert_int_equal(council->kind, GW_CFG_KIND_MAP);
+    assert_int_equal(council->line, 4);
+    assert_int_equal(council->col, 5);
+    const struct gw_cfg *targets = gw_cfg_child(council, "targets");
+    assert_int_equal(gw_cfg_len(targets), 2);
+    const struct gw_cfg *b = gw_cfg_at(targets, 1);
+    assert_string_equal(gw_cfg_scalar(b), "b");
+    assert_int_equal(b->quoted, 1);
+    assert_int_equal(b->line, 5);
+    assert_int_equal(b->col, 19);
+    const struct gw_cfg *key = gw_cfg_key_node(council, "targets");
+    assert_int_equal(key->line, 5);
+    assert_int_equal(key->col, 5);
+    assert_string_equal(key->file->path, "p.yaml");
+}
+
+static void test_cfg_load_nulls_and_empty(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "n.yaml", "a:\nb: ~\nc: null\nd: \"\"\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(gw_cfg_child(f->root, "a")->kind, GW_CFG_KIND_NULL);
+    assert_int_equal(gw_cfg_child(f->root, "b")->kind, GW_CFG_KIND_NULL);
+    assert_int_equal(gw_cfg_child(f->root, "c")->kind, GW_CFG_KIND_NULL);
+    assert_null(gw_cfg_scalar(gw_cfg_child(f->root, "c")));
+    /* a quoted empty string is a string, not null */
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "d")), "");
+}
+
+static void test_cfg_load_empty_file(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "e.yaml", "# only a comment\n");
+    assert_int_equal(f->rc, 0);
+    assert_non_null(f->root);
+    assert_int_equal(f->root->kind, GW_CFG_KIND_NULL);
+    assert_int_equal(f->doc->diag->n, 0);
+}
+
+static void test_cfg_load_syntax_error(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "s.yaml", "a: 1\nb: [1, 2\nc: 3\n");
+    assert_int_not_equal(f->rc, 0);
+    assert_null(f->root);
+    assert_int_equal(f->doc->diag->n, 1);
+    /* where the parser gave up, with libfyaml's words */
+    assert_diag(f->doc->diag, 0,
+                "s.yaml:4:1: error: YAML syntax error: flow sequence without a closing bracket");
+}
+
+static void test_cfg_load_syntax_error_bad_indent(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "i.yaml", "a:\n  b: 1\n c: 2\n");
+    assert_int_not_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "i.yaml:3:2: error: YAML syntax error: invalid indentation in mapping");
+}
+
+static void test_cfg_load_second_document(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "d.yaml", "a: 1\n---\nb: 2\n");
+    assert_int_not_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "d.yaml:2:1: error: a second YAML document in one file (expected one; use "
+                "include: for more files)");
+}
+
+static void test_cfg_load_explicit_single_document(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "d.yaml", "---\na: 1\n...\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 0);
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "a")), "1");
+}
+
+static void test_cfg_load_duplicate_key(void **state)
+{
+    struct fixture *f = *state;
+    /* in any mapping, including ones no schema describes */
+    load(f, "k.yaml", "headers:\n  Accept: a\n  X: b\n  Accept: c\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "k.yaml:4:3: error: duplicate key \"Accept\" (first given at line 2, column 3)");
+    /* the first one counts */
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(gw_cfg_child(f->root, "headers"), "Accept")),
+                        "a");
+}
+
+static void test_cfg_load_duplicate_key_in_large_mapping(void **state)
+{
+    struct fixture *f = *state;
+    size_t cap = 200 * 16 + 32;
+    char *text = malloc(cap);
+    size_t len = 0;
+    for (int i = 0; i < 200; i++)
+        len += (size_t)snprintf(text + len, cap - len, "k%d: %d\n", i, i);
+    len += (size_t)snprintf(text + len, cap - len, "k7: again\n");
+    load(f, "big.yaml", text);
+    free(text);
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "big.yaml:201:1: error: duplicate key \"k7\" (first given at line 8, column 1)");
+}
+
+static void test_cfg_load_non_scalar_key(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "c.yaml", "? [a, b]\n: 1\nok: 2\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->errors, 1);
+    assert_diag(f->doc->diag, 0, "c.yaml:1:3: error: a key that is a list (expected a string)");
+    assert_null(gw_cfg_key_at(f->root, 0));
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "ok")), "2");
+}
+
+static void test_cfg_load_json(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "c.json", "{\n  \"councils\": [\n    {\"id\": \"cardiff\", \"n\": 3}\n  ]\n}\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 0);
+    const struct gw_cfg *c = gw_cfg_at(gw_cfg_child(f->root, "councils"), 0);
+    const struct gw_cfg *id = gw_cfg_child(c, "id");
+    assert_string_equal(gw_cfg_scalar(id), "cardiff");
+    assert_int_equal(id->line, 3);
+    assert_int_equal(id->col, 13);
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(c, "n")), "3");
+}
+
+static void test_cfg_load_json_syntax_error(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "c.json", "{\n  \"a\": 1,\n  \"b\" 2\n}\n");
+    assert_int_not_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "c.json:3:4: error: JSON syntax error: JSON does not allow empty values in a "
+                "mapping");
+}
+
+static void test_cfg_load_anchor_alias(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "a.yaml", "base: &b {x: 1}\nother: *b\nname: &n hello\ncopy: *n\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 0);
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(gw_cfg_child(f->root, "other"), "x")), "1");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "copy")), "hello");
+}
+
+static void test_cfg_load_unknown_alias(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "a.yaml", "a: 1\nb: *nowhere\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "a.yaml:2:5: error: alias *nowhere names no anchor (expected &nowhere defined "
+                "before it)");
+}
+
+static void test_cfg_load_env_reference(void **state)
+{
+    struct fixture *f = *state;
+    setenv("GW_TEST_HOST", "mail.example", 1);
+    unsetenv("GW_TEST_UNSET");
+    load(f, "e.yaml",
+         "host: ${GW_TEST_HOST}\n"
+         "url: \"https://${GW_TEST_HOST}:${GW_TEST_UNSET:-443}/x\"\n"
+         "price: $$5 and $HOME\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 0);
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "host")), "mail.example");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "url")), "https://mail.example:443/x");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "price")), "$5 and $HOME");
+}
+
+static void test_cfg_load_env_missing(void **state)
+{
+    struct fixture *f = *state;
+    unsetenv("GW_TEST_UNSET");
+    load(f, "e.yaml", "a: 1\nurl: https://${GW_TEST_UNSET}/\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "e.yaml:2:6: error: environment variable GW_TEST_UNSET is not set (expected it "
+                "set, or ${GW_TEST_UNSET:-default} for a fallback)");
+}
+
+static void test_cfg_load_env_bad_reference(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "e.yaml", "a: ${unclosed\nb: ${}\nc: ${BAD NAME}\n");
+    assert_int_equal(f->rc, 0);
+    assert_int_equal(f->doc->diag->n, 3);
+    assert_diag(f->doc->diag, 0,
+                "e.yaml:1:4: error: bad variable reference in \"${unclosed\" (expected "
+                "${NAME}, ${NAME:-default} or $$ for a dollar)");
+    assert_diag(f->doc->diag, 1,
+                "e.yaml:2:4: error: bad variable reference in \"${}\" (expected ${NAME}, "
+                "${NAME:-default} or $$ for a dollar)");
+    assert_diag(f->doc->diag, 2,
+                "e.yaml:3:4: error: bad variable reference in \"${BAD NAME}\" (expected "
+                "${NAME}, ${NAME:-default} or $$ for a dollar)");
+}
+
+static void test_cfg_load_expand_env(void **state)
+{
+    (void)state;
+    char *missing = NULL;
+    setenv("GW_TEST_EMPTY", "", 1);
+    setenv("GW_TEST_X", "x", 1);
+    unsetenv("GW_TEST_UNSET");
+    char *s = gw_cfg_load_expand_env("a${GW_TEST_X}b${GW_TEST_UNSET:-d:-e}c", &missing);
+    assert_string_equal(s, "axbd:-ec");
+    free(s);
+    /* set but empty: the default applies, as in the shell's :- */
+    s = gw_cfg_load_expand_env("[${GW_TEST_EMPTY:-dflt}]", &missing);
+    assert_string_equal(s, "[dflt]");
+    free(s);
+    s = gw_cfg_load_expand_env("[${GW_TEST_EMPTY}]", &missing);
+    assert_string_equal(s, "[]");
+    free(s);
+    s = gw_cfg_load_expand_env("${GW_TEST_UNSET:-}", &missing);
+    assert_string_equal(s, "");
+    free(s);
+    s = gw_cfg_load_expand_env("x ${GW_TEST_UNSET} y", &missing);
+    assert_null(s);
+    assert_string_equal(missing, "GW_TEST_UNSET");
+    free(missing);
+    missing = (char *)"sentinel";
+    s = gw_cfg_load_expand_env("${GW_TEST_X", &missing);
+    assert_null(s);
+    assert_null(missing);
+}
+
+static void test_cfg_load_file_missing(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_cfg *root = NULL;
+    int rc = gw_cfg_load_file(f->doc, "/nonexistent/gwyliwr.yaml", &root);
+    assert_int_equal(rc, -2 /* -ENOENT */);
+    assert_null(root);
+    assert_diag(f->doc->diag, 0,
+                "/nonexistent/gwyliwr.yaml: error: cannot open: No such file or directory");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_cfg_load_positions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_nulls_and_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error_bad_indent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_second_document, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_explicit_single_document, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_duplicate_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_duplicate_key_in_large_mapping, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_non_scalar_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_json_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_anchor_alias, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_unknown_alias, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_env_reference, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_env_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_env_bad_reference, setup, teardown),
+        cmocka_unit_test(test_cfg_load_expand_env),
+        cmocka_unit_test_setup_teardown(test_cfg_load_file_missing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

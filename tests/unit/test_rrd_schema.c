@@ -1,0 +1,288 @@
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "result.h"
+#include "rrd_schema.h"
+
+#define CORE_DS_ARGS(hb)                                                                           \
+    "DS:up:GAUGE:" hb ":0:1", "DS:degraded:GAUGE:" hb ":0:1", "DS:latency:GAUGE:" hb ":0:U"
+
+static void assert_args(uint32_t step_s, const char *const *expected)
+{
+    struct gw_rrd_series *s =
+        gw_rrd_series_new("/var/lib/gwyliwr", "cardiff", "web", step_s, NULL, 0);
+    assert_non_null(s);
+    char **argv = NULL;
+    int argc = -1;
+    assert_int_equal(gw_rrd_schema_create_args(s, &argv, &argc), 0);
+    int n = 0;
+    while (expected[n])
+        n++;
+    for (int i = 0; i < argc && i < n; i++)
+        assert_string_equal(argv[i], expected[i]);
+    assert_int_equal(argc, n);
+    assert_null(argv[argc]);
+    gw_rrd_schema_args_free(argv);
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_schema_args_step_1(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {
+        CORE_DS_ARGS("2"),        "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:300:4032",
+        "RRA:MIN:0.5:300:4032",   "RRA:MAX:0.5:300:4032",   "RRA:AVERAGE:0.5:3600:2160",
+        "RRA:MIN:0.5:3600:2160",  "RRA:MAX:0.5:3600:2160",  "RRA:AVERAGE:0.5:86400:1827",
+        "RRA:MIN:0.5:86400:1827", "RRA:MAX:0.5:86400:1827", NULL,
+    };
+    assert_args(1, expected);
+    /* A step of 0 (a sub-second interval) is stored as 1 s. */
+    assert_args(0, expected);
+}
+
+static void test_rrd_schema_args_step_7(void **state)
+{
+    (void)state;
+    /* 300/7, 3600/7 and 86400/7 round to 43, 514 and 12343 steps per row. */
+    static const char *const expected[] = {
+        CORE_DS_ARGS("14"),       "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:43:4019",
+        "RRA:MIN:0.5:43:4019",    "RRA:MAX:0.5:43:4019",    "RRA:AVERAGE:0.5:514:2162",
+        "RRA:MIN:0.5:514:2162",   "RRA:MAX:0.5:514:2162",   "RRA:AVERAGE:0.5:12343:1827",
+        "RRA:MIN:0.5:12343:1827", "RRA:MAX:0.5:12343:1827", NULL,
+    };
+    assert_args(7, expected);
+}
+
+static void test_rrd_schema_args_step_60(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {
+        CORE_DS_ARGS("120"),     "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:5:4032",
+        "RRA:MIN:0.5:5:4032",    "RRA:MAX:0.5:5:4032",     "RRA:AVERAGE:0.5:60:2160",
+        "RRA:MIN:0.5:60:2160",   "RRA:MAX:0.5:60:2160",    "RRA:AVERAGE:0.5:1440:1827",
+        "RRA:MIN:0.5:1440:1827", "RRA:MAX:0.5:1440:1827",  NULL,
+    };
+    assert_args(60, expected);
+}
+
+static void test_rrd_schema_args_step_300(void **state)
+{
+    (void)state;
+    /* The full tier and the 5-minute tier are one archive, kept 14 days. */
+    static const char *const expected[] = {
+        CORE_DS_ARGS("600"),    "RRA:AVERAGE:0.5:1:4032", "RRA:AVERAGE:0.5:12:2160",
+        "RRA:MIN:0.5:12:2160",  "RRA:MAX:0.5:12:2160",    "RRA:AVERAGE:0.5:288:1827",
+        "RRA:MIN:0.5:288:1827", "RRA:MAX:0.5:288:1827",   NULL,
+    };
+    assert_args(300, expected);
+}
+
+static void test_rrd_schema_args_step_3600(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {
+        CORE_DS_ARGS("7200"),  "RRA:AVERAGE:0.5:1:2160", "RRA:AVERAGE:0.5:24:1827",
+        "RRA:MIN:0.5:24:1827", "RRA:MAX:0.5:24:1827",    NULL,
+    };
+    assert_args(3600, expected);
+}
+
+static void test_rrd_schema_args_step_86400(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {
+        CORE_DS_ARGS("172800"),
+        "RRA:AVERAGE:0.5:1:1827",
+        NULL,
+    };
+    assert_args(86400, expected);
+}
+
+static void test_rrd_schema_args_figures(void **state)
+{
+    (void)state;
+    static const struct gw_figure_decl figures[] = {
+        {"loss", "ratio", 0, 1},         {"cert_days", "days", NAN, NAN},
+        {"bytes_per_s", "B/s", 0, 1e12}, {"temperature", "C", -40.5, NAN},
+        {"latency", "s", 0, NAN}, /* a core data source: not added twice */
+    };
+    struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 30, figures, 5);
+    assert_non_null(s);
+    assert_int_equal(gw_rrd_series_ds_count(s), 7);
+    char **argv;
+    int argc;
+    assert_int_equal(gw_rrd_schema_create_args(s, &argv, &argc), 0);
+    assert_string_equal(argv[0], "DS:up:GAUGE:60:0:1");
+    assert_string_equal(argv[2], "DS:latency:GAUGE:60:0:U");
+    assert_string_equal(argv[3], "DS:loss:GAUGE:60:0:1");
+    assert_string_equal(argv[4], "DS:cert_days:GAUGE:60:U:U");
+    assert_string_equal(argv[5], "DS:bytes_per_s:GAUGE:60:0:1000000000000");
+    assert_string_equal(argv[6], "DS:temperature:GAUGE:60:-40.5:U");
+    assert_string_equal(argv[7], "RRA:AVERAGE:0.5:1:2880");
+    gw_rrd_schema_args_free(argv);
+    gw_rrd_schema_args_free(NULL);
+
+    const struct gw_rrd_ds *ds = gw_rrd_series_ds(s, 4);
+    assert_string_equal(ds->name, "cert_days");
+    assert_true(isnan(ds->min) && isnan(ds->max));
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_schema_series_paths(void **state)
+{
+    (void)state;
+    struct gw_rrd_series *s =
+        gw_rrd_series_new("/var/lib/gwyliwr//", "powys", "my-account", 60, NULL, 0);
+    assert_non_null(s);
+    assert_string_equal(gw_rrd_series_path(s), "/var/lib/gwyliwr/powys/my-account.rrd");
+    assert_string_equal(gw_rrd_series_dir(s), "/var/lib/gwyliwr/powys");
+    assert_string_equal(gw_rrd_series_id(s), "powys/my-account");
+    assert_int_equal(gw_rrd_series_step(s), 60);
+    assert_int_equal(gw_rrd_series_ds_count(s), GW_RRD_CORE_DS);
+
+    assert_ptr_equal(gw_rrd_series_ref(s), s);
+    gw_rrd_series_unref(s);
+    /* Still alive: one reference left. */
+    assert_string_equal(gw_rrd_series_id(s), "powys/my-account");
+    gw_rrd_series_unref(s);
+    gw_rrd_series_unref(NULL);
+
+    s = gw_rrd_series_new("data", "c", "t", 5, NULL, 0);
+    assert_string_equal(gw_rrd_series_path(s), "data/c/t.rrd");
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_schema_series_rejects(void **state)
+{
+    (void)state;
+    static const struct gw_figure_decl bad_char[] = {{"rtt-ms", "s", 0, NAN}};
+    static const struct gw_figure_decl too_long[] = {{"a_name_of_twenty_chr", "s", 0, NAN}};
+    static const struct gw_figure_decl twice[] = {{"total", "count", 0, NAN},
+                                                  {"total", "count", 0, NAN}};
+    static const struct gw_figure_decl longest[] = {{"a_name_of_19_chars_", "s", 0, NAN}};
+
+    assert_null(gw_rrd_series_new("/d", "c", "t", 60, bad_char, 1));
+    assert_null(gw_rrd_series_new("/d", "c", "t", 60, too_long, 1));
+    assert_null(gw_rrd_series_new("/d", "c", "t", 60, twice, 2));
+    assert_null(gw_rrd_series_new("/d", "", "t", 60, NULL, 0));
+    assert_null(gw_rrd_series_new("/d", "c", "..", 60, NULL, 0));
+    assert_null(gw_rrd_series_new("/d", "c", "a/b", 60, NULL, 0));
+    assert_null(gw_rrd_series_new("", "c", "t", 60, NULL, 0));
+
+    struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 60, longest, 1);
+    assert_non_null(s);
+    assert_string_equal(gw_rrd_series_ds(s, 3)->name, "a_name_of_19_chars_");
+    gw_rrd_series_unref(s);
+}
+
+static struct gw_result result_of(enum gw_status status)
+{
+    struct gw_result r;
+    memset(&r, 0, sizeof(r));
+    r.status = status;
+    return r;
+}
+
+static void test_rrd_schema_values_status(void **state)
+{
+    (void)state;
+    struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 60, NULL, 0);
+    double v[GW_RRD_CORE_DS];
+
+    struct gw_result r = result_of(GW_STATUS_UP);
+    gw_result_set_figure(&r, "latency", 0.25);
+    gw_rrd_schema_values(s, &r, v);
+    assert_true(v[GW_RRD_DS_UP] == 1 && v[GW_RRD_DS_DEGRADED] == 0);
+    assert_true(v[GW_RRD_DS_LATENCY] == 0.25);
+
+    r = result_of(GW_STATUS_DEGRADED);
+    gw_result_set_figure(&r, "latency", 2.5);
+    gw_rrd_schema_values(s, &r, v);
+    assert_true(v[GW_RRD_DS_UP] == 1 && v[GW_RRD_DS_DEGRADED] == 1);
+    assert_true(v[GW_RRD_DS_LATENCY] == 2.5);
+
+    r = result_of(GW_STATUS_DOWN);
+    gw_rrd_schema_values(s, &r, v);
+    assert_true(v[GW_RRD_DS_UP] == 0 && v[GW_RRD_DS_DEGRADED] == 0);
+    assert_true(isnan(v[GW_RRD_DS_LATENCY]));
+
+    /* Unknown is not downtime: no value at all, not 0. */
+    r = result_of(GW_STATUS_UNKNOWN);
+    gw_result_set_figure(&r, "latency", 0.5);
+    gw_rrd_schema_values(s, &r, v);
+    assert_true(isnan(v[GW_RRD_DS_UP]) && isnan(v[GW_RRD_DS_DEGRADED]));
+    assert_true(v[GW_RRD_DS_LATENCY] == 0.5);
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_schema_values_figures(void **state)
+{
+    (void)state;
+    static const struct gw_figure_decl figures[] = {
+        {"total", "count", 0, NAN},
+        {"operational", "count", 0, NAN},
+        {"available", "count", 0, NAN},
+        {"cert_days", "days", NAN, NAN},
+    };
+    struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 60, figures, 4);
+    double v[7];
+    struct gw_result r = result_of(GW_STATUS_UP);
+    /* Set in another order than declared, with one extra and one missing. */
+    gw_result_set_figure(&r, "available", 3);
+    gw_result_set_figure(&r, "undeclared", 99);
+    gw_result_set_figure(&r, "total", 12);
+    gw_result_set_figure(&r, "latency", INFINITY);
+    gw_result_set_figure(&r, "cert_days", -2);
+    gw_rrd_schema_values(s, &r, v);
+    assert_true(v[GW_RRD_DS_UP] == 1);
+    assert_true(isnan(v[GW_RRD_DS_LATENCY]));
+    assert_true(v[3] == 12);
+    assert_true(isnan(v[4]));
+    assert_true(v[5] == 3);
+    assert_true(v[6] == -2);
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_schema_file_size(void **state)
+{
+    (void)state;
+    /*
+     * 60 s: 2880 + 3 x (4032 + 2160 + 1827) = 26,937 rows of 3 values = 646,488
+     * bytes; header 128 + 3 x 120 + 10 x 120 + 16 + 3 x 112 + 3 x 10 x 80 + 10 x 8
+     * = 4,520 bytes.
+     */
+    assert_int_equal(gw_rrd_schema_file_size(60, 3), 651008);
+    /* 300 s: 4032 + 3 x (2160 + 1827) = 15,993 rows; 7 archives. */
+    assert_int_equal(gw_rrd_schema_file_size(300, 3), 15993 * 3 * 8 + 3416);
+    /* 86400 s: one archive of 1827 rows. */
+    assert_int_equal(gw_rrd_schema_file_size(86400, 1),
+                     1827 * 8 + 128 + 120 + 120 + 16 + 112 + 80 + 8);
+    /* Short steps are capped: a 1 s target is no bigger than a 60 s one. */
+    assert_int_equal(gw_rrd_schema_file_size(1, 3), gw_rrd_schema_file_size(60, 3));
+    assert_true(gw_rrd_schema_file_size(60, 4) > gw_rrd_schema_file_size(60, 3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rrd_schema_args_step_1),
+        cmocka_unit_test(test_rrd_schema_args_step_7),
+        cmocka_unit_test(test_rrd_schema_args_step_60),
+        cmocka_unit_test(test_rrd_schema_args_step_300),
+        cmocka_unit_test(test_rrd_schema_args_step_3600),
+        cmocka_unit_test(test_rrd_schema_args_step_86400),
+        cmocka_unit_test(test_rrd_schema_args_figures),
+        cmocka_unit_test(test_rrd_schema_series_paths),
+        cmocka_unit_test(test_rrd_schema_series_rejects),
+        cmocka_unit_test(test_rrd_schema_values_status),
+        cmocka_unit_test(test_rrd_schema_values_figures),
+        cmocka_unit_test(test_rrd_schema_file_size),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
