@@ -155,6 +155,25 @@ void gw_check_figure(struct gw_check *check, const char *name, double value)
     gw_result_set_figure(&check->result, name, value);
 }
 
+void gw_check_detail(struct gw_check *check, const char *key, const char *fmt, ...)
+{
+    if (check->finished)
+        return;
+    char text[sizeof(((struct gw_result_detail *)0)->text)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    gw_result_add_detail(&check->result, key, text);
+}
+
+void gw_check_samples(struct gw_check *check, const double *samples, size_t n)
+{
+    if (check->finished)
+        return;
+    gw_result_set_samples(&check->result, samples, n);
+}
+
 void gw_check_done(struct gw_check *check, enum gw_status status, const char *reason,
                    const char *fmt, ...)
 {

@@ -44,6 +44,9 @@ void gw_check_cancel(struct gw_check *check, bool silent);
 const char *gw_check_target(const struct gw_check *check);
 uint64_t gw_check_timeout_ms(const struct gw_check *check);
 void gw_check_figure(struct gw_check *check, const char *name, double value);
+void gw_check_detail(struct gw_check *check, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void gw_check_samples(struct gw_check *check, const double *samples, size_t n);
 void gw_check_done(struct gw_check *check, enum gw_status status, const char *reason,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -57,4 +57,6 @@ void gw_host_init(struct gw_host *host, uv_loop_t *loop)
     host->check_timeout_ms = gw_check_timeout_ms;
     host->check_figure = gw_check_figure;
     host->check_done = gw_check_done;
+    host->check_detail = gw_check_detail;
+    host->check_samples = gw_check_samples;
 }

@@ -165,6 +165,8 @@ static void print_text(const struct gw_target_conf *conf, const struct gw_result
     printf("  status   %s%s%s%s\n", gw_status_name(r->status), *r->reason ? " (" : "", r->reason,
            *r->reason ? ")" : "");
     printf("  message  %s\n", r->message);
+    for (size_t i = 0; i < r->n_details; i++)
+        printf("  %-8s %s\n", r->details[i].key, r->details[i].text);
     for (size_t i = 0; i < r->n_figures; i++) {
         printf("  %-8s ", r->figures[i].name);
         print_value(stdout, r->figures[i].value, unit_of(conf, r->figures[i].name));
@@ -184,10 +186,14 @@ static void print_json(const struct gw_target_conf *conf, const struct gw_result
     struct tm tm;
     gmtime_r(&secs, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:o}", "target", conf->id,
-                            "check", conf->type->name, "host", conf->host, "status",
-                            gw_status_word(r->status), "reason", *r->reason ? r->reason : NULL,
-                            "message", r->message, "time", when, "figures", figures);
+    json_t *details = json_object();
+    for (size_t i = 0; i < r->n_details; i++)
+        json_object_set_new(details, r->details[i].key, json_string(r->details[i].text));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:o, s:o}", "target", conf->id, "check",
+                  conf->type->name, "host", conf->host, "status", gw_status_word(r->status),
+                  "reason", *r->reason ? r->reason : NULL, "message", r->message, "time", when,
+                  "figures", figures, "details", details);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text);
     free(text);

@@ -17,6 +17,14 @@ struct gw_result_figure {
     double value;
 };
 
+#define GW_RESULT_MAX_DETAILS 16
+
+/* A line of explanation for people ("tls: TLSv1.3"), not stored as a figure. */
+struct gw_result_detail {
+    char key[24];
+    char text[232];
+};
+
 struct gw_result {
     enum gw_status status;
     char reason[32];         /* "" when up */
@@ -26,10 +34,19 @@ struct gw_result {
     uint64_t lateness_ms;    /* actual start minus planned start */
     size_t n_figures;
     struct gw_result_figure figures[GW_RESULT_MAX_FIGURES];
+    size_t n_details;
+    struct gw_result_detail details[GW_RESULT_MAX_DETAILS];
 };
 
 /* Sets (or replaces) a figure. Names that are too long or too many are dropped. */
 void gw_result_set_figure(struct gw_result *result, const char *name, double value);
+/* Adds a detail line (key and text truncated to fit); beyond the maximum, dropped. */
+void gw_result_add_detail(struct gw_result *result, const char *key, const char *text);
+/*
+ * Records the samples of a round: the figures "median" and "loss" and the
+ * sorted samples "s01".."sNN" (lost samples, NAN, sort last). At most 20.
+ */
+void gw_result_set_samples(struct gw_result *result, const double *samples, size_t n);
 /* The figure's value, or NAN when the result does not have it. */
 double gw_result_figure(const struct gw_result *result, const char *name);
 /* "UP", "DEGRADED", "DOWN", "UNKNOWN". */

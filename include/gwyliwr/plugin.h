@@ -65,15 +65,28 @@ enum gw_status {
  * Reason codes: short machine-readable words that say why a result is not up.
  * A plugin may use any lower-case word; these are the shared vocabulary.
  */
-#define GW_REASON_TIMEOUT         "timeout"
-#define GW_REASON_DNS             "dns"
-#define GW_REASON_CONNECT_REFUSED "connect_refused"
-#define GW_REASON_CONNECT_TIMEOUT "connect_timeout"
-#define GW_REASON_UNREACHABLE     "unreachable"
-#define GW_REASON_RESET           "reset"
-#define GW_REASON_BANNER_MISMATCH "banner_mismatch"
-#define GW_REASON_PLUGIN          "plugin"
-#define GW_REASON_CANCELLED       "cancelled"
+#define GW_REASON_TIMEOUT            "timeout"
+#define GW_REASON_DNS                "dns"
+#define GW_REASON_CONNECT_REFUSED    "connect_refused"
+#define GW_REASON_CONNECT_TIMEOUT    "connect_timeout"
+#define GW_REASON_UNREACHABLE        "unreachable"
+#define GW_REASON_RESET              "reset"
+#define GW_REASON_BANNER_MISMATCH    "banner_mismatch"
+#define GW_REASON_PLUGIN             "plugin"
+#define GW_REASON_CANCELLED          "cancelled"
+#define GW_REASON_TLS_HANDSHAKE      "tls_handshake"
+#define GW_REASON_TLS_VERIFY         "tls_verify"
+#define GW_REASON_TLS_EXPIRED        "tls_expired"
+#define GW_REASON_HTTP_STATUS        "http_status"
+#define GW_REASON_BODY_MISMATCH      "body_mismatch"
+#define GW_REASON_JSON_MISMATCH      "json_mismatch"
+#define GW_REASON_ASSERTION          "assertion"
+#define GW_REASON_TOO_SLOW           "too_slow"
+#define GW_REASON_CERT_EXPIRING      "cert_expiring"
+#define GW_REASON_TOO_MANY_REDIRECTS "too_many_redirects"
+#define GW_REASON_BODY_TOO_LARGE     "body_too_large"
+#define GW_REASON_BAD_RESPONSE       "bad_response"
+#define GW_REASON_FEED_PARSE         "feed_parse"
 
 /*
  * A figure a check type records for each result: one RRD data source.
@@ -126,6 +139,67 @@ struct gw_cfg_key {
     const struct gw_cfg_key *sub; /* GW_CFG_MAP: its keys, or NULL for any */
     const char *help;             /* one line for `gwyliwr plugins` and docs */
 };
+
+/* ---------------------------------------------------------------------------
+ * The shared HTTP client
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One HTTP request, as a plugin asks for it. Everything is copied by
+ * http_start(), so the plugin may free it once that returns.
+ */
+struct gw_http_request {
+    uint32_t size;      /* sizeof(struct gw_http_request) of the plugin */
+    const char *method; /* NULL: GET */
+    const char *url;
+    const char *const *headers; /* "Name: value" strings, NULL-terminated; or NULL */
+    const char *body;           /* request body, or NULL */
+    size_t body_len;
+    int max_redirects;    /* redirects followed; 0 follows none */
+    int ip_version;       /* 0 any, 4 or 6 */
+    bool insecure;        /* true skips TLS verification (verification is on by default) */
+    const char *ca_file;  /* extra trust anchors (PEM), or NULL for the system's */
+    const char *proxy;    /* proxy URL, or NULL */
+    const char *username; /* basic authentication, or NULL */
+    const char *password;
+    bool reuse_connection; /* false: a fresh connection, so connect and TLS are measured */
+    uint64_t max_body;     /* bytes of body kept; reading stops beyond (0: 1 MiB) */
+    uint64_t timeout_ms;   /* whole exchange; 0: no limit of its own */
+};
+
+/* The outcome of an HTTP request. Borrowed: valid during the callback only. */
+struct gw_http_response {
+    /*
+     * NULL when an HTTP response was received (whatever its status), else why
+     * not: a GW_REASON_* word (dns, connect_refused, connect_timeout,
+     * unreachable, timeout, tls_handshake, tls_verify, tls_expired,
+     * too_many_redirects, reset, bad_response) with `error` saying it in words.
+     */
+    const char *reason;
+    const char *error;
+    long status;                /* HTTP status of the last response, 0 when none */
+    int http_version;           /* 10, 11, 20, 30; 0 when none */
+    const char *const *headers; /* "Name: value" of the last response, NULL-terminated */
+    size_t n_headers;
+    const char *body; /* the first max_body bytes, NUL-terminated */
+    size_t body_len;
+    bool body_truncated; /* the body was longer than max_body: reading stopped there */
+    uint64_t bytes;      /* body bytes received */
+    /* Phase durations in seconds (NAN when the phase did not happen). */
+    double dns_s, connect_s, tls_s, first_byte_s, total_s;
+    const char *remote_ip; /* address connected to, or NULL */
+    int remote_port;
+    int redirects;            /* redirects followed */
+    const char *final_url;    /* the URL of the last response */
+    const char *tls_version;  /* "TLSv1.3", or NULL */
+    const char *cert_subject; /* of the server's certificate, or NULL */
+    const char *cert_issuer;
+    int64_t cert_not_after; /* seconds since the epoch, 0 when unknown */
+};
+
+struct gw_http_call; /* one request in flight */
+
+typedef void (*gw_http_done_cb)(void *data, const struct gw_http_response *response);
 
 /* ---------------------------------------------------------------------------
  * Services the daemon gives plugins
@@ -214,6 +288,31 @@ struct gw_host {
      */
     void (*check_done)(struct gw_check *check, enum gw_status status, const char *reason,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+    /*
+     * Records a detail of the result for people (not stored as a figure):
+     * `gwyliwr probe` and the status page show them in order ("address",
+     * "tls", "certificate", "redirects", "expectation"). Key and text copied.
+     */
+    void (*check_detail)(struct gw_check *check, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+    /*
+     * Records the samples of a round that measures several times (pings, or
+     * repeated requests): n values in seconds, NAN for a lost one. The daemon
+     * records their median, the loss ratio and the sorted samples, Smokeping
+     * style, as the figures "median", "loss" and "s01".."sNN" (which the
+     * type declares like any other figure). Copied.
+     */
+    void (*check_samples)(struct gw_check *check, const double *samples, size_t n);
+
+    /* ---- the shared HTTP client (event loop thread) -------------------------
+     * One connection pool and DNS cache for the whole daemon, driven by the
+     * event loop. http_start() copies the request, returns 0 and later calls
+     * done(data, response) exactly once, or returns a negative errno and never
+     * calls it. http_cancel() abandons a call: done is then never called.
+     */
+    int (*http_start)(const struct gw_http_request *request, gw_http_done_cb done, void *data,
+                      struct gw_http_call **call_out);
+    void (*http_cancel)(struct gw_http_call *call);
 };
 
 /* True when the daemon's host table has `member` (it may be newer or older). */
