@@ -310,9 +310,12 @@ struct gw_host {
      * done(data, response) exactly once, or returns a negative errno and never
      * calls it. http_cancel() abandons a call: done is then never called.
      */
-    int (*http_start)(const struct gw_http_request *request, gw_http_done_cb done, void *data,
-                      struct gw_http_call **call_out);
-    void (*http_cancel)(struct gw_http_call *call);
+    int (*http_start)(const struct gw_host *host, const struct gw_http_request *request,
+                      gw_http_done_cb done, void *data, struct gw_http_call **call_out);
+    void (*http_cancel)(const struct gw_host *host, struct gw_http_call *call);
+
+    /* The daemon's own state behind this table; plugins never touch it. */
+    struct gw_host_internal *internal;
 };
 
 /* True when the daemon's host table has `member` (it may be newer or older). */
