@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -466,22 +467,12 @@ static int read_file_at(const struct gw_cfg *node, char **out, bool keep)
         goto out;
     }
     if (keep) {
-        char *buf = gw_xmalloc((size_t)st.st_size + 1);
+        char *buf = NULL;
         size_t got = 0;
-        while (got < (size_t)st.st_size) {
-            ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                if (r < 0) {
-                    rc = -errno;
-                    gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(errno));
-                    free(buf);
-                    goto out;
-                }
-                break;
-            }
-            got += (size_t)r;
+        rc = gw_fsutil_read_fd(fd, SECRET_MAX, &buf, &got);
+        if (rc < 0) {
+            gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(-rc));
+            goto out;
         }
         while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
             got--;

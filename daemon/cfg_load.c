@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "strmap.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* A configuration larger than this is a mistake (a log file passed by error). */
@@ -488,26 +489,14 @@ int gw_cfg_load_file(struct gw_cfg_doc *doc, const char *path, struct gw_cfg **r
         close(fd);
         return -EFBIG;
     }
-    size_t size = (size_t)st.st_size;
-    char *buf = gw_xmalloc(size + 1);
+    char *buf = NULL;
     size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int err = errno;
-            gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(err));
-            free(buf);
-            close(fd);
-            return -err;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
+    int err = gw_fsutil_read_fd(fd, CONFIG_MAX_BYTES, &buf, &got);
     close(fd);
-    buf[got] = '\0';
+    if (err < 0) {
+        gw_diag_add(doc->diag, GW_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(-err));
+        return err;
+    }
     int rc = gw_cfg_load_string(doc, path, buf, got, root_out);
     free(buf);
     return rc;

@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "cfg_load.h"
+#include "hash.h"
 #include "log.h"
 #include "strmap.h"
 #include "suggest.h"
@@ -598,47 +599,22 @@ static const struct gw_cfg *effective_target(struct builder *b, const struct gw_
  * order, and the contents of its secret files (a rotated token must reach
  * the plugin on reload). */
 
-#define FNV_OFFSET 14695981039346656037ull
-#define FNV_PRIME  1099511628211ull
-
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
 /* Hashes a string and a separator, so "ab","c" differs from "a","bc" and NULL from "". */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
     if (!s)
-        return hash_bytes(h, "\xfe", 1);
-    return hash_bytes(hash_bytes(h, s, strlen(s)), "\xff", 1);
+        return gw_hash_bytes(h, "\xfe", 1);
+    return gw_hash_bytes(gw_hash_bytes(h, s, strlen(s)), "\xff", 1);
 }
 
 static uint64_t hash_u64(uint64_t h, uint64_t v)
 {
-    return hash_bytes(h, &v, sizeof(v));
-}
-
-/* A strong mix (splitmix64's finaliser), so that summing the hashes of
- * mapping pairs, which makes their order irrelevant, stays collision-poor. */
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return gw_hash_bytes(h, &v, sizeof(v));
 }
 
 static uint64_t hash_node(const struct gw_cfg *node)
 {
-    uint64_t h = hash_u64(FNV_OFFSET, node->kind);
+    uint64_t h = hash_u64(GW_HASH_FNV_OFFSET, node->kind);
     switch (node->kind) {
     case GW_CFG_KIND_SCALAR:
         return hash_str(h, node->text);
@@ -646,8 +622,8 @@ static uint64_t hash_node(const struct gw_cfg *node)
         uint64_t sum = 0;
         for (uint32_t i = 0; i < node->n; i++)
             if (node->keys[i]->text && gw_cfg_key_node(node, node->keys[i]->text) == node->keys[i])
-                sum += mix(
-                    hash_u64(hash_str(FNV_OFFSET, node->keys[i]->text), hash_node(node->items[i])));
+                sum += gw_hash_mix(hash_u64(hash_str(GW_HASH_FNV_OFFSET, node->keys[i]->text),
+                                            hash_node(node->items[i])));
         return hash_u64(h, sum);
     }
     case GW_CFG_KIND_SEQ:
@@ -661,7 +637,7 @@ static uint64_t hash_node(const struct gw_cfg *node)
 
 static uint64_t target_fingerprint(const struct gw_target_conf *t, const struct gw_cfg *eff)
 {
-    uint64_t h = hash_str(FNV_OFFSET, t->id);
+    uint64_t h = hash_str(GW_HASH_FNV_OFFSET, t->id);
     h = hash_str(h, t->type->name);
     h = hash_u64(h, t->interval_ms);
     h = hash_u64(h, t->timeout_ms);
@@ -682,7 +658,7 @@ static uint64_t target_fingerprint(const struct gw_target_conf *t, const struct 
         const char *k = eff->keys[i]->text;
         if (!k || find_key(common, 1, k) || gw_cfg_key_node(eff, k) != eff->keys[i])
             continue;
-        uint64_t ph = hash_u64(hash_str(FNV_OFFSET, k), hash_node(eff->items[i]));
+        uint64_t ph = hash_u64(hash_str(GW_HASH_FNV_OFFSET, k), hash_node(eff->items[i]));
         const struct gw_cfg_key *decl = find_key(plugin, 1, k);
         if (decl && decl->type == GW_CFG_FILE) {
             char *secret = NULL;
@@ -690,7 +666,7 @@ static uint64_t target_fingerprint(const struct gw_target_conf *t, const struct 
                 ph = hash_str(ph, secret);
             free(secret);
         }
-        sum += mix(ph);
+        sum += gw_hash_mix(ph);
     }
     return hash_u64(h, sum);
 }

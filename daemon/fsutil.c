@@ -44,6 +44,41 @@ int gw_fsutil_mkdirs(const char *path, mode_t mode)
     return rc;
 }
 
+int gw_fsutil_read_fd(int fd, size_t max, char **out, size_t *len_out)
+{
+    size_t cap = max < 65536 ? max + 1 : 65536, got = 0;
+    char *buf = gw_xmalloc(cap + 1);
+    for (;;) {
+        if (got == cap) {
+            if (cap > max) {
+                free(buf);
+                return -EFBIG;
+            }
+            cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            buf = gw_xreallocarray(buf, cap + 1, 1);
+        }
+        ssize_t r = read(fd, buf + got, cap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int err = -errno;
+            free(buf);
+            return err;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got > max) {
+        free(buf);
+        return -EFBIG;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len_out = got;
+    return 0;
+}
+
 int gw_fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
     char *tmp = gw_xasprintf("%s.tmp.%ld", path, (long)getpid());

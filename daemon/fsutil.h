@@ -12,6 +12,14 @@
 int gw_fsutil_mkdirs(const char *path, mode_t mode);
 
 /*
+ * Reads what is left of `fd` to its end, at most `max` bytes: *out gets a
+ * NUL-terminated buffer (caller frees) and *len_out its length. Returns 0,
+ * -EFBIG when there is more than `max`, or a negative errno (nothing is
+ * allocated then). Retries interrupted reads.
+ */
+int gw_fsutil_read_fd(int fd, size_t max, char **out, size_t *len_out);
+
+/*
  * Replaces the file at `path` with `len` bytes of `data`, atomically: a
  * temporary file in the same directory is written, fsync'd and renamed over
  * it, then the directory is fsync'd. 0 or a negative errno.

@@ -1,24 +1,14 @@
 #include "phase.h"
 
-#include "strmap.h"
-
-/* FNV-1a alone leaves the low bits of similar ids correlated; the splitmix64
- * finaliser spreads them so "site-1" .. "site-9999" land evenly. */
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
+#include "hash.h"
 
 uint64_t gw_phase_offset_ms(const char *id, uint64_t interval_ms)
 {
     if (interval_ms == 0)
         return 0;
-    return mix(gw_strmap_hash(id)) % interval_ms;
+    /* FNV-1a alone leaves the low bits of similar ids correlated; the mix
+     * spreads them so "site-1" .. "site-9999" land evenly. */
+    return gw_hash_mix(gw_hash_str(id)) % interval_ms;
 }
 
 uint64_t gw_phase_next_due(uint64_t offset_ms, uint64_t interval_ms, int64_t wall_now_ms,

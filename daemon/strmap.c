@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "xalloc.h"
 
 struct slot {
@@ -20,12 +21,7 @@ struct gw_strmap {
 
 uint64_t gw_strmap_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return gw_hash_str(s);
 }
 
 struct gw_strmap *gw_strmap_new(void)

@@ -12,6 +12,7 @@
 
 #include "suggest.h"
 #include "units.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* A body_file larger than this is a mistake in a scenario, not a test. */
@@ -201,20 +202,12 @@ static int read_body_file(const struct gw_cfg *node, const char *dir, char **out
         gw_cfg_error(node, "\"%s\" is not a regular file of at most %u bytes", path, BODY_FILE_MAX);
         goto out;
     }
-    buf = gw_xmalloc((size_t)st.st_size + 1);
     size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            rc = r < 0 ? -errno : -EIO;
-            gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(-rc));
-            goto out;
-        }
-        got += (size_t)r;
+    rc = gw_fsutil_read_fd(fd, BODY_FILE_MAX, &buf, &got);
+    if (rc < 0) {
+        gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(-rc));
+        goto out;
     }
-    buf[got] = '\0';
     *out = buf;
     *len_out = got;
     buf = NULL;

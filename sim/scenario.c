@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "cfg_load.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 #define PEM_MAX (1024u * 1024u)
@@ -58,7 +59,7 @@ static int read_pem(const struct gw_cfg *node, const char *dir, char **out)
     }
     char *path = name[0] == '/' ? gw_xstrdup(name) : gw_xasprintf("%s/%s", dir, name);
     int rc = 0;
-    char *buf = gw_xmalloc(PEM_MAX + 1);
+    char *buf = NULL;
     size_t got = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -69,18 +70,11 @@ static int read_pem(const struct gw_cfg *node, const char *dir, char **out)
                      path, strerror(errno));
         goto out;
     }
-    ssize_t r;
-    while (got < PEM_MAX && (r = read(fd, buf + got, PEM_MAX - got)) != 0) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = -errno;
-            gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(errno));
-            goto out;
-        }
-        got += (size_t)r;
+    rc = gw_fsutil_read_fd(fd, PEM_MAX, &buf, &got);
+    if (rc < 0) {
+        gw_cfg_error(node, "cannot read \"%s\": %s", path, strerror(-rc));
+        goto out;
     }
-    buf[got] = '\0';
     if (!strstr(buf, "-----BEGIN ")) {
         rc = -EINVAL;
         gw_cfg_error(node, "\"%s\" is not a PEM file", path);
