@@ -427,8 +427,10 @@ static char *resolve_path(const struct gw_cfg *node, const char *path)
 
 #define SECRET_MAX (1024u * 1024u)
 
-/* Opens and reads a secret file; reports problems at the node. */
-static int read_file_at(const struct gw_cfg *node, char **out, bool keep)
+/* Opens and reads a file a key names; reports problems at the node. A secret
+ * that others can read is worth a warning; a public file (a CA certificate)
+ * is not. */
+static int read_file_at(const struct gw_cfg *node, char **out, bool keep, bool secret)
 {
     const char *text = NULL;
     if (node_scalar(node, GW_CFG_FILE, &text) < 0)
@@ -455,7 +457,7 @@ static int read_file_at(const struct gw_cfg *node, char **out, bool keep)
                      gw_cfg_type_expect(GW_CFG_FILE));
         goto out;
     }
-    if (st.st_mode & S_IROTH)
+    if (secret && (st.st_mode & S_IROTH))
         gw_cfg_warning(node,
                        "secret file \"%s\" is readable by others (expected no access for "
                        "others: chmod o-r %s)",
@@ -494,7 +496,7 @@ int gw_cfg_get_secret(const struct gw_cfg *map, const char *key, char **out)
     /* Warnings were given when the type was checked; do not repeat them. */
     struct gw_diag *diag = v->file->doc->diag;
     size_t before = diag->n;
-    int rc = read_file_at(v, out, true);
+    int rc = read_file_at(v, out, true, false);
     while (diag->n > before && diag->entries[diag->n - 1].severity == GW_DIAG_WARNING) {
         diag->n--;
         diag->warnings--;
@@ -505,6 +507,13 @@ int gw_cfg_get_secret(const struct gw_cfg *map, const char *key, char **out)
 }
 
 /* ---- shape checks ----------------------------------------------------------- */
+
+int gw_cfg_check_key(const struct gw_cfg *node, const struct gw_cfg_key *key)
+{
+    if (key->type == GW_CFG_FILE)
+        return read_file_at(node, NULL, false, !(key->flags & GW_CFG_PUBLIC));
+    return gw_cfg_check_type(node, key->type);
+}
 
 int gw_cfg_check_type(const struct gw_cfg *node, enum gw_cfg_type type)
 {
@@ -534,7 +543,7 @@ int gw_cfg_check_type(const struct gw_cfg *node, enum gw_cfg_type type)
     case GW_CFG_SIZE:
         return gw_cfg_node_size(node, &v.u);
     case GW_CFG_FILE:
-        return read_file_at(node, NULL, false);
+        return read_file_at(node, NULL, false, true);
     case GW_CFG_MAP:
         if (node->kind != GW_CFG_KIND_MAP) {
             report_shape(node, type);

@@ -124,6 +124,8 @@ int gw_cfg_node_size(const struct gw_cfg *node, uint64_t *out);
  * is wrong. Returns 0 or -EINVAL.
  */
 int gw_cfg_check_type(const struct gw_cfg *node, enum gw_cfg_type type);
+/* gw_cfg_check_type for a declared key, honouring its flags (GW_CFG_PUBLIC). */
+int gw_cfg_check_key(const struct gw_cfg *node, const struct gw_cfg_key *key);
 /* A phrase for a type in messages ("a duration like 10s"). */
 const char *gw_cfg_type_expect(enum gw_cfg_type type);
 

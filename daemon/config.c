@@ -27,6 +27,8 @@ static const struct gw_cfg_key daemon_keys[] = {
     {"listen", GW_CFG_STRING, 0, NULL, "address of the web server; \"\" turns it off"},
     {"rrdcached", GW_CFG_STRING, 0, NULL, "\"\", unix:PATH or host:port"},
     {"storage", GW_CFG_STRING, 0, NULL, "rrd (record every result) or none (keep no history)"},
+    {"rrd_write_delay", GW_CFG_DURATION, 0, NULL,
+     "longest a result waits to be written with later ones of its file"},
     {"max_in_flight", GW_CFG_INT, 0, NULL, "checks running at once, in all"},
     {"max_per_host", GW_CFG_INT, 0, NULL, "checks running at once against one host"},
     {"log_level", GW_CFG_STRING, 0, NULL, "debug | info | notice | warning | error"},
@@ -202,7 +204,7 @@ static bool validate_keys(const struct gw_cfg *map, const struct gw_cfg_key *con
             continue;
         }
         const struct gw_cfg *value = map->items[i];
-        if (gw_cfg_check_type(value, k->type) < 0) {
+        if (gw_cfg_check_key(value, k) < 0) {
             ok = values = false;
             continue;
         }
@@ -440,6 +442,7 @@ static void build_daemon(struct builder *b, const struct gw_cfg *root)
     const char *plugin_dir = NULL, *listen = GW_DEFAULT_LISTEN, *rrdcached = "";
     const char *level = "info", *storage = "rrd";
     int64_t in_flight = GW_DEFAULT_MAX_IN_FLIGHT, per_host = GW_DEFAULT_MAX_PER_HOST;
+    uint64_t write_delay_ms = 0;
     const struct gw_cfg *node = gw_cfg_child(root, "daemon");
     if (node && node->kind == GW_CFG_KIND_MAP) {
         gw_cfg_get_string(node, "data_dir", &data_dir);
@@ -448,6 +451,11 @@ static void build_daemon(struct builder *b, const struct gw_cfg *root)
         gw_cfg_get_string(node, "rrdcached", &rrdcached);
         gw_cfg_get_int(node, "max_in_flight", 1, 1000000, &in_flight);
         gw_cfg_get_int(node, "max_per_host", 1, 1000000, &per_host);
+        if (gw_cfg_get_duration_ms(node, "rrd_write_delay", &write_delay_ms) == 0 &&
+            write_delay_ms > GW_MAX_WRITE_DELAY_MS)
+            gw_cfg_error(gw_cfg_child(node, "rrd_write_delay"),
+                         "rrd_write_delay of more than 1h (results would wait that long in "
+                         "memory)");
         if (gw_cfg_get_string(node, "log_level", &level) == 0 && gw_log_level_parse(level) < 0)
             gw_cfg_error(gw_cfg_child(node, "log_level"),
                          "bad log level \"%s\" (expected debug, info, notice, warning or error)",
@@ -471,6 +479,7 @@ static void build_daemon(struct builder *b, const struct gw_cfg *root)
     d->max_in_flight = (uint32_t)in_flight;
     d->max_per_host = (uint32_t)per_host;
     d->store_rrd = strcmp(storage, "none") != 0;
+    d->rrd_write_delay_ms = write_delay_ms;
     int lv = gw_log_level_parse(level);
     d->log_level = lv < 0 ? GW_LOG_INFO : lv;
 }
@@ -550,7 +559,7 @@ static void validate_defaults(struct builder *b, const struct gw_cfg *defaults)
         /* Common keys are checked once here; a plugin's keys are checked by
          * each target of that plugin, where they apply. */
         if (find_key(lists, 1, key->text))
-            gw_cfg_check_type(defaults->items[i], k->type);
+            gw_cfg_check_key(defaults->items[i], k);
     }
     free(lists);
     uint64_t interval, timeout;

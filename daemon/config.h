@@ -27,6 +27,8 @@ struct gw_daemon_conf {
     char *listen;     /* "" turns the web server off */
     char *rrdcached;  /* "" writes RRD files directly */
     bool store_rrd;   /* false: storage: none, no history kept */
+    /* The longest a result waits to be written with later ones of its file. */
+    uint64_t rrd_write_delay_ms;
     uint32_t max_in_flight;
     uint32_t max_per_host;
     int log_level; /* enum gw_log_level */
@@ -105,6 +107,7 @@ struct gw_config {
 #define GW_DEFAULT_MAX_PER_HOST  8u
 #define GW_DEFAULT_LISTEN        "127.0.0.1:9469"
 #define GW_MIN_INTERVAL_MS       1000u
+#define GW_MAX_WRITE_DELAY_MS    3600000u
 
 /*
  * Loads and validates the configuration at `path` (YAML, or JSON by its

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "funnel.h"
 #include "host.h"
+#include "http_client.h"
 #include "log.h"
 #include "plugins.h"
 #include "rrd_schema.h"
@@ -35,6 +36,7 @@ struct reload_job {
 struct gw_daemon {
     uv_loop_t loop;
     struct gw_host host;
+    struct gw_http_client *http;
     struct gw_plugins *plugins;
     char *config_path;
     int forced_log_level;
@@ -164,11 +166,15 @@ static void apply(struct gw_daemon *d, struct gw_config *config)
     }
     d->funnel.writer = config->daemon.store_rrd ? d->writer : NULL;
     gw_scheduler_set_caps(d->scheduler, config->daemon.max_in_flight, config->daemon.max_per_host);
-    if (strcmp(old_config->daemon.rrdcached, config->daemon.rrdcached) != 0 ||
-        strcmp(old_config->daemon.listen, config->daemon.listen) != 0 ||
+    /* The writer sends queued points to the new store once the old one has
+     * put what it holds on disk. */
+    if (strcmp(old_config->daemon.rrdcached, config->daemon.rrdcached) != 0)
+        gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
+    gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
+    if (strcmp(old_config->daemon.listen, config->daemon.listen) != 0 ||
         (old_config->daemon.plugin_dir && config->daemon.plugin_dir &&
          strcmp(old_config->daemon.plugin_dir, config->daemon.plugin_dir) != 0))
-        gw_log_warning("daemon.rrdcached, daemon.listen and daemon.plugin_dir take effect at "
+        gw_log_warning("daemon.listen and daemon.plugin_dir take effect at "
                        "the next restart");
     apply_log_level(d, config);
     d->targets = neu;
@@ -347,6 +353,8 @@ int gw_daemon_run(const struct gw_daemon_options *options)
 
     uv_loop_init(&d->loop);
     gw_host_init(&d->host, &d->loop);
+    d->http = gw_http_client_new(&d->loop);
+    gw_host_set_http(&d->host, d->http);
 
     struct gw_diag *diag = gw_diag_new();
     struct gw_config *config = gw_config_load(d->config_path, d->plugins, &d->host, diag);
@@ -370,6 +378,8 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     }
 
     d->writer = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
+    gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
     rc = gw_rrd_writer_start(d->writer);
     if (rc < 0) {
         gw_log_error("cannot start the RRD writer: %s", strerror(-rc));
@@ -406,6 +416,9 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     }
 
     uv_run(&d->loop, UV_RUN_DEFAULT);
+    gw_host_set_http(&d->host, NULL);
+    gw_http_client_free(d->http);
+    d->http = NULL;
 
     /* The loop has ended: every check is closed. Flush what was measured. */
     gw_rrd_writer_stop(d->writer);
@@ -417,6 +430,11 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     uv_run(&d->loop, UV_RUN_DEFAULT);
 
 out_loop:
+    if (d->http) {
+        gw_host_set_http(&d->host, NULL);
+        gw_http_client_free(d->http);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    }
     if (uv_loop_close(&d->loop) != 0)
         gw_log_error("internal error: handles left open at exit");
     gw_plugins_free(d->plugins);

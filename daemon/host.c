@@ -1,11 +1,14 @@
 #include "host.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "check.h"
 #include "log.h"
+#include "xalloc.h"
 
 static void host_log(int level, const char *fmt, ...)
 {
@@ -29,6 +32,20 @@ static void host_cfg_warning(const struct gw_cfg *node, const char *fmt, ...)
     va_start(ap, fmt);
     gw_cfg_errorv(node, GW_DIAG_WARNING, fmt, ap);
     va_end(ap);
+}
+
+static int host_http_start(const struct gw_host *host, const struct gw_http_request *request,
+                           gw_http_done_cb done, void *data, struct gw_http_call **call_out)
+{
+    if (!host->internal || !host->internal->http)
+        return -ENOTSUP;
+    return gw_http_client_start(host->internal->http, request, done, data, call_out);
+}
+
+static void host_http_cancel(const struct gw_host *host, struct gw_http_call *call)
+{
+    if (host->internal && host->internal->http)
+        gw_http_client_cancel(host->internal->http, call);
 }
 
 void gw_host_init(struct gw_host *host, uv_loop_t *loop)
@@ -59,4 +76,18 @@ void gw_host_init(struct gw_host *host, uv_loop_t *loop)
     host->check_done = gw_check_done;
     host->check_detail = gw_check_detail;
     host->check_samples = gw_check_samples;
+    host->http_start = host_http_start;
+    host->http_cancel = host_http_cancel;
+}
+
+void gw_host_set_http(struct gw_host *host, struct gw_http_client *client)
+{
+    if (!client) {
+        free(host->internal);
+        host->internal = NULL;
+        return;
+    }
+    if (!host->internal)
+        host->internal = gw_xcalloc(1, sizeof(*host->internal));
+    host->internal->http = client;
 }

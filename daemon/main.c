@@ -11,10 +11,12 @@
 #include "daemon.h"
 #include "demo.h"
 #include "diag.h"
+#include "graph.h"
 #include "host.h"
 #include "log.h"
 #include "plugins.h"
 #include "probe.h"
+#include "rrd_budget.h"
 #include "units.h"
 
 static void usage(FILE *out)
@@ -27,6 +29,8 @@ static void usage(FILE *out)
             "  check-config -c FILE              validate a configuration, print every problem\n"
             "  probe [-c FILE] [--json] COUNCIL/TARGET | URL\n"
             "                                    run one check now and print its breakdown\n"
+            "  graph [-c FILE] SUBJECT --period P|--from T [--to T] --out FILE.png|.svg\n"
+            "        [--lang en|cy] [--size WxH] draw wales, a council or council/target\n"
             "  demo [--data-dir DIR] [--for DURATION]\n"
             "                                    run a simulated council estate on 127.0.0.1\n"
             "  plugins                           list the check and notifier types\n"
@@ -131,6 +135,7 @@ static int cmd_check_config(int argc, char **argv)
         if (diag->warnings)
             printf(" (%zu warning%s)", diag->warnings, diag->warnings == 1 ? "" : "s");
         printf("\n");
+        gw_rrd_budget_report(config, stdout, stderr);
     } else {
         printf("%s: %zu error%s\n", c.config, diag->errors, diag->errors == 1 ? "" : "s");
     }
@@ -187,6 +192,8 @@ int main(int argc, char **argv)
         return gw_probe_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "demo") == 0)
         return gw_demo_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "graph") == 0)
+        return gw_graph_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

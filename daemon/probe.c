@@ -16,6 +16,7 @@
 #include "config.h"
 #include "diag.h"
 #include "host.h"
+#include "http_client.h"
 #include "log.h"
 #include "plugins.h"
 #include "units.h"
@@ -145,8 +146,23 @@ static void print_value(FILE *out, double v, const char *unit)
         fprintf(out, "-");
     else if (strcmp(unit, "s") == 0)
         fprintf(out, "%.3f ms", v * 1000.0);
+    else if (strcmp(unit, "B") == 0)
+        fprintf(out, "%.0f B", v);
+    else if (strcmp(unit, "days") == 0)
+        fprintf(out, "%.1f days", v);
     else
         fprintf(out, "%g%s%s", v, *unit ? " " : "", unit);
+}
+
+/* A perfdata number: plain decimal, never an exponent (Nagios reads [-0-9.]). */
+static void perf_number(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.6f", v);
+    char *end = buf + strlen(buf);
+    while (end > buf && end[-1] == '0')
+        *--end = '\0';
+    if (end > buf && end[-1] == '.')
+        *--end = '\0';
 }
 
 static void print_text(const struct gw_target_conf *conf, const struct gw_result *r)
@@ -156,19 +172,22 @@ static void print_text(const struct gw_target_conf *conf, const struct gw_result
     for (size_t i = 0; i < r->n_figures; i++) {
         if (isnan(r->figures[i].value))
             continue;
-        printf(" %s=%g%s", r->figures[i].name, r->figures[i].value,
+        char number[64];
+        perf_number(r->figures[i].value, number, sizeof(number));
+        printf(" %s=%s%s", r->figures[i].name, number,
                strcmp(unit_of(conf, r->figures[i].name), "s") == 0 ? "s" : "");
     }
     printf("\n");
-    printf("  target   %s (%s)%s%s\n", conf->id, conf->type->name, conf->host ? " " : "",
+    /* Keys up to 12 characters ("certificate", "http_version") line up. */
+    printf("  target       %s (%s)%s%s\n", conf->id, conf->type->name, conf->host ? " " : "",
            conf->host ? conf->host : "");
-    printf("  status   %s%s%s%s\n", gw_status_name(r->status), *r->reason ? " (" : "", r->reason,
-           *r->reason ? ")" : "");
-    printf("  message  %s\n", r->message);
+    printf("  status       %s%s%s%s\n", gw_status_name(r->status), *r->reason ? " (" : "",
+           r->reason, *r->reason ? ")" : "");
+    printf("  message      %s\n", r->message);
     for (size_t i = 0; i < r->n_details; i++)
-        printf("  %-8s %s\n", r->details[i].key, r->details[i].text);
+        printf("  %-12s %s\n", r->details[i].key, r->details[i].text);
     for (size_t i = 0; i < r->n_figures; i++) {
-        printf("  %-8s ", r->figures[i].name);
+        printf("  %-12s ", r->figures[i].name);
         print_value(stdout, r->figures[i].value, unit_of(conf, r->figures[i].name));
         printf("\n");
     }
@@ -262,6 +281,8 @@ int gw_probe_main(int argc, char **argv, const char *default_config)
     uv_loop_init(&loop);
     struct gw_host host;
     gw_host_init(&host, &loop);
+    struct gw_http_client *http = gw_http_client_new(&loop);
+    gw_host_set_http(&host, http);
     struct gw_plugins *plugins = gw_plugins_new();
     char *plugin_dir = gw_config_plugin_dir_of(is_url ? NULL : config_path);
     if (gw_plugins_load_dir(plugins, plugin_dir) < 0)
@@ -310,6 +331,8 @@ int gw_probe_main(int argc, char **argv, const char *default_config)
     exit_code = (int)outcome.result.status;
 out:
     gw_config_unref(config);
+    gw_host_set_http(&host, NULL);
+    gw_http_client_free(http);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "gwyliwr probe: internal error: handles left open\n");

@@ -1,21 +1,47 @@
 /*
- * The layout of a target's round-robin database: where the file lives, its
+ * The layout of a target's round-robin databases: where the files live, their
  * data sources and archives, and how a result becomes one row of values.
  * Pure: no I/O, no clocks.
  *
- * A target has one RRD at <data_dir>/<council>/<target>.rrd. Its step is the
- * target's interval and every data source is a GAUGE with a heartbeat of two
- * steps (one missed check is interpolated over, two are unknown). Data
- * sources, in this order:
+ * Files
+ * -----
+ * A target has two files in <data_dir>/<council>/, because every archive of
+ * an RRD applies to all its data sources, and only one figure earns a minimum
+ * and a maximum:
+ *
+ *   <target>.rrd         every figure, consolidated with AVERAGE only
+ *   <target>.spread.rrd  `latency` alone, consolidated with MIN and MAX
+ *
+ * In the main file MIN and MAX would add nothing for `up` and `degraded` (a
+ * row's average below 1 already says the target was down in it) and cost a
+ * third of the file for each phase time; the spread of the response time is
+ * what graphs draw as smoke at every period, so it keeps its extremes.
+ *
+ * Data sources of the main file, in this order (the row of values of
+ * gw_rrd_schema_values):
  *
  *   up        0..1  1 when up or degraded, 0 when down, unknown ("U") when the
  *                   result is unknown, so its average is availability and an
  *                   unknown result never counts as downtime
  *   degraded  0..1  1 when degraded, 0 when up or down, unknown when unknown
  *   latency   s     the result's `latency` figure, >= 0
- *   ...             the check type's declared figures (struct gw_figure_decl)
+ *   ...             the check type's declared figures (struct gw_figure_decl),
+ *                   in declared order
  *
- * Archives come in four tiers:
+ * Every data source is a GAUGE with a heartbeat of two steps (one missed check
+ * is interpolated over, two are unknown), the step being the target's interval.
+ *
+ * Latency spread: a check that measures several times per round (pings,
+ * `samples: N` requests) declares the figures `median`, `loss` and `s01` ..
+ * `sNN`, the samples sorted with lost ones last (gw_result_set_samples). They
+ * are data sources of the main file like any other, kept with AVERAGE, as
+ * Smokeping keeps them: the average of the i-th smallest sample over a row
+ * still traces the shape of the distribution, so graphs draw s01..sNN as
+ * smoke around the median at every period; `loss` averages to the loss ratio.
+ *
+ * Archives
+ * --------
+ * Four tiers:
  *
  *   tier        resolution   kept for
  *   full        1 step       2 days, at most 2,880 rows
@@ -40,9 +66,19 @@
  *   3,600 s:  1 x 2160,   24 x 1827
  *   86,400 s: 1 x 1827
  *
- * Each archive is consolidated with AVERAGE, MIN and MAX (xff 0.5), except an
- * archive of one step per row, where MIN and MAX would repeat AVERAGE: it has
- * AVERAGE only.
+ * The main file has one AVERAGE archive per tier (xff 0.5). The spread file
+ * has a MIN and a MAX archive for each tier of more than one step per row (at
+ * one step per row they would repeat the main file's value); a target whose
+ * only tier is its full resolution (a daily check) has no spread file.
+ *
+ * Sizes (fixed for ever; gw_rrd_schema_file_size), for any step up to 60 s:
+ *   core only (3 data sources)            258 KiB + 127 KiB =   385 KiB
+ *   tcp (5: + connect, response)          429 KiB + 127 KiB =   556 KiB
+ *   http (10: + dns, connect, tls, ttfb,
+ *         size, cert_days, http_version)  858 KiB + 127 KiB =   984 KiB
+ *   icmp, 20 samples (25: + median, loss,
+ *         s01..s20)                      2143 KiB + 127 KiB =  2270 KiB
+ * A 300 s target takes about two thirds of that, an hourly one about a third.
  */
 #ifndef GW_RRD_SCHEMA_H
 #define GW_RRD_SCHEMA_H
@@ -60,6 +96,11 @@
 #define GW_RRD_DS_LATENCY  2
 #define GW_RRD_CORE_DS     3
 
+/* The files of a target. */
+#define GW_RRD_FILE_MAIN   0
+#define GW_RRD_FILE_SPREAD 1
+#define GW_RRD_FILES_MAX   2
+
 /* Rows of the full-resolution tier at most. */
 #define GW_RRD_FULL_ROWS_MAX 2880
 
@@ -70,7 +111,7 @@ struct gw_rrd_ds {
 };
 
 /*
- * The immutable description of one target's RRD. Reference-counted with
+ * The immutable description of one target's RRD files. Reference-counted with
  * atomics, so the loop thread and the writer thread may each hold references.
  */
 struct gw_rrd_series;
@@ -95,36 +136,66 @@ struct gw_rrd_series *gw_rrd_series_ref(struct gw_rrd_series *s);
 /* Drops one reference, freeing the series with the last. NULL does nothing. Any thread. */
 void gw_rrd_series_unref(struct gw_rrd_series *s);
 
-/* "<data_dir>/<council>/<target>.rrd". Borrowed for the series' life. */
+/* "<data_dir>/<council>/<target>.rrd", the main file. Borrowed for the series' life. */
 const char *gw_rrd_series_path(const struct gw_rrd_series *s);
-/* "<data_dir>/<council>", the directory of the file. Borrowed. */
+/* "<data_dir>/<council>", the directory of the files. Borrowed. */
 const char *gw_rrd_series_dir(const struct gw_rrd_series *s);
 /* "<council>/<target>", for messages. Borrowed. */
 const char *gw_rrd_series_id(const struct gw_rrd_series *s);
 /* The step in seconds (at least 1). */
 uint32_t gw_rrd_series_step(const struct gw_rrd_series *s);
-/* Number of data sources, core ones included. */
+/* Number of data sources, core ones included: the length of a row of values. */
 size_t gw_rrd_series_ds_count(const struct gw_rrd_series *s);
 /* Data source i (< ds_count). Borrowed for the series' life. */
 const struct gw_rrd_ds *gw_rrd_series_ds(const struct gw_rrd_series *s, size_t i);
 
+/* Number of files of the series: GW_RRD_FILE_MAIN, then GW_RRD_FILE_SPREAD if any. */
+size_t gw_rrd_series_file_count(const struct gw_rrd_series *s);
+/* The local path of file f (< file_count). Borrowed. */
+const char *gw_rrd_series_file_path(const struct gw_rrd_series *s, size_t f);
 /*
- * The DS:... and RRA:... arguments of rrd_create for the series (the step is
- * passed to rrd_create separately). *argv_out is NULL-terminated and holds
- * *argc_out strings; caller frees with gw_rrd_schema_args_free. Returns 0.
+ * The name of file f relative to the data directory, "<council>/<target>.rrd"
+ * or "<council>/<target>.spread.rrd": what a remote rrdcached is told, its
+ * base directory standing for the data directory. Borrowed.
  */
-int gw_rrd_schema_create_args(const struct gw_rrd_series *s, char ***argv_out, int *argc_out);
-/* Frees an argv from gw_rrd_schema_create_args. NULL does nothing. */
-void gw_rrd_schema_args_free(char **argv);
+const char *gw_rrd_series_file_name(const struct gw_rrd_series *s, size_t f);
+/* Number of data sources of file f. */
+size_t gw_rrd_series_file_ds_count(const struct gw_rrd_series *s, size_t f);
+/* The series data source (index into a row) that is data source i of file f. */
+size_t gw_rrd_series_file_ds(const struct gw_rrd_series *s, size_t f, size_t i);
 
 /*
- * The size in bytes of the file of a series with this step and `n_ds` data
- * sources: its rows x n_ds x 8 bytes of values, plus the header (librrd's
- * on-disk structures as laid out on an LP64 system: per data source, per
- * archive and per data source in each archive). Exact for librrd 1.x on
- * 64-bit Linux; a close estimate elsewhere.
+ * The DS:... and RRA:... arguments of rrd_create for file f of the series (the
+ * step is passed to rrd_create separately). *argv_out is NULL-terminated and
+ * holds *argc_out strings; caller frees with gw_rrd_schema_args_free.
+ * Returns 0, or -EINVAL when f is not a file of the series.
  */
-uint64_t gw_rrd_schema_file_size(uint32_t step_s, size_t n_ds);
+int gw_rrd_schema_create_args(const struct gw_rrd_series *s, size_t f, char ***argv_out,
+                              int *argc_out);
+/* Frees an argv from gw_rrd_schema_create_args. NULL does nothing. */
+void gw_rrd_schema_args_free(char **argv);
+/*
+ * "DS:<name>:GAUGE:<heartbeat>:<min>:<max>" for series data source i, as
+ * rrd_create and rrd_tune take it. Caller frees.
+ */
+char *gw_rrd_schema_ds_arg(const struct gw_rrd_series *s, size_t i);
+
+/*
+ * The size in bytes of file f of a target with this step and `n_ds` data
+ * sources in its main file (0 when the target has no such file): rows x data
+ * sources x 8 bytes of values, plus the header (librrd's on-disk structures as
+ * laid out on an LP64 system: per data source, per archive and per data
+ * source in each archive). Exact for librrd 1.x on 64-bit Linux; a close
+ * estimate elsewhere.
+ */
+uint64_t gw_rrd_schema_file_size(uint32_t step_s, size_t f, size_t n_ds);
+/* All files of such a target together. */
+uint64_t gw_rrd_schema_target_size(uint32_t step_s, size_t n_ds);
+/*
+ * The number of data sources of the main file of a target whose check
+ * declares `figures` (borrowed): the core ones and each other name once.
+ */
+size_t gw_rrd_schema_ds_count(const struct gw_figure_decl *figures, size_t n_figures);
 
 /*
  * Fills values[0 .. ds_count) with the row of `result` (borrowed): up,

@@ -125,6 +125,8 @@ enum gw_cfg_type {
 };
 
 #define GW_CFG_REQUIRED 0x1u
+/* A GW_CFG_FILE that is not a secret (a CA certificate): others may read it. */
+#define GW_CFG_PUBLIC 0x2u
 
 /*
  * A key a check or notifier type accepts in its part of the configuration.
@@ -158,22 +160,37 @@ struct gw_http_request {
     int max_redirects;    /* redirects followed; 0 follows none */
     int ip_version;       /* 0 any, 4 or 6 */
     bool insecure;        /* true skips TLS verification (verification is on by default) */
-    const char *ca_file;  /* extra trust anchors (PEM), or NULL for the system's */
-    const char *proxy;    /* proxy URL, or NULL */
+    const char *ca_pem;   /* trust anchors (PEM text) used instead of the system's, or NULL */
+    const char *proxy;    /* proxy URL, or NULL: none (the environment's *_proxy are ignored) */
     const char *username; /* basic authentication, or NULL */
     const char *password;
     bool reuse_connection; /* false: a fresh connection, so connect and TLS are measured */
-    uint64_t max_body;     /* bytes of body kept; reading stops beyond (0: 1 MiB) */
-    uint64_t timeout_ms;   /* whole exchange; 0: no limit of its own */
+    uint64_t max_body;     /* bytes of body read; reading stops beyond (0: 1 MiB) */
+    /*
+     * The whole exchange, redirects included; 0: no limit of its own. A check
+     * passes host->check_timeout_ms(check): the client's limit then ends the
+     * request just before the daemon would cancel the check, so the response
+     * still says which phase was too slow.
+     */
+    uint64_t timeout_ms;
+    /*
+     * true: the body is read (up to max_body) and counted in `bytes`, but not
+     * kept: the response's body is NULL. For checks that assert nothing on it.
+     */
+    bool discard_body;
 };
 
 /* The outcome of an HTTP request. Borrowed: valid during the callback only. */
 struct gw_http_response {
     /*
-     * NULL when an HTTP response was received (whatever its status), else why
-     * not: a GW_REASON_* word (dns, connect_refused, connect_timeout,
-     * unreachable, timeout, tls_handshake, tls_verify, tls_expired,
-     * too_many_redirects, reset, bad_response) with `error` saying it in words.
+     * NULL when an HTTP response was received (whatever its status, and also
+     * when its body was cut at max_body), else why not: a GW_REASON_* word
+     * (dns, connect_refused, connect_timeout, unreachable, timeout,
+     * tls_handshake, tls_verify, tls_expired, too_many_redirects, reset,
+     * bad_response), or "plugin" when the failure is ours (out of memory or
+     * sockets, a CA text that is not PEM): the target's state is then unknown.
+     * `error` says it in a sentence naming the peer ("connection refused by
+     * 127.0.0.1:8080"); NULL when reason is.
      */
     const char *reason;
     const char *error;
@@ -181,18 +198,29 @@ struct gw_http_response {
     int http_version;           /* 10, 11, 20, 30; 0 when none */
     const char *const *headers; /* "Name: value" of the last response, NULL-terminated */
     size_t n_headers;
-    const char *body; /* the first max_body bytes, NUL-terminated */
+    const char *body; /* the first max_body bytes, NUL-terminated; NULL with discard_body */
     size_t body_len;
     bool body_truncated; /* the body was longer than max_body: reading stopped there */
-    uint64_t bytes;      /* body bytes received */
-    /* Phase durations in seconds (NAN when the phase did not happen). */
+    uint64_t bytes;      /* body bytes received (a little over max_body when truncated) */
+    /*
+     * Phase durations in seconds, NAN when the phase did not happen (tls_s
+     * over plain HTTP) or did not finish: name resolution, TCP connect, TLS
+     * handshake, from the request sent to the first byte of the response, and
+     * the whole. Over redirects each phase is the sum over the requests made.
+     */
     double dns_s, connect_s, tls_s, first_byte_s, total_s;
     const char *remote_ip; /* address connected to, or NULL */
     int remote_port;
-    int redirects;            /* redirects followed */
-    const char *final_url;    /* the URL of the last response */
-    const char *tls_version;  /* "TLSv1.3", or NULL */
-    const char *cert_subject; /* of the server's certificate, or NULL */
+    int redirects;         /* redirects followed */
+    const char *final_url; /* the URL of the last request */
+    /*
+     * The TLS connection, when one was set up (also when its certificate was
+     * refused, and also with verification off): protocol ("TLSv1.3"), the
+     * server certificate's subject and issuer (RFC 2253 text) and end of
+     * validity; NULL or 0 when unknown (plain HTTP, a reused connection).
+     */
+    const char *tls_version;
+    const char *cert_subject;
     const char *cert_issuer;
     int64_t cert_not_after; /* seconds since the epoch, 0 when unknown */
 };
@@ -305,10 +333,14 @@ struct gw_host {
     void (*check_samples)(struct gw_check *check, const double *samples, size_t n);
 
     /* ---- the shared HTTP client (event loop thread) -------------------------
-     * One connection pool and DNS cache for the whole daemon, driven by the
-     * event loop. http_start() copies the request, returns 0 and later calls
-     * done(data, response) exactly once, or returns a negative errno and never
-     * calls it. http_cancel() abandons a call: done is then never called.
+     * One client for the whole daemon, driven by the event loop: connections
+     * are kept for reuse only when a request asks, and names are resolved
+     * afresh for every request (no DNS cache). http_start() copies the
+     * request, returns 0 and later calls done(data, response) exactly once,
+     * never from inside http_start(); or it returns a negative errno (-EINVAL
+     * for a request it cannot make, -ENOTSUP without a client, as in
+     * check-config) and never calls done. The call handle is valid until done
+     * is called. http_cancel() abandons a call: done is then never called.
      */
     int (*http_start)(const struct gw_host *host, const struct gw_http_request *request,
                       gw_http_done_cb done, void *data, struct gw_http_call **call_out);

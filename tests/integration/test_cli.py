@@ -20,9 +20,23 @@ class CheckConfigTest(TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"valid: 22 councils, \d+ targets")
 
-    def test_demo_configuration_is_valid(self):
-        r = run([GWYLIWR, "check-config", "-c", os.path.join(SOURCE_DIR, "config/demo.yaml")])
+    def test_demo_runs_and_its_configuration_is_valid(self):
+        # The README's first command ends in `gwyliwr demo`: the simulator and
+        # the daemon, on the fixed demo ports of 127.0.0.1.
+        d = os.path.join(self.tmp, "demo")
+        r = run([GWYLIWR, "demo", "--data-dir", d, "--for", "16s"], timeout=90)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-3000:])
+        self.assertIn("a simulated council estate is running on 127.0.0.1", r.stdout)
+        self.assertIn("running: 21 targets in 3 councils", r.stderr)
+        self.assertRegex(r.stderr, r"cardiff/ftp \(tcp\): DOWN after 2 failures: connection refused")
+        self.assertRegex(r.stderr, r"gwynedd/myaccount \(http\): DEGRADED .*expires in 3\.\d days")
+        self.assertRegex(r.stderr, r"cardiff/website \(http\): UP: HTTP 200")
+        for target in ("website", "myaccount", "smtp", "vpn"):
+            self.assertTrue(os.path.exists(os.path.join(d, "data", "cardiff", target + ".rrd")))
+        r = run([GWYLIWR, "check-config", "-c", os.path.join(d, "demo.yaml")])
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        self.assertIn("valid: 3 councils, 21 targets", r.stdout)
 
     def test_every_problem_is_reported_with_its_position(self):
         secret = self.write("token", "s3cret\n")

@@ -1,8 +1,10 @@
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -13,14 +15,14 @@
 #define CORE_DS_ARGS(hb)                                                                           \
     "DS:up:GAUGE:" hb ":0:1", "DS:degraded:GAUGE:" hb ":0:1", "DS:latency:GAUGE:" hb ":0:U"
 
-static void assert_args(uint32_t step_s, const char *const *expected)
+static void assert_args(uint32_t step_s, size_t file, const char *const *expected)
 {
     struct gw_rrd_series *s =
         gw_rrd_series_new("/var/lib/gwyliwr", "cardiff", "web", step_s, NULL, 0);
     assert_non_null(s);
     char **argv = NULL;
     int argc = -1;
-    assert_int_equal(gw_rrd_schema_create_args(s, &argv, &argc), 0);
+    assert_int_equal(gw_rrd_schema_create_args(s, file, &argv, &argc), 0);
     int n = 0;
     while (expected[n])
         n++;
@@ -35,73 +37,113 @@ static void assert_args(uint32_t step_s, const char *const *expected)
 static void test_rrd_schema_args_step_1(void **state)
 {
     (void)state;
-    static const char *const expected[] = {
-        CORE_DS_ARGS("2"),        "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:300:4032",
-        "RRA:MIN:0.5:300:4032",   "RRA:MAX:0.5:300:4032",   "RRA:AVERAGE:0.5:3600:2160",
-        "RRA:MIN:0.5:3600:2160",  "RRA:MAX:0.5:3600:2160",  "RRA:AVERAGE:0.5:86400:1827",
-        "RRA:MIN:0.5:86400:1827", "RRA:MAX:0.5:86400:1827", NULL,
+    static const char *const main_file[] = {
+        CORE_DS_ARGS("2"),           "RRA:AVERAGE:0.5:1:2880",     "RRA:AVERAGE:0.5:300:4032",
+        "RRA:AVERAGE:0.5:3600:2160", "RRA:AVERAGE:0.5:86400:1827", NULL,
     };
-    assert_args(1, expected);
+    static const char *const spread[] = {
+        "DS:latency:GAUGE:2:0:U", "RRA:MIN:0.5:300:4032",
+        "RRA:MAX:0.5:300:4032",   "RRA:MIN:0.5:3600:2160",
+        "RRA:MAX:0.5:3600:2160",  "RRA:MIN:0.5:86400:1827",
+        "RRA:MAX:0.5:86400:1827", NULL,
+    };
+    assert_args(1, GW_RRD_FILE_MAIN, main_file);
+    assert_args(1, GW_RRD_FILE_SPREAD, spread);
     /* A step of 0 (a sub-second interval) is stored as 1 s. */
-    assert_args(0, expected);
+    assert_args(0, GW_RRD_FILE_MAIN, main_file);
 }
 
 static void test_rrd_schema_args_step_7(void **state)
 {
     (void)state;
     /* 300/7, 3600/7 and 86400/7 round to 43, 514 and 12343 steps per row. */
-    static const char *const expected[] = {
-        CORE_DS_ARGS("14"),       "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:43:4019",
-        "RRA:MIN:0.5:43:4019",    "RRA:MAX:0.5:43:4019",    "RRA:AVERAGE:0.5:514:2162",
-        "RRA:MIN:0.5:514:2162",   "RRA:MAX:0.5:514:2162",   "RRA:AVERAGE:0.5:12343:1827",
-        "RRA:MIN:0.5:12343:1827", "RRA:MAX:0.5:12343:1827", NULL,
+    static const char *const main_file[] = {
+        CORE_DS_ARGS("14"),         "RRA:AVERAGE:0.5:1:2880",     "RRA:AVERAGE:0.5:43:4019",
+        "RRA:AVERAGE:0.5:514:2162", "RRA:AVERAGE:0.5:12343:1827", NULL,
     };
-    assert_args(7, expected);
+    static const char *const spread[] = {
+        "DS:latency:GAUGE:14:0:U", "RRA:MIN:0.5:43:4019",
+        "RRA:MAX:0.5:43:4019",     "RRA:MIN:0.5:514:2162",
+        "RRA:MAX:0.5:514:2162",    "RRA:MIN:0.5:12343:1827",
+        "RRA:MAX:0.5:12343:1827",  NULL,
+    };
+    assert_args(7, GW_RRD_FILE_MAIN, main_file);
+    assert_args(7, GW_RRD_FILE_SPREAD, spread);
 }
 
 static void test_rrd_schema_args_step_60(void **state)
 {
     (void)state;
-    static const char *const expected[] = {
-        CORE_DS_ARGS("120"),     "RRA:AVERAGE:0.5:1:2880", "RRA:AVERAGE:0.5:5:4032",
-        "RRA:MIN:0.5:5:4032",    "RRA:MAX:0.5:5:4032",     "RRA:AVERAGE:0.5:60:2160",
-        "RRA:MIN:0.5:60:2160",   "RRA:MAX:0.5:60:2160",    "RRA:AVERAGE:0.5:1440:1827",
-        "RRA:MIN:0.5:1440:1827", "RRA:MAX:0.5:1440:1827",  NULL,
+    static const char *const main_file[] = {
+        CORE_DS_ARGS("120"),       "RRA:AVERAGE:0.5:1:2880",    "RRA:AVERAGE:0.5:5:4032",
+        "RRA:AVERAGE:0.5:60:2160", "RRA:AVERAGE:0.5:1440:1827", NULL,
     };
-    assert_args(60, expected);
+    static const char *const spread[] = {
+        "DS:latency:GAUGE:120:0:U", "RRA:MIN:0.5:5:4032",
+        "RRA:MAX:0.5:5:4032",       "RRA:MIN:0.5:60:2160",
+        "RRA:MAX:0.5:60:2160",      "RRA:MIN:0.5:1440:1827",
+        "RRA:MAX:0.5:1440:1827",    NULL,
+    };
+    assert_args(60, GW_RRD_FILE_MAIN, main_file);
+    assert_args(60, GW_RRD_FILE_SPREAD, spread);
 }
 
 static void test_rrd_schema_args_step_300(void **state)
 {
     (void)state;
     /* The full tier and the 5-minute tier are one archive, kept 14 days. */
-    static const char *const expected[] = {
-        CORE_DS_ARGS("600"),    "RRA:AVERAGE:0.5:1:4032", "RRA:AVERAGE:0.5:12:2160",
-        "RRA:MIN:0.5:12:2160",  "RRA:MAX:0.5:12:2160",    "RRA:AVERAGE:0.5:288:1827",
-        "RRA:MIN:0.5:288:1827", "RRA:MAX:0.5:288:1827",   NULL,
+    static const char *const main_file[] = {
+        CORE_DS_ARGS("600"),
+        "RRA:AVERAGE:0.5:1:4032",
+        "RRA:AVERAGE:0.5:12:2160",
+        "RRA:AVERAGE:0.5:288:1827",
+        NULL,
     };
-    assert_args(300, expected);
+    static const char *const spread[] = {
+        "DS:latency:GAUGE:600:0:U", "RRA:MIN:0.5:12:2160",  "RRA:MAX:0.5:12:2160",
+        "RRA:MIN:0.5:288:1827",     "RRA:MAX:0.5:288:1827", NULL,
+    };
+    assert_args(300, GW_RRD_FILE_MAIN, main_file);
+    assert_args(300, GW_RRD_FILE_SPREAD, spread);
 }
 
 static void test_rrd_schema_args_step_3600(void **state)
 {
     (void)state;
-    static const char *const expected[] = {
-        CORE_DS_ARGS("7200"),  "RRA:AVERAGE:0.5:1:2160", "RRA:AVERAGE:0.5:24:1827",
-        "RRA:MIN:0.5:24:1827", "RRA:MAX:0.5:24:1827",    NULL,
+    static const char *const main_file[] = {
+        CORE_DS_ARGS("7200"),
+        "RRA:AVERAGE:0.5:1:2160",
+        "RRA:AVERAGE:0.5:24:1827",
+        NULL,
     };
-    assert_args(3600, expected);
+    static const char *const spread[] = {
+        "DS:latency:GAUGE:7200:0:U",
+        "RRA:MIN:0.5:24:1827",
+        "RRA:MAX:0.5:24:1827",
+        NULL,
+    };
+    assert_args(3600, GW_RRD_FILE_MAIN, main_file);
+    assert_args(3600, GW_RRD_FILE_SPREAD, spread);
 }
 
 static void test_rrd_schema_args_step_86400(void **state)
 {
     (void)state;
-    static const char *const expected[] = {
+    static const char *const main_file[] = {
         CORE_DS_ARGS("172800"),
         "RRA:AVERAGE:0.5:1:1827",
         NULL,
     };
-    assert_args(86400, expected);
+    assert_args(86400, GW_RRD_FILE_MAIN, main_file);
+
+    /* One step per row everywhere: no extremes to keep, no spread file. */
+    struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 86400, NULL, 0);
+    assert_int_equal(gw_rrd_series_file_count(s), 1);
+    char **argv = NULL;
+    int argc = 0;
+    assert_int_equal(gw_rrd_schema_create_args(s, GW_RRD_FILE_SPREAD, &argv, &argc), -EINVAL);
+    assert_null(argv);
+    gw_rrd_series_unref(s);
 }
 
 static void test_rrd_schema_args_figures(void **state)
@@ -117,7 +159,7 @@ static void test_rrd_schema_args_figures(void **state)
     assert_int_equal(gw_rrd_series_ds_count(s), 7);
     char **argv;
     int argc;
-    assert_int_equal(gw_rrd_schema_create_args(s, &argv, &argc), 0);
+    assert_int_equal(gw_rrd_schema_create_args(s, GW_RRD_FILE_MAIN, &argv, &argc), 0);
     assert_string_equal(argv[0], "DS:up:GAUGE:60:0:1");
     assert_string_equal(argv[2], "DS:latency:GAUGE:60:0:U");
     assert_string_equal(argv[3], "DS:loss:GAUGE:60:0:1");
@@ -131,6 +173,22 @@ static void test_rrd_schema_args_figures(void **state)
     const struct gw_rrd_ds *ds = gw_rrd_series_ds(s, 4);
     assert_string_equal(ds->name, "cert_days");
     assert_true(isnan(ds->min) && isnan(ds->max));
+
+    /* tune takes the same text to add a data source later. */
+    char *arg = gw_rrd_schema_ds_arg(s, 6);
+    assert_string_equal(arg, "DS:temperature:GAUGE:60:-40.5:U");
+    free(arg);
+
+    /* The spread file holds latency alone, whatever the figures. */
+    assert_int_equal(gw_rrd_series_file_ds_count(s, GW_RRD_FILE_SPREAD), 1);
+    assert_int_equal(gw_rrd_series_file_ds(s, GW_RRD_FILE_SPREAD, 0), GW_RRD_DS_LATENCY);
+    assert_int_equal(gw_rrd_series_file_ds_count(s, GW_RRD_FILE_MAIN), 7);
+    assert_int_equal(gw_rrd_series_file_ds(s, GW_RRD_FILE_MAIN, 5), 5);
+    assert_int_equal(gw_rrd_schema_create_args(s, GW_RRD_FILE_SPREAD, &argv, &argc), 0);
+    assert_int_equal(argc, 7);
+    assert_string_equal(argv[0], "DS:latency:GAUGE:60:0:U");
+    assert_string_equal(argv[1], "RRA:MIN:0.5:10:4032");
+    gw_rrd_schema_args_free(argv);
     gw_rrd_series_unref(s);
 }
 
@@ -141,6 +199,14 @@ static void test_rrd_schema_series_paths(void **state)
         gw_rrd_series_new("/var/lib/gwyliwr//", "powys", "my-account", 60, NULL, 0);
     assert_non_null(s);
     assert_string_equal(gw_rrd_series_path(s), "/var/lib/gwyliwr/powys/my-account.rrd");
+    assert_int_equal(gw_rrd_series_file_count(s), 2);
+    assert_string_equal(gw_rrd_series_file_path(s, GW_RRD_FILE_MAIN),
+                        "/var/lib/gwyliwr/powys/my-account.rrd");
+    assert_string_equal(gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD),
+                        "/var/lib/gwyliwr/powys/my-account.spread.rrd");
+    assert_string_equal(gw_rrd_series_file_name(s, GW_RRD_FILE_MAIN), "powys/my-account.rrd");
+    assert_string_equal(gw_rrd_series_file_name(s, GW_RRD_FILE_SPREAD),
+                        "powys/my-account.spread.rrd");
     assert_string_equal(gw_rrd_series_dir(s), "/var/lib/gwyliwr/powys");
     assert_string_equal(gw_rrd_series_id(s), "powys/my-account");
     assert_int_equal(gw_rrd_series_step(s), 60);
@@ -253,19 +319,55 @@ static void test_rrd_schema_file_size(void **state)
 {
     (void)state;
     /*
-     * 60 s: 2880 + 3 x (4032 + 2160 + 1827) = 26,937 rows of 3 values = 646,488
-     * bytes; header 128 + 3 x 120 + 10 x 120 + 16 + 3 x 112 + 3 x 10 x 80 + 10 x 8
-     * = 4,520 bytes.
+     * 60 s, main file: 2880 + 4032 + 2160 + 1827 = 10,899 rows of 3 values =
+     * 261,576 bytes; header 128 + 3 x 120 + 4 x 120 + 16 + 3 x 112 + 3 x 4 x 80
+     * + 4 x 8 = 2,312 bytes.
      */
-    assert_int_equal(gw_rrd_schema_file_size(60, 3), 651008);
-    /* 300 s: 4032 + 3 x (2160 + 1827) = 15,993 rows; 7 archives. */
-    assert_int_equal(gw_rrd_schema_file_size(300, 3), 15993 * 3 * 8 + 3416);
-    /* 86400 s: one archive of 1827 rows. */
-    assert_int_equal(gw_rrd_schema_file_size(86400, 1),
+    assert_int_equal(gw_rrd_schema_file_size(60, GW_RRD_FILE_MAIN, 3), 263888);
+    /* Spread file: 2 x (4032 + 2160 + 1827) = 16,038 rows of 1 value; 6 archives. */
+    assert_int_equal(gw_rrd_schema_file_size(60, GW_RRD_FILE_SPREAD, 3),
+                     16038 * 8 + 128 + 120 + 6 * 120 + 16 + 112 + 6 * 80 + 6 * 8);
+    /* The spread file's size does not depend on the figures. */
+    assert_int_equal(gw_rrd_schema_file_size(60, GW_RRD_FILE_SPREAD, 25),
+                     gw_rrd_schema_file_size(60, GW_RRD_FILE_SPREAD, 3));
+    /* 300 s: 4032 + 2160 + 1827 = 8,019 rows; 3 archives. */
+    assert_int_equal(gw_rrd_schema_file_size(300, GW_RRD_FILE_MAIN, 3),
+                     8019 * 3 * 8 + 128 + 360 + 360 + 16 + 336 + 720 + 24);
+    /* 86400 s: one archive of 1827 rows, no spread file. */
+    assert_int_equal(gw_rrd_schema_file_size(86400, GW_RRD_FILE_MAIN, 1),
                      1827 * 8 + 128 + 120 + 120 + 16 + 112 + 80 + 8);
+    assert_int_equal(gw_rrd_schema_file_size(86400, GW_RRD_FILE_SPREAD, 1), 0);
+    assert_int_equal(gw_rrd_schema_target_size(86400, 1),
+                     gw_rrd_schema_file_size(86400, GW_RRD_FILE_MAIN, 1));
+    assert_int_equal(gw_rrd_schema_file_size(60, GW_RRD_FILES_MAX, 3), 0);
     /* Short steps are capped: a 1 s target is no bigger than a 60 s one. */
-    assert_int_equal(gw_rrd_schema_file_size(1, 3), gw_rrd_schema_file_size(60, 3));
-    assert_true(gw_rrd_schema_file_size(60, 4) > gw_rrd_schema_file_size(60, 3));
+    assert_int_equal(gw_rrd_schema_target_size(1, 3), gw_rrd_schema_target_size(60, 3));
+    assert_true(gw_rrd_schema_target_size(60, 4) > gw_rrd_schema_target_size(60, 3));
+}
+
+static void test_rrd_schema_budget(void **state)
+{
+    (void)state;
+    /* A target with the core figures only: both files, under 400 KB. */
+    assert_int_equal(gw_rrd_schema_target_size(60, 3), 393816);
+    /*
+     * An http target with every phase figure: up, degraded, latency, dns,
+     * connect, tls, ttfb, size, cert_days, http_version. Within about 1 MB.
+     */
+    static const struct gw_figure_decl http[] = {
+        {"dns", "s", 0, NAN},        {"connect", "s", 0, NAN}, {"tls", "s", 0, NAN},
+        {"ttfb", "s", 0, NAN},       {"size", "B", 0, NAN},    {"cert_days", "days", NAN, NAN},
+        {"http_version", "", 0, 30}, {"latency", "s", 0, NAN},
+    };
+    size_t n_ds = gw_rrd_schema_ds_count(http, 8);
+    assert_int_equal(n_ds, 10);
+    assert_int_equal(gw_rrd_schema_target_size(60, n_ds), 1008024);
+    assert_true(gw_rrd_schema_target_size(60, n_ds) < 1024 * 1024);
+    /* Names counted once, core names not at all. */
+    static const struct gw_figure_decl twice[] = {
+        {"total", "count", 0, NAN}, {"up", "", 0, 1}, {"total", "count", 0, NAN}};
+    assert_int_equal(gw_rrd_schema_ds_count(twice, 3), 4);
+    assert_int_equal(gw_rrd_schema_ds_count(NULL, 0), 3);
 }
 
 int main(void)
@@ -283,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_rrd_schema_values_status),
         cmocka_unit_test(test_rrd_schema_values_figures),
         cmocka_unit_test(test_rrd_schema_file_size),
+        cmocka_unit_test(test_rrd_schema_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

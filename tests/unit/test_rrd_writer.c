@@ -1,13 +1,14 @@
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,160 +17,133 @@
 #include <rrd.h>
 
 #include "log.h"
+#include "rrd_backend.h"
 #include "rrd_schema.h"
+#include "rrd_testutil.h"
 #include "rrd_writer.h"
 #include "xalloc.h"
 
-/* A time well in the past, so nothing depends on today's clock, and a multiple of
- * every step used here, so fetched rows line up with points. */
-#define BASE_S 1700000040.0
-
 struct fixture {
-    char dir[64];
+    char *dir;
+    bool mounted;
 };
 
 static int setup(void **state)
 {
     struct fixture *fx = gw_xcalloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    snprintf(fx->dir, sizeof(fx->dir), "%s/gw-rrd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(fx->dir));
+    fx->dir = temp_dir("gw-rrd");
     umask(022);
     gw_log_set_level(GW_LOG_WARNING);
     *state = fx;
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (fx->mounted)
+        umount2(fx->dir, MNT_DETACH);
+    tree_remove(fx->dir);
+    free(fx->dir);
     free(fx);
     return 0;
 }
 
-static void stats_of(struct gw_rrd_writer *w, struct gw_rrd_writer_stats *st)
-{
-    memset(st, 0xff, sizeof(*st));
-    gw_rrd_writer_stats(w, st);
-}
+/* ---- a backend that fails when told (injected errors) ----------------------- */
 
-/* Polls the counters until `done` holds, for at most `timeout_ms`. */
-static bool wait_for(struct gw_rrd_writer *w, bool (*done)(const struct gw_rrd_writer_stats *),
-                     int timeout_ms)
-{
-    struct gw_rrd_writer_stats st;
-    for (int waited = 0; waited <= timeout_ms; waited += 10) {
-        stats_of(w, &st);
-        if (done(&st))
-            return true;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
-static void core_values(double *v, double up, double degraded, double latency)
-{
-    v[GW_RRD_DS_UP] = up;
-    v[GW_RRD_DS_DEGRADED] = degraded;
-    v[GW_RRD_DS_LATENCY] = latency;
-}
-
-/* The file's last update (whole seconds) and the text of its last value of each DS. */
-struct last {
-    time_t time;
-    unsigned long n;
-    char **names;
-    char **values;
+struct faulty {
+    struct gw_rrd_backend base;
+    struct gw_rrd_backend *inner;
+    atomic_bool down;        /* every call fails: the backend cannot be reached */
+    atomic_int fail_updates; /* so many next updates fail */
+    atomic_int partial;      /* ... after writing this many of their points */
+    atomic_int calls;        /* calls made while down */
+    atomic_int update_calls; /* updates that reached the file */
 };
 
-static void last_read(const char *path, struct last *l)
+static int faulty_down(struct faulty *b, char **err)
 {
-    rrd_clear_error();
-    int rc = rrd_lastupdate_r(path, &l->time, &l->n, &l->names, &l->values);
-    if (rc != 0)
-        fail_msg("rrd_lastupdate_r(%s): %s", path, rrd_get_error());
+    if (!atomic_load(&b->down))
+        return 0;
+    atomic_fetch_add(&b->calls, 1);
+    *err = gw_xstrdup("cannot connect to the test store: Connection refused");
+    return -ENOTCONN;
 }
 
-static void last_free(struct last *l)
+static int faulty_info(struct gw_rrd_backend *base, const char *path, const char *name,
+                       struct gw_rrd_file_info *info, char **err)
 {
-    for (unsigned long i = 0; i < l->n; i++) {
-        free(l->names[i]);
-        free(l->values[i]);
+    struct faulty *b = (struct faulty *)base;
+    int rc = faulty_down(b, err);
+    return rc ? rc : b->inner->ops->info(b->inner, path, name, info, err);
+}
+
+static int faulty_create(struct gw_rrd_backend *base, const char *path, const char *name,
+                         unsigned long step_s, int64_t start_s, int argc, const char **argv,
+                         char **err)
+{
+    struct faulty *b = (struct faulty *)base;
+    int rc = faulty_down(b, err);
+    return rc ? rc : b->inner->ops->create(b->inner, path, name, step_s, start_s, argc, argv, err);
+}
+
+static int faulty_update(struct gw_rrd_backend *base, const char *path, const char *name, int n,
+                         const char **points, char **err)
+{
+    struct faulty *b = (struct faulty *)base;
+    int rc = faulty_down(b, err);
+    if (rc)
+        return rc;
+    if (atomic_load(&b->fail_updates) > 0) {
+        atomic_fetch_sub(&b->fail_updates, 1);
+        int part = atomic_load(&b->partial);
+        if (part > n)
+            part = n;
+        if (part > 0 && b->inner->ops->update(b->inner, path, name, part, points, err) < 0)
+            return -EIO;
+        *err = gw_xstrdup("injected write error");
+        return -EIO;
     }
-    free(l->names);
-    free(l->values);
+    atomic_fetch_add(&b->update_calls, 1);
+    return b->inner->ops->update(b->inner, path, name, n, points, err);
 }
 
-/* One value of the full-resolution AVERAGE archive: the step that ends at `end_s`. */
-static double fetch_at(const char *path, time_t end_s, unsigned long step_s, unsigned long ds)
+static int faulty_extend(struct gw_rrd_backend *base, const char *path, const char *name, int n,
+                         const char **ds_args, char **err)
 {
-    time_t start = end_s - (time_t)step_s, end = end_s;
-    unsigned long step = step_s, n_ds = 0;
-    char **names = NULL;
-    rrd_value_t *data = NULL;
-    rrd_clear_error();
-    if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &n_ds, &names, &data) != 0)
-        fail_msg("rrd_fetch_r(%s): %s", path, rrd_get_error());
-    assert_int_equal(step, step_s);
-    /* Rows are the steps (start, start + step], ...; find the one ending at end_s. */
-    if (!(end_s > start && (end_s - start) % (time_t)step == 0))
-        fail_msg("fetch %s: asked to %ld, got (%ld, %ld] step %lu", path, (long)end_s, (long)start,
-                 (long)end, step);
-    size_t row = (size_t)((end_s - start) / (time_t)step) - 1;
-    assert_true(ds < n_ds);
-    double v = data[row * n_ds + ds];
-    for (unsigned long i = 0; i < n_ds; i++)
-        free(names[i]);
-    free(names);
-    free(data);
-    return v;
+    struct faulty *b = (struct faulty *)base;
+    int rc = faulty_down(b, err);
+    return rc ? rc : b->inner->ops->extend(b->inner, path, name, n, ds_args, err);
 }
 
-static void assert_info(const char *path, unsigned long step_s, const char *const *ds_names)
+static void faulty_free(struct gw_rrd_backend *base)
 {
-    rrd_clear_error();
-    rrd_info_t *info = rrd_info_r(path);
-    if (!info)
-        fail_msg("rrd_info_r(%s): %s", path, rrd_get_error());
-    bool step_seen = false;
-    size_t n_names = 0, n_seen = 0;
-    while (ds_names[n_names])
-        n_names++;
-    for (rrd_info_t *i = info; i; i = i->next) {
-        if (strcmp(i->key, "step") == 0) {
-            assert_int_equal(i->value.u_cnt, step_s);
-            step_seen = true;
-        }
-        char want[64];
-        for (size_t k = 0; k < n_names; k++) {
-            snprintf(want, sizeof(want), "ds[%s].index", ds_names[k]);
-            if (strcmp(i->key, want) == 0) {
-                assert_int_equal(i->value.u_cnt, k);
-                n_seen++;
-            }
-        }
-        if (strncmp(i->key, "ds[", 3) == 0 && strstr(i->key, "].index"))
-            assert_true(i->value.u_cnt < n_names);
-    }
-    rrd_info_free(info);
-    assert_true(step_seen);
-    assert_int_equal(n_seen, n_names);
+    struct faulty *b = (struct faulty *)base;
+    gw_rrd_backend_free(b->inner);
+    free(b->base.description);
+    free(b);
 }
 
-static bool all_written_5(const struct gw_rrd_writer_stats *st)
+static const struct gw_rrd_backend_ops faulty_ops = {
+    .info = faulty_info,
+    .create = faulty_create,
+    .update = faulty_update,
+    .extend = faulty_extend,
+    .sync = NULL,
+    .free = faulty_free,
+};
+
+static struct faulty *faulty_new(void)
 {
-    return st->written == 5 && st->pending == 0;
+    struct faulty *b = gw_xcalloc(1, sizeof(*b));
+    b->base.ops = &faulty_ops;
+    b->base.description = gw_xstrdup("the test store");
+    b->base.local = true;
+    b->inner = gw_rrd_direct_new();
+    return b;
 }
+
+/* ---- direct writes ----------------------------------------------------------- */
 
 static void test_rrd_writer_two_series(void **state)
 {
@@ -200,24 +174,33 @@ static void test_rrd_writer_two_series(void **state)
     gw_rrd_writer_submit(w, a, BASE_S + 30, v);
     gw_rrd_writer_stop(w);
 
+    /* Five results, each in the main file and the spread file. */
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_true(all_written_5(&st));
+    assert_int_equal(st.written, 10);
+    assert_int_equal(st.pending, 0);
     assert_int_equal(st.errors, 0);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
 
-    static const char *const a_ds[] = {"up", "degraded", "latency", NULL};
-    static const char *const b_ds[] = {"up", "degraded", "latency", "total", "available", NULL};
-    assert_info(gw_rrd_series_path(a), 10, a_ds);
-    assert_info(gw_rrd_series_path(b), 60, b_ds);
+    char *list = ds_list(gw_rrd_series_path(a));
+    assert_string_equal(list, "up,degraded,latency");
+    free(list);
+    list = ds_list(gw_rrd_series_path(b));
+    assert_string_equal(list, "up,degraded,latency,total,available");
+    free(list);
+    list = ds_list(gw_rrd_series_file_path(b, GW_RRD_FILE_SPREAD));
+    assert_string_equal(list, "latency");
+    free(list);
 
     struct stat sb;
     assert_int_equal(stat(gw_rrd_series_dir(a), &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0750);
-    assert_int_equal(stat(gw_rrd_series_path(a), &sb), 0);
-    assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(10, 3));
-    assert_int_equal(stat(gw_rrd_series_path(b), &sb), 0);
-    assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(60, 5));
+    for (size_t f = 0; f < GW_RRD_FILES_MAX; f++) {
+        assert_int_equal(stat(gw_rrd_series_file_path(a, f), &sb), 0);
+        assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(10, f, 3));
+        assert_int_equal(stat(gw_rrd_series_file_path(b, f), &sb), 0);
+        assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(60, f, 5));
+    }
 
     struct last l;
     last_read(gw_rrd_series_path(a), &l);
@@ -226,6 +209,10 @@ static void test_rrd_writer_two_series(void **state)
     assert_string_equal(l.values[0], "U");
     assert_string_equal(l.values[1], "U");
     assert_string_equal(l.values[2], "0.5");
+    last_free(&l);
+    last_read(gw_rrd_series_file_path(a, GW_RRD_FILE_SPREAD), &l);
+    assert_int_equal(l.time, (time_t)BASE_S + 30);
+    assert_string_equal(last_value(&l, "latency"), "0.5");
     last_free(&l);
     last_read(gw_rrd_series_path(b), &l);
     assert_int_equal(l.time, (time_t)BASE_S + 120);
@@ -238,18 +225,44 @@ static void test_rrd_writer_two_series(void **state)
 
     /* Each result fills the step it ends: the first one included. */
     const char *pa = gw_rrd_series_path(a);
-    assert_true(fetch_at(pa, (time_t)BASE_S + 10, 10, GW_RRD_DS_LATENCY) == 0.25);
-    assert_true(fetch_at(pa, (time_t)BASE_S + 20, 10, GW_RRD_DS_LATENCY) == 1.5);
-    assert_true(fetch_at(pa, (time_t)BASE_S + 20, 10, GW_RRD_DS_DEGRADED) == 1);
-    assert_true(fetch_at(pa, (time_t)BASE_S + 30, 10, GW_RRD_DS_LATENCY) == 0.5);
-    assert_true(isnan(fetch_at(pa, (time_t)BASE_S + 30, 10, GW_RRD_DS_UP)));
+    assert_true(fetch_at(pa, (time_t)BASE_S + 10, 10, "latency") == 0.25);
+    assert_true(fetch_at(pa, (time_t)BASE_S + 20, 10, "latency") == 1.5);
+    assert_true(fetch_at(pa, (time_t)BASE_S + 20, 10, "degraded") == 1);
+    assert_true(fetch_at(pa, (time_t)BASE_S + 30, 10, "latency") == 0.5);
+    assert_true(isnan(fetch_at(pa, (time_t)BASE_S + 30, 10, "up")));
     const char *pb = gw_rrd_series_path(b);
-    assert_true(fetch_at(pb, (time_t)BASE_S + 60, 60, 4) == 7);
-    assert_true(fetch_at(pb, (time_t)BASE_S + 120, 60, GW_RRD_DS_UP) == 0);
+    assert_true(fetch_at(pb, (time_t)BASE_S + 60, 60, "available") == 7);
+    assert_true(fetch_at(pb, (time_t)BASE_S + 120, 60, "up") == 0);
 
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(a);
     gw_rrd_series_unref(b);
+}
+
+/* The spread file keeps the extremes of latency over each consolidated row. */
+static void test_rrd_writer_spread_extremes(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "torfaen", "forms", 60, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    double v[3];
+    /* Ten minutes of results: two 5-minute rows of five steps. */
+    static const double latency[10] = {0.2, 0.4, 0.9, 0.1, 0.3, 0.5, 0.5, 2.0, 0.6, 0.7};
+    for (int i = 0; i < 10; i++) {
+        core_values(v, 1, 0, latency[i]);
+        gw_rrd_writer_submit(w, s, 1700000100.0 + 60 * (i + 1), v);
+    }
+    gw_rrd_writer_stop(w);
+    assert_true(wait_written(w, 20, 0));
+    const char *spread = gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD);
+    assert_true(fetch_cf_at(spread, "MIN", 1700000400, 300, "latency") == 0.1);
+    assert_true(fetch_cf_at(spread, "MAX", 1700000400, 300, "latency") == 0.9);
+    assert_true(fetch_cf_at(spread, "MIN", 1700000700, 300, "latency") == 0.5);
+    assert_true(fetch_cf_at(spread, "MAX", 1700000700, 300, "latency") == 2.0);
+    assert_true(fabs(fetch_at(gw_rrd_series_path(s), 1700000400, 300, "latency") - 0.38) < 1e-9);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(s);
 }
 
 static void test_rrd_writer_stale_points(void **state)
@@ -274,8 +287,8 @@ static void test_rrd_writer_stale_points(void **state)
 
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.written, 3);
-    assert_int_equal(st.dropped_stale, 4);
+    assert_int_equal(st.written, 6);
+    assert_int_equal(st.dropped_stale, 8);
     assert_int_equal(st.errors, 0);
     assert_int_equal(st.pending, 0);
     gw_rrd_writer_free(w);
@@ -300,8 +313,8 @@ static void test_rrd_writer_stale_points(void **state)
     gw_rrd_writer_submit(w, s, BASE_S + 40, v);
     gw_rrd_writer_stop(w);
     stats_of(w, &st);
-    assert_int_equal(st.written, 1);
-    assert_int_equal(st.dropped_stale, 2);
+    assert_int_equal(st.written, 2);
+    assert_int_equal(st.dropped_stale, 4);
     assert_int_equal(st.errors, 0);
     gw_rrd_writer_free(w);
 
@@ -323,50 +336,6 @@ static char *blocked_data_dir(const struct fixture *fx)
     return path;
 }
 
-static bool retried_with_4_pending(const struct gw_rrd_writer_stats *st)
-{
-    return st->errors >= 3 && st->pending == 4;
-}
-
-static bool all_written_6(const struct gw_rrd_writer_stats *st)
-{
-    return st->written == 6 && st->pending == 0;
-}
-
-/* Sends the daemon's log (stderr) to a file while `on`; returns its fd. */
-static int capture_log(int *saved)
-{
-    char path[] = "/tmp/gw-rrd-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    *saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    return fd;
-}
-
-/* Restores stderr and returns what was logged meanwhile. Caller frees. */
-static char *capture_end(int fd, int saved)
-{
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    size_t size = 16384;
-    char *buf = gw_xmalloc(size);
-    ssize_t n = pread(fd, buf, size - 1, 0);
-    close(fd);
-    assert_true(n >= 0);
-    buf[n] = '\0';
-    return buf;
-}
-
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t count = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-        count++;
-    return count;
-}
-
 static void test_rrd_writer_unwritable_then_fixed(void **state)
 {
     struct fixture *fx = *state;
@@ -385,11 +354,12 @@ static void test_rrd_writer_unwritable_then_fixed(void **state)
         gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
     }
     gw_rrd_writer_submit(w, s2, BASE_S + 10, v);
-    /* Both files fail, and are retried after their backoff: nothing is lost. */
-    assert_true(wait_for(w, retried_with_4_pending, 5000));
+    /* All four files fail, and are retried after their backoff: nothing is lost. */
+    assert_true(wait_errors(w, 6, 5000));
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
     assert_int_equal(st.written, 0);
+    assert_int_equal(st.pending, 8);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
     assert_int_not_equal(access(gw_rrd_series_path(s), F_OK), 0);
 
@@ -399,7 +369,7 @@ static void test_rrd_writer_unwritable_then_fixed(void **state)
         core_values(v, 1, 0, i / 10.0);
         gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
     }
-    assert_true(wait_for(w, all_written_6, 10000));
+    assert_true(wait_written(w, 12, 10000));
     stats_of(w, &st);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
     gw_rrd_writer_stop(w);
@@ -412,18 +382,18 @@ static void test_rrd_writer_unwritable_then_fixed(void **state)
     free(log);
 
     /* In time order: every step holds its own point. */
-    for (int i = 1; i <= 5; i++)
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10,
-                             GW_RRD_DS_LATENCY) == i / 10.0);
+    for (int i = 1; i <= 5; i++) {
+        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
+                    i / 10.0);
+        struct last l;
+        last_read(gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD), &l);
+        assert_string_equal(last_value(&l, "latency"), "0.5");
+        last_free(&l);
+    }
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
     gw_rrd_series_unref(s2);
     free(data_dir);
-}
-
-static bool failed_once(const struct gw_rrd_writer_stats *st)
-{
-    return st->errors >= 1;
 }
 
 static void test_rrd_writer_stop_makes_last_attempt(void **state)
@@ -436,25 +406,25 @@ static void test_rrd_writer_stop_makes_last_attempt(void **state)
     double v[3];
     core_values(v, 1, 0, 0.1);
     gw_rrd_writer_submit(w, s, BASE_S + 10, v);
-    assert_true(wait_for(w, failed_once, 5000));
+    assert_true(wait_errors(w, 1, 5000));
     core_values(v, 1, 0, 0.2);
     gw_rrd_writer_submit(w, s, BASE_S + 20, v);
 
-    /* Fixed while the file waits out its backoff: stop writes without waiting. */
+    /* Fixed while the files wait out their backoff: stop writes without waiting. */
     assert_int_equal(unlink(data_dir), 0);
     gw_rrd_writer_stop(w);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.written, 2);
+    assert_int_equal(st.written, 4);
     assert_int_equal(st.pending, 0);
     assert_true(st.errors >= 1);
-    assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 20, 10, GW_RRD_DS_LATENCY) == 0.2);
+    assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 20, 10, "latency") == 0.2);
 
     /* After stop, points are refused. */
     gw_rrd_writer_submit(w, s, BASE_S + 30, v);
     stats_of(w, &st);
     assert_int_equal(st.pending, 0);
-    assert_int_equal(st.dropped_overflow, 1);
+    assert_int_equal(st.dropped_overflow, 2);
     gw_rrd_writer_stop(w);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
@@ -466,7 +436,9 @@ static void test_rrd_writer_bound(void **state)
     struct fixture *fx = *state;
     char *data_dir = blocked_data_dir(fx);
     struct gw_rrd_series *s = gw_rrd_series_new(data_dir, "powys", "dns", 10, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(3);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(6);
+    int saved_stderr;
+    int log_fd = capture_log(&saved_stderr);
     assert_int_equal(gw_rrd_writer_start(w), 0);
     double v[3];
     core_values(v, 1, 0, 0.1);
@@ -474,22 +446,29 @@ static void test_rrd_writer_bound(void **state)
         gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.dropped_overflow, 2);
-    assert_true(st.pending + st.written == 3);
+    /* Three results of two files fill the bound of six; two more are dropped. */
+    assert_int_equal(st.dropped_overflow, 4);
+    assert_true(st.pending + st.written == 6);
 
     /* Still broken at stop: the last attempt fails and the points are lost, counted. */
     gw_rrd_writer_stop(w);
+    char *log = capture_end(log_fd, saved_stderr);
+    assert_int_equal(count_of(log, "new points are dropped"), 1);
+    assert_int_equal(count_of(log, "stopping with 6 points that could not be written"), 1);
+    free(log);
     stats_of(w, &st);
     assert_int_equal(st.written, 0);
     assert_int_equal(st.pending, 0);
-    assert_int_equal(st.dropped_overflow, 5);
+    assert_int_equal(st.dropped_overflow, 10);
     assert_true(st.errors >= 1);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
     free(data_dir);
 }
 
-static void test_rrd_writer_figures_changed(void **state)
+/* ---- schema changes ---------------------------------------------------------- */
+
+static void test_rrd_writer_figures_added_extend_the_file(void **state)
 {
     struct fixture *fx = *state;
     static const struct gw_figure_decl old_figures[] = {{"rtt_max", "s", 0, NAN}};
@@ -500,29 +479,75 @@ static void test_rrd_writer_figures_changed(void **state)
     struct gw_rrd_series *new_s =
         gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, new_figures, 2);
     struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_log_set_level(GW_LOG_NOTICE);
+    int saved_stderr;
+    int log_fd = capture_log(&saved_stderr);
     assert_int_equal(gw_rrd_writer_start(w), 0);
     double v[5];
     core_values(v, 1, 0, 0.01);
     v[3] = 0.03;
     gw_rrd_writer_submit(w, old_s, BASE_S + 10, v);
+    assert_true(wait_written(w, 2, 5000));
     /* The configuration is reloaded: the check now records loss before rtt_max. */
     core_values(v, 1, 1, 0.02);
     v[3] = 0.5;
     v[4] = 0.04;
     gw_rrd_writer_submit(w, new_s, BASE_S + 20, v);
     gw_rrd_writer_stop(w);
+    char *log = capture_end(log_fd, saved_stderr);
+    gw_log_set_level(GW_LOG_WARNING);
+    assert_int_equal(count_of(log, "added data sources loss"), 1);
+    free(log);
 
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.written, 2);
+    assert_int_equal(st.written, 4);
     assert_int_equal(st.errors, 0);
+    /* Tuned, not replaced: the new data source comes last, history stays. */
+    const char *path = gw_rrd_series_path(old_s);
+    char *list = ds_list(path);
+    assert_string_equal(list, "up,degraded,latency,rtt_max,loss");
+    free(list);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(10, GW_RRD_FILE_MAIN, 5));
+    assert_true(fetch_at(path, (time_t)BASE_S + 10, 10, "rtt_max") == 0.03);
+    assert_true(isnan(fetch_at(path, (time_t)BASE_S + 10, 10, "loss")));
+    assert_true(fetch_at(path, (time_t)BASE_S + 20, 10, "rtt_max") == 0.04);
+    assert_true(fetch_at(path, (time_t)BASE_S + 20, 10, "loss") == 0.5);
+    assert_true(fetch_at(path, (time_t)BASE_S + 20, 10, "degraded") == 1);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(old_s);
+    gw_rrd_series_unref(new_s);
+}
+
+static void test_rrd_writer_figures_removed(void **state)
+{
+    struct fixture *fx = *state;
+    static const struct gw_figure_decl old_figures[] = {{"loss", "ratio", 0, 1},
+                                                        {"rtt_max", "s", 0, NAN}};
+    static const struct gw_figure_decl new_figures[] = {{"rtt_max", "s", 0, NAN}};
+    struct gw_rrd_series *old_s =
+        gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, old_figures, 2);
+    struct gw_rrd_series *new_s =
+        gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, new_figures, 1);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    double v[5];
+    core_values(v, 1, 0, 0.01);
+    v[3] = 0.25;
+    v[4] = 0.03;
+    gw_rrd_writer_submit(w, old_s, BASE_S + 10, v);
+    core_values(v, 1, 0, 0.02);
+    v[3] = 0.05;
+    gw_rrd_writer_submit(w, new_s, BASE_S + 20, v);
+    gw_rrd_writer_stop(w);
+    assert_true(wait_written(w, 4, 0));
     struct last l;
     last_read(gw_rrd_series_path(old_s), &l);
-    assert_int_equal(l.n, 4);
-    assert_string_equal(l.names[3], "rtt_max");
-    assert_string_equal(l.values[1], "1");
-    assert_string_equal(l.values[2], "0.02");
-    assert_string_equal(l.values[3], "0.04");
+    assert_int_equal(l.n, 5);
+    assert_string_equal(last_value(&l, "loss"), "U");
+    assert_string_equal(last_value(&l, "rtt_max"), "0.05");
     last_free(&l);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(old_s);
@@ -542,7 +567,7 @@ static void test_rrd_writer_step_changed(void **state)
     gw_rrd_writer_stop(w);
     gw_rrd_writer_free(w);
 
-    /* After a restart with a longer interval, the old file is read and kept. */
+    /* After a restart with a longer interval, the old files are read and kept. */
     int saved_stderr;
     int log_fd = capture_log(&saved_stderr);
     w = gw_rrd_writer_new(0);
@@ -552,16 +577,230 @@ static void test_rrd_writer_step_changed(void **state)
     char *log = capture_end(log_fd, saved_stderr);
     assert_int_equal(count_of(log, "has a step of 10 s but newport/api is now checked every 60 s: "
                                    "every value it gets will be unknown"),
-                     1);
+                     2);
     free(log);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.written, 1);
-    static const char *const ds[] = {"up", "degraded", "latency", NULL};
-    assert_info(gw_rrd_series_path(old_s), 10, ds);
+    assert_int_equal(st.written, 2);
+    rrd_info_t *info = rrd_info_r(gw_rrd_series_path(old_s));
+    assert_non_null(info);
+    for (rrd_info_t *i = info; i; i = i->next)
+        if (strcmp(i->key, "step") == 0)
+            assert_int_equal(i->value.u_cnt, 10);
+    rrd_info_free(info);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(old_s);
     gw_rrd_series_unref(new_s);
+}
+
+/* ---- the delay ----------------------------------------------------------------- */
+
+static void test_rrd_writer_delay_gathers_points(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "monmouthshire", "bins", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_delay(w, 600);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    double v[3];
+    for (int i = 1; i <= 4; i++) {
+        core_values(v, 1, 0, i / 10.0);
+        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+    }
+    sleep_ms(150);
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.pending, 8);
+    assert_int_not_equal(access(gw_rrd_series_path(s), F_OK), 0);
+
+    /* Within the delay, all four go in one update of each file. */
+    assert_true(wait_written(w, 8, 3000));
+    stats_of(w, &st);
+    assert_int_equal(st.updates, 2);
+
+    /* A flush does not wait for the delay. */
+    gw_rrd_writer_set_delay(w, 3600 * 1000);
+    for (int i = 5; i <= 6; i++) {
+        core_values(v, 1, 0, i / 10.0);
+        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+    }
+    sleep_ms(100);
+    stats_of(w, &st);
+    assert_int_equal(st.written, 8);
+    gw_rrd_writer_flush(w);
+    assert_true(wait_written(w, 12, 2000));
+    stats_of(w, &st);
+    assert_int_equal(st.updates, 4);
+
+    /* Stopping writes what waits, however long the delay. */
+    core_values(v, 1, 0, 0.7);
+    gw_rrd_writer_submit(w, s, BASE_S + 70, v);
+    gw_rrd_writer_stop(w);
+    assert_true(wait_written(w, 14, 0));
+    for (int i = 1; i <= 7; i++)
+        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
+                    i / 10.0);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(s);
+}
+
+/* ---- injected failures ----------------------------------------------------------- */
+
+static void test_rrd_writer_partial_update_not_repeated(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "flintshire", "portal", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    struct faulty *b = faulty_new();
+    gw_rrd_writer_set_backend(w, &b->base);
+    gw_rrd_writer_set_delay(w, 300);
+    /* The first update of each file takes two of its four points, then fails. */
+    atomic_store(&b->fail_updates, 2);
+    atomic_store(&b->partial, 2);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    double v[3];
+    for (int i = 1; i <= 4; i++) {
+        core_values(v, 1, 0, i / 10.0);
+        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+    }
+    assert_true(wait_written(w, 8, 5000));
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.errors, 2);
+    assert_int_equal(st.dropped_stale, 0);
+    /* The retry sent only what the files did not take. */
+    assert_int_equal(atomic_load(&b->update_calls), 2);
+    for (int i = 1; i <= 4; i++)
+        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
+                    i / 10.0);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_writer_backend_down_then_back(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *series[3];
+    static const char *const names[3] = {"website", "forms", "payments"};
+    for (int i = 0; i < 3; i++)
+        series[i] = gw_rrd_series_new(fx->dir, "pembrokeshire", names[i], 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    struct faulty *b = faulty_new();
+    atomic_store(&b->down, true);
+    gw_rrd_writer_set_backend(w, &b->base);
+    gw_log_set_level(GW_LOG_NOTICE);
+    int saved_stderr;
+    int log_fd = capture_log(&saved_stderr);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+
+    double v[3];
+    for (int t = 1; t <= 3; t++)
+        for (int i = 0; i < 3; i++) {
+            core_values(v, 1, 0, t + i / 10.0);
+            gw_rrd_writer_submit(w, series[i], BASE_S + 10 * t, v);
+        }
+    /* The first attempt and one retry a second later: the store is tried,
+     * not each of its six files. */
+    sleep_ms(1500);
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.pending, 18);
+    assert_int_equal(atomic_load(&b->calls), 2);
+
+    atomic_store(&b->down, false);
+    assert_true(wait_written(w, 18, 10000));
+    gw_rrd_writer_stop(w);
+    char *log = capture_end(log_fd, saved_stderr);
+    gw_log_set_level(GW_LOG_WARNING);
+    assert_int_equal(count_of(log, "cannot connect to the test store"), 1);
+    assert_int_equal(count_of(log, "the test store is reachable again"), 1);
+    free(log);
+    for (int i = 0; i < 3; i++) {
+        for (int t = 1; t <= 3; t++)
+            assert_true(fetch_at(gw_rrd_series_path(series[i]), (time_t)BASE_S + 10 * t, 10,
+                                 "latency") == t + i / 10.0);
+        gw_rrd_series_unref(series[i]);
+    }
+    gw_rrd_writer_free(w);
+}
+
+/* ---- a full disk and a read-only one (a small tmpfs; needs root) ------------------ */
+
+/* Fills the file system of `dir` with one file; returns its path (caller frees). */
+static char *fill_up(const char *dir)
+{
+    char *path = gw_xasprintf("%s/filler", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    static char block[4096];
+    while (fwrite(block, 1, sizeof(block), f) == sizeof(block))
+        ;
+    fclose(f);
+    return path;
+}
+
+static void test_rrd_writer_full_then_read_only_disk(void **state)
+{
+    struct fixture *fx = *state;
+    if (mount("tmpfs", fx->dir, "tmpfs", 0, "size=1m,mode=0755") != 0) {
+        print_message("skipped: cannot mount a tmpfs here (%s); injected errors cover this\n",
+                      strerror(errno));
+        skip();
+    }
+    fx->mounted = true;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "bridgend", "website", 10, NULL, 0);
+    char *filler = fill_up(fx->dir);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_log_set_level(GW_LOG_NOTICE);
+    int saved_stderr;
+    int log_fd = capture_log(&saved_stderr);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+
+    double v[3];
+    for (int i = 1; i <= 3; i++) {
+        core_values(v, 1, 0, i / 10.0);
+        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+    }
+    assert_true(wait_errors(w, 4, 5000));
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.pending, 6);
+
+    /* Room again: the files are made and every point is written, in order. */
+    assert_int_equal(unlink(filler), 0);
+    assert_true(wait_written(w, 6, 10000));
+
+    /* Read-only: updates fail; writable again: nothing was lost. */
+    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+    uint64_t errors_before = st.errors;
+    for (int i = 4; i <= 6; i++) {
+        core_values(v, 1, 0, i / 10.0);
+        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+    }
+    assert_true(wait_errors(w, errors_before + 2, 5000));
+    stats_of(w, &st);
+    assert_int_equal(st.written, 6);
+    assert_int_equal(st.pending, 6);
+    assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT, "size=1m"), 0);
+    assert_true(wait_written(w, 12, 10000));
+    gw_rrd_writer_stop(w);
+    char *log = capture_end(log_fd, saved_stderr);
+    gw_log_set_level(GW_LOG_WARNING);
+    assert_int_equal(count_of(log, "cannot write"), 2);
+    assert_int_equal(count_of(log, "writing works again"), 2);
+    free(log);
+
+    stats_of(w, &st);
+    assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
+    for (int i = 1; i <= 6; i++)
+        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
+                    i / 10.0);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(s);
+    free(filler);
 }
 
 static void test_rrd_writer_free_unstarted(void **state)
@@ -569,15 +808,16 @@ static void test_rrd_writer_free_unstarted(void **state)
     struct fixture *fx = *state;
     struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "c", "t", 10, NULL, 0);
     struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_backend(w, gw_rrd_backend_new(""));
     double v[3];
     core_values(v, 1, 0, 0.1);
     gw_rrd_writer_submit(w, s, BASE_S + 10, v);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
-    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.pending, 2);
     gw_rrd_writer_stop(w);
     stats_of(w, &st);
-    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.pending, 2);
     gw_rrd_writer_free(w);
     gw_rrd_writer_free(NULL);
     /* Never started: nothing was written. */
@@ -589,12 +829,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rrd_writer_two_series, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_spread_extremes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_stale_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_unwritable_then_fixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_stop_makes_last_attempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_bound, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_figures_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_figures_added_extend_the_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_figures_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_step_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_delay_gathers_points, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_partial_update_not_repeated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_backend_down_then_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_writer_full_then_read_only_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_writer_free_unstarted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,248 @@
+"""Storage end to end: the real daemon writing RRD files directly and through a
+real rrdcached (Debian's) on a private unix socket, rrdcached restarted under
+it, SIGTERM flushing what was held back, and check-config's disk budget."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from gwtest import GWYLIWR, TestCase, main, rrd_fetch, rrd_lastupdate, run, wait_until
+
+
+def config(data_dir, port, extra_daemon="", n_targets=1, interval="1s"):
+    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info"]
+    lines += ["  " + line for line in extra_daemon.splitlines() if line]
+    lines += ["defaults:", "  interval: %s" % interval, "  timeout: 800ms",
+              "councils:", "  - id: caerphilly", "    targets:"]
+    for i in range(n_targets):
+        lines.append("      - {id: web%d, check: tcp, host: 127.0.0.1, port: %d}" % (i, port))
+    return "\n".join(lines) + "\n"
+
+
+class Rrdcached:
+    """rrdcached in the foreground on a unix socket, over `base`, writing only
+    when told (FLUSH) or when it stops (-F)."""
+
+    def __init__(self, workdir, base):
+        self.dir = tempfile.mkdtemp(prefix="rrdcached-", dir=workdir)
+        self.base = base
+        self.sock = os.path.join(self.dir, "sock")
+        self.address = "unix:" + self.sock
+        self.proc = None
+
+    def start(self):
+        journal = os.path.join(self.dir, "journal")
+        os.makedirs(journal, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["rrdcached", "-g", "-l", self.address, "-b", self.base, "-B", "-R", "-F",
+             "-w", "3600", "-f", "7200", "-p", os.path.join(self.dir, "pid"), "-j", journal,
+             "-o", os.path.join(self.dir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def answers():
+            if self.proc.poll() is not None:
+                raise AssertionError("rrdcached exited with %d" % self.proc.returncode)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                return c.connect_ex(self.sock) == 0
+        wait_until(answers, 10, what="rrdcached to answer")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def rows_between(path, first, last):
+    """The full-resolution rows (step, values) from first to last, inclusive."""
+    rows = rrd_fetch(path, start=str(int(first) - 1), end=str(int(last)), resolution=1)
+    return [(t, v) for t, v in rows if first <= t <= last]
+
+
+def stats_at_stop(daemon):
+    m = re.findall(r"rrd written (\d+) pending (\d+) errors (\d+) dropped (\d+)", daemon.output())
+    assert m, daemon.output()[-2000:]
+    return tuple(int(x) for x in m[-1])
+
+
+class StorageTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.data = os.path.join(self.tmp, "data")
+        os.makedirs(self.data)
+        self.open = self.listener("open")
+        self.rrdcached = None
+
+    def tearDown(self):
+        if self.rrdcached:
+            self.rrdcached.stop(signal.SIGKILL)
+        super().tearDown()
+
+    def rrd(self, target="web0", spread=False):
+        return os.path.join(self.data, "caerphilly", target + (".spread.rrd" if spread else ".rrd"))
+
+    def assert_no_hole(self, path, first, last):
+        """Every 1 s step from first to last holds an `up` of 1: nothing was lost."""
+        rows = rows_between(path, first, last)
+        self.assertGreaterEqual(len(rows), last - first)
+        holes = [t for t, v in rows if v.get("up") != 1.0]
+        self.assertEqual(holes, [], "steps without a result in %s" % path)
+
+    def test_rrdcached_restarted_under_the_daemon(self):
+        self.rrdcached = Rrdcached(self.tmp, self.data)
+        self.rrdcached.start()
+        d = self.daemon(config(self.data, self.open.port,
+                               "rrdcached: %s" % self.rrdcached.address))
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        wait_until(lambda: os.path.exists(self.rrd()) and os.path.exists(self.rrd(spread=True)),
+                   10, what="files made through rrdcached")
+        time.sleep(2)
+
+        # rrdcached is restarted (systemctl restart) while checks go on.
+        self.rrdcached.stop(signal.SIGTERM)
+        d.wait_log(r"rrd: .*rrdcached.*; keeping points in memory and retrying", timeout=10)
+        time.sleep(3)
+        self.rrdcached.start()
+        d.wait_log(r"rrd: rrdcached at unix:.* is reachable again after \d+ s", timeout=15)
+        time.sleep(2)
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        written, pending, errors, dropped = stats_at_stop(d)
+        self.assertEqual((pending, dropped), (0, 0))
+        self.assertGreater(errors, 0)
+        self.assertGreaterEqual(written, 2 * 8)
+
+        # rrdcached writes what it holds as it stops (-F); then read the files.
+        self.rrdcached.stop(signal.SIGTERM)
+        last, values = rrd_lastupdate(self.rrd())
+        self.assertEqual(values["up"], 1.0)
+        first = self.first_point(self.rrd())
+        # From the first result to the last, through the restart: no step
+        # missing, and as many steps as results.
+        self.assertGreaterEqual(int(last) - first, 7)
+        self.assertEqual(int(last) - first + 1, written // 2)
+        self.assert_no_hole(self.rrd(), first, int(last))
+        spread_last, spread_values = rrd_lastupdate(self.rrd(spread=True))
+        self.assertEqual(int(spread_last), int(last))
+        self.assertIsNotNone(spread_values["latency"])
+
+    def first_point(self, path):
+        """The step of the file's first result: the file starts one step before it."""
+        info = run(["rrdtool", "first", path, "--rraindex", "0"]).stdout.strip()
+        rows = [t for t, v in rrd_fetch(path, start=info, end="now", resolution=1)
+                if v.get("up") is not None]
+        return min(rows)
+
+    def test_sigterm_writes_what_was_held_back_direct(self):
+        d = self.daemon(config(self.data, self.open.port, "rrd_write_delay: 1h"))
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        time.sleep(3)
+        # Held back by the delay: nothing on disk yet.
+        self.assertFalse(os.path.exists(self.rrd()))
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        written, pending, errors, dropped = stats_at_stop(d)
+        self.assertEqual((pending, errors, dropped), (0, 0, 0))
+        self.assertGreaterEqual(written, 2 * 3)
+        last, values = rrd_lastupdate(self.rrd())
+        self.assertEqual(values["up"], 1.0)
+        first = self.first_point(self.rrd())
+        # Every result is in the file: one per step from the first to the last.
+        self.assertEqual(int(last) - first + 1, written // 2)
+        self.assert_no_hole(self.rrd(), first, int(last))
+
+    def test_sigterm_writes_what_was_held_back_rrdcached(self):
+        self.rrdcached = Rrdcached(self.tmp, self.data)
+        self.rrdcached.start()
+        d = self.daemon(config(self.data, self.open.port,
+                               "rrdcached: %s\nrrd_write_delay: 1h" % self.rrdcached.address))
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        time.sleep(3)
+        self.assertFalse(os.path.exists(self.rrd()))
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        written, pending, errors, dropped = stats_at_stop(d)
+        self.assertEqual((pending, errors, dropped), (0, 0, 0))
+        # rrdcached still runs and writes nothing by itself for an hour: the
+        # files on disk are complete because the daemon had them flushed.
+        self.assertIsNone(self.rrdcached.proc.poll())
+        last, values = rrd_lastupdate(self.rrd())
+        first = self.first_point(self.rrd())
+        self.assertEqual(int(last) - first + 1, written // 2)
+        self.assert_no_hole(self.rrd(), first, int(last))
+
+    def test_reload_moves_writes_to_rrdcached(self):
+        d = self.daemon(config(self.data, self.open.port))
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        wait_until(lambda: os.path.exists(self.rrd()), 10, what="the RRD file")
+        self.rrdcached = Rrdcached(self.tmp, self.data)
+        self.rrdcached.start()
+        d.write_config(config(self.data, self.open.port, "rrdcached: %s" % self.rrdcached.address))
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"rrd: writing through rrdcached at unix:")
+        self.assertNotRegex(d.output(), r"rrdcached.* take effect at the next restart")
+        time.sleep(3)
+        self.assertEqual(d.stop()[0], 0)
+        written, pending, errors, dropped = stats_at_stop(d)
+        self.assertEqual((pending, errors, dropped), (0, 0, 0))
+        self.rrdcached.stop(signal.SIGTERM)
+        last, _ = rrd_lastupdate(self.rrd())
+        first = self.first_point(self.rrd())
+        self.assert_no_hole(self.rrd(), first, int(last))
+
+    def test_check_config_prints_the_disk_budget(self):
+        path = os.path.join(self.tmp, "budget.yaml")
+        with open(path, "w") as f:
+            f.write(config(self.data, self.open.port, n_targets=412, interval="60s"))
+        r = run([GWYLIWR, "check-config", "-c", path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"storage: 412 targets, ([\d.]+) MB of RRD files \(([\d.]+) MB not made "
+                      r"yet\); (\S+) has [\d.]+ [kMGT]B free", r.stdout)
+        self.assertTrue(m, r.stdout)
+        self.assertEqual(m.group(1), m.group(2))
+        self.assertEqual(m.group(3), self.data)
+        total_mb = float(m.group(1))
+
+        # The budget is what the files really take: make three and compare.
+        d = self.daemon(config(self.data, self.open.port, n_targets=3), name="small.yaml")
+        wait_until(lambda: all(os.path.exists(self.rrd("web%d" % i, s)) for i in range(3)
+                               for s in (False, True)), 10, what="three targets' files")
+        self.assertEqual(d.stop()[0], 0)
+        real = sum(os.path.getsize(self.rrd("web%d" % i, s)) for i in range(3)
+                   for s in (False, True))
+        self.assertAlmostEqual(total_mb, real / 3 * 412 / 1e6, delta=0.5)
+        # Those three are made: the rest is still to come.
+        r = run([GWYLIWR, "check-config", "-c", path])
+        m = re.search(r"\(([\d.]+) MB not made yet\)", r.stdout)
+        self.assertTrue(m, r.stdout)
+        self.assertAlmostEqual(float(m.group(1)), total_mb - real / 1e6, delta=0.6)
+        self.assertNotIn("warning", r.stderr)
+
+    def test_check_config_warns_when_the_disk_lacks_room(self):
+        small_fs = os.path.join(self.tmp, "small-fs")
+        os.makedirs(small_fs)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small_fs],
+                          capture_output=True).returncode != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        try:
+            data = os.path.join(small_fs, "not", "yet", "made")
+            path = os.path.join(self.tmp, "tight.yaml")
+            with open(path, "w") as f:
+                f.write(config(data, self.open.port, n_targets=5, interval="60s"))
+            r = run([GWYLIWR, "check-config", "-c", path])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"storage: 5 targets, 2\.\d MB of RRD files \(2\.\d MB "
+                                       r"not made yet\); %s has 1\.0 MB free" % re.escape(small_fs))
+            self.assertRegex(r.stderr, r"tight\.yaml: warning: the RRD files still to be made need "
+                                       r"2\.\d MB but the file system of %s has 1\.0 MB free"
+                             % re.escape(small_fs))
+        finally:
+            subprocess.run(["umount", "-l", small_fs])
+
+
+if __name__ == "__main__":
+    main()
