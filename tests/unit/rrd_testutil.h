@@ -1,7 +1,8 @@
 /*
- * Helpers shared by the RRD storage tests: a temporary directory, waiting on
- * the writer's counters, reading RRD files back, capturing the log, and a
- * real rrdcached on a private socket.
+ * Helpers shared by the RRD storage tests: a temporary directory, a started
+ * writer and numbered runs of points, waiting on the writer's counters,
+ * reading RRD files back, capturing the log, and a real rrdcached on a
+ * private socket.
  */
 #ifndef GW_RRD_TESTUTIL_H
 #define GW_RRD_TESTUTIL_H
@@ -31,6 +32,8 @@
 #include <netinet/in.h>
 #include <rrd.h>
 
+#include "log.h"
+#include "rrd_schema.h"
 #include "rrd_writer.h"
 #include "xalloc.h"
 
@@ -109,6 +112,30 @@ static inline void core_values(double *v, double up, double degraded, double lat
     v[0] = up;
     v[1] = degraded;
     v[2] = latency;
+}
+
+/* A new writer of at most `bound` points (0: the default), started. */
+static inline struct gw_rrd_writer *started_writer(size_t bound)
+{
+    struct gw_rrd_writer *w = gw_rrd_writer_new(bound);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    return w;
+}
+
+/* Submits point i of a numbered run: up, latency i/10 s, at BASE_S + 10 i. */
+static inline void submit_latency(struct gw_rrd_writer *w, struct gw_rrd_series *s, int i)
+{
+    double v[3];
+    core_values(v, 1, 0, i / 10.0);
+    gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
+}
+
+/* Submits points first..last of a numbered run (submit_latency). */
+static inline void submit_latencies(struct gw_rrd_writer *w, struct gw_rrd_series *s, int first,
+                                    int last)
+{
+    for (int i = first; i <= last; i++)
+        submit_latency(w, s, i);
 }
 
 /* The file's last update (whole seconds) and the text of its last value of each DS. */
@@ -212,30 +239,53 @@ static inline char *ds_list(const char *path)
     return out;
 }
 
-/* Sends the daemon's log (stderr) to a file until capture_end; returns its fd. */
-static inline int capture_log(int *saved)
+/* Fails unless the data sources of the file are `want`, as ds_list gives them. */
+static inline void assert_ds_list(const char *path, const char *want)
 {
+    char *list = ds_list(path);
+    assert_string_equal(list, want);
+    free(list);
+}
+
+/* Fails unless every point first..last of a numbered run is in the (main) file at `path`. */
+static inline void assert_latencies(const char *path, int first, int last)
+{
+    for (int i = first; i <= last; i++)
+        assert_true(fetch_at(path, (time_t)BASE_S + 10 * i, 10, "latency") == i / 10.0);
+}
+
+/* The daemon's log (stderr) sent to a file, from log_capture_start to log_capture_end. */
+struct log_capture {
+    int fd;    /* the file, already unlinked */
+    int saved; /* the real stderr */
+};
+
+/* Sets the log level to `level` (GW_LOG_*) and sends the log to a file until log_capture_end. */
+static inline void log_capture_start(struct log_capture *c, int level)
+{
+    gw_log_set_level(level);
     char path[] = "/tmp/gw-rrd-log-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
+    c->fd = mkstemp(path);
+    if (c->fd < 0)
         abort();
     unlink(path);
     fflush(stderr);
-    *saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    return fd;
+    c->saved = dup(STDERR_FILENO);
+    dup2(c->fd, STDERR_FILENO);
 }
 
-/* Restores stderr and returns what was logged meanwhile. Caller frees. */
-static inline char *capture_end(int fd, int saved)
+/* Restores stderr and the tests' level (warnings); returns what was logged meanwhile. Caller frees.
+ */
+static inline char *log_capture_end(struct log_capture *c)
 {
     fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    gw_log_set_level(GW_LOG_WARNING);
     size_t size = 65536;
     char *buf = gw_xmalloc(size);
-    ssize_t n = pread(fd, buf, size - 1, 0);
-    close(fd);
+    ssize_t n = pread(c->fd, buf, size - 1, 0);
+    close(c->fd);
     buf[n > 0 ? n : 0] = '\0';
     return buf;
 }
@@ -246,6 +296,21 @@ static inline size_t count_of(const char *text, const char *needle)
     for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
         count++;
     return count;
+}
+
+/*
+ * Stops the writer and ends the capture; fails unless the log holds `first`,
+ * and `second` unless it is NULL, `times` times each.
+ */
+static inline void assert_stop_logs(struct gw_rrd_writer *w, struct log_capture *cap, size_t times,
+                                    const char *first, const char *second)
+{
+    gw_rrd_writer_stop(w);
+    char *log = log_capture_end(cap);
+    assert_int_equal(count_of(log, first), times);
+    if (second)
+        assert_int_equal(count_of(log, second), times);
+    free(log);
 }
 
 /* ---- a real rrdcached ------------------------------------------------------ */

@@ -11,106 +11,30 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <netdb.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <uv.h>
-#include <valgrind/valgrind.h>
 
 #include "http_client.h"
+#include "loop_testutil.h"
+#include "resolver_testutil.h"
+#include "sim_testutil.h"
 #include "xalloc.h"
 
-extern char **environ;
-
-/* ---- a resolver of our own ------------------------------------------------------
- *
- * Names must never reach a name server from a test, yet the client's
- * resolver is getaddrinfo() in curl's resolver threads. This program
- * defines getaddrinfo() and freeaddrinfo(), which come first in symbol
- * lookup, and answers its test names here; any other name is passed on as a
- * numeric host only.
- *
- *   nowhere.invalid   no such name
- *   sim.test          127.0.0.1
- *   slow.test         127.0.0.1 after 300 ms
- */
-
-typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *,
-                              struct addrinfo **);
-typedef void (*freeaddrinfo_fn)(struct addrinfo *);
-
-static atomic_int fake_lookups;
-static char fake_tag[] = "gwyliwr-test";
-
-struct fake_ai {
-    struct addrinfo ai;
-    struct sockaddr_in sin;
+/* The names the tests resolve; any other goes no further than a numeric host. */
+static const struct fake_name fake_names[] = {
+    {.name = "nowhere.invalid", .error = EAI_NONAME},
+    {.name = "sim.test", .addresses = {"127.0.0.1"}},
+    {.name = "slow.test", .addresses = {"127.0.0.1"}, .delay_ms = 300},
+    {.name = NULL},
 };
-
-static int fake_loopback(const char *service, const struct addrinfo *hints, struct addrinfo **res)
-{
-    if (hints && hints->ai_family == AF_INET6)
-        return EAI_NODATA;
-    struct fake_ai *f = calloc(1, sizeof(*f));
-    if (!f)
-        abort();
-    if (uv_ip4_addr("127.0.0.1", service ? atoi(service) : 0, &f->sin) != 0)
-        abort();
-    f->ai.ai_family = AF_INET;
-    f->ai.ai_socktype = SOCK_STREAM;
-    f->ai.ai_protocol = IPPROTO_TCP;
-    f->ai.ai_addrlen = sizeof(f->sin);
-    f->ai.ai_addr = (struct sockaddr *)&f->sin;
-    f->ai.ai_canonname = fake_tag;
-    *res = &f->ai;
-    return 0;
-}
-
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-                struct addrinfo **res)
-{
-    if (node && (strcmp(node, "sim.test") == 0 || strcmp(node, "slow.test") == 0 ||
-                 strcmp(node, "nowhere.invalid") == 0)) {
-        atomic_fetch_add(&fake_lookups, 1);
-        if (strcmp(node, "nowhere.invalid") == 0)
-            return EAI_NONAME;
-        if (strcmp(node, "slow.test") == 0)
-            nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
-        return fake_loopback(service, hints, res);
-    }
-    struct addrinfo numeric = hints ? *hints : (struct addrinfo){.ai_family = AF_UNSPEC};
-    numeric.ai_flags |= AI_NUMERICHOST;
-    getaddrinfo_fn real;
-    *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
-    return real(node, service, &numeric, res);
-}
-
-void freeaddrinfo(struct addrinfo *ai)
-{
-    if (ai && ai->ai_canonname == fake_tag) {
-        free(ai);
-        return;
-    }
-    freeaddrinfo_fn real;
-    *(void **)&real = dlsym(RTLD_NEXT, "freeaddrinfo");
-    real(ai);
-}
 
 /* ---- the simulator --------------------------------------------------------------- */
 
@@ -131,183 +55,15 @@ static const char scenario[] =
     "      /garbage: {garbage: true}\n"
     "      /trickle: {body: \"0123456789\", trickle: {bytes: 2, every: 100ms}}\n"
     "      /auth: {auth: \"Basic dXNlcjpwYXNz\", body: \"secret\"}\n"
-    "  tls-valid: {type: https, cert: valid.crt, key: valid.key, routes: {/: {body: valid}}}\n"
-    "  tls-expired: {type: https, cert: expired.crt, key: expired.key, routes: {/: {body: x}}}\n"
     "  tls-selfsigned: {type: https, cert: selfsigned.crt, key: selfsigned.key,\n"
     "                   routes: {/: {body: x}}}\n"
     "  tls-wronghost: {type: https, cert: wronghost.crt, key: wronghost.key,\n"
     "                  routes: {/: {body: x}}}\n"
-    "  silent: {type: tcp, behaviour: silent}\n"
-    "  closed: {type: tcp, behaviour: closed}\n"
-    "  blackhole: {type: tcp, behaviour: blackhole}\n"
-    "  ssh: {type: tcp, banner: \"SSH-2.0-OpenSSH_9.2\\r\\n\"}\n";
+    "  ssh: {type: tcp, banner: \"SSH-2.0-OpenSSH_9.2\\r\\n\"}\n" SIM_FAULT_LISTENERS;
 
-#define SIM_MAX_LISTENERS 16
-
-static struct {
-    pid_t pid;
-    char *dir;
-    char *ca_pem;
-    size_t n;
-    char names[SIM_MAX_LISTENERS][32];
-    int ports[SIM_MAX_LISTENERS];
-} sim;
-
-/*
- * Timing slack: valgrind makes everything several times slower, and with
- * the sanitizers the simulator (built the same way) answers late by up to
- * ~20 ms, which the client measures faithfully.
- */
-static double slack(void)
-{
-#ifdef __SANITIZE_ADDRESS__
-    return 5.0;
-#else
-    return RUNNING_ON_VALGRIND ? 10.0 : 1.0;
-#endif
-}
-
-static int sim_port(const char *name)
-{
-    for (size_t i = 0; i < sim.n; i++)
-        if (strcmp(sim.names[i], name) == 0)
-            return sim.ports[i];
-    fail_msg("no listener %s in the simulator", name);
-    return 0;
-}
-
-/* "http://127.0.0.1:PORT/path" of a listener. Caller frees. */
-static char *sim_url(const char *scheme, const char *host, const char *listener, const char *path)
-{
-    return gw_xasprintf("%s://%s:%d%s", scheme, host, sim_port(listener), path);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = gw_xmalloc(65536);
-    size_t n = fread(buf, 1, 65535, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* The simulator's binary: bin/ beside lib/gwyliwr/plugins in the build tree. */
-static char *sim_binary(void)
-{
-    const char *plugins = getenv("GW_PLUGIN_DIR");
-    if (!plugins)
-        return NULL;
-    return gw_xasprintf("%s/../../../bin/gwyliwr-sim", plugins);
-}
-
-static int sim_start(void **state)
-{
-    (void)state;
-    const char *tmp = getenv("TMPDIR");
-    sim.dir = gw_xasprintf("%s/gw-http-client-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(sim.dir))
-        return -1;
-    char *scen = gw_xasprintf("%s/scenario.yaml", sim.dir);
-    char *certs = gw_xasprintf("%s/certs", sim.dir);
-    char *log = gw_xasprintf("%s/sim.log", sim.dir);
-    char *bin = sim_binary();
-    FILE *f = fopen(scen, "w");
-    if (!f || !bin)
-        return -1;
-    fputs(scenario, f);
-    fclose(f);
-
-    int out[2];
-    if (pipe(out) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    char *argv[] = {bin, "-c", scen, "--cert-dir", certs, "--make-certs", NULL};
-    int rc = posix_spawn(&sim.pid, bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    if (rc != 0) {
-        fprintf(stderr, "cannot start %s: %s\n", bin, strerror(rc));
-        return -1;
-    }
-
-    /* Read the listing up to "ready" (certificates are made first). */
-    char buf[4096] = "";
-    size_t len = 0;
-    uint64_t deadline = uv_hrtime() + (uint64_t)(30e9 * slack());
-    while (!strstr(buf, "ready\n")) {
-        struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-        if (uv_hrtime() > deadline || poll(&pfd, 1, 100) < 0)
-            break;
-        if (!(pfd.revents & (POLLIN | POLLHUP)))
-            continue;
-        ssize_t n = read(out[0], buf + len, sizeof(buf) - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = '\0';
-    }
-    close(out[0]);
-    if (!strstr(buf, "ready\n")) {
-        char *text = read_text(log);
-        fprintf(stderr, "the simulator did not get ready:\n%s\n%s\n", buf, text ? text : "");
-        free(text);
-        return -1;
-    }
-    for (char *line = strtok(buf, "\n"); line && sim.n < SIM_MAX_LISTENERS;
-         line = strtok(NULL, "\n")) {
-        char name[32], kind[16];
-        int port;
-        if (sscanf(line, "%31s %15s 127.0.0.1:%d", name, kind, &port) == 3) {
-            snprintf(sim.names[sim.n], sizeof(sim.names[0]), "%s", name);
-            sim.ports[sim.n++] = port;
-        }
-    }
-    char *ca = gw_xasprintf("%s/ca.crt", certs);
-    sim.ca_pem = read_text(ca);
-    free(ca);
-    free(scen);
-    free(certs);
-    free(log);
-    free(bin);
-    return sim.ca_pem ? 0 : -1;
-}
-
-static int sim_stop(void **state)
-{
-    (void)state;
-    if (sim.pid > 0) {
-        kill(sim.pid, SIGTERM);
-        int status;
-        waitpid(sim.pid, &status, 0);
-    }
-    if (sim.dir)
-        nftw(sim.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(sim.dir);
-    free(sim.ca_pem);
-    return 0;
-}
+static struct sim sim;
 
 /* ---- fixture: a loop and a client ----------------------------------------------------- */
-
-struct fixture {
-    uv_loop_t loop;
-    struct gw_http_client *client;
-};
 
 /* What a response said, copied out of the callback. */
 struct got {
@@ -333,21 +89,21 @@ struct got {
     int64_t not_after;
 };
 
+struct fixture {
+    struct test_loop loop;
+    struct gw_http_client *client;
+    char *url;                  /* of the last request(), or NULL */
+    struct gw_http_request req; /* the last request() */
+    struct got got;             /* the last fetch() */
+};
+
 static int setup(void **state)
 {
     struct fixture *f = gw_xcalloc(1, sizeof(*f));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    f->client = gw_http_client_new(&f->loop);
+    test_loop_init(&f->loop, (uint64_t)(5000 * slack()));
+    f->client = gw_http_client_new(&f->loop.uv);
     *state = f;
     return 0;
-}
-
-static bool stuck;
-
-static void watchdog_cb(uv_timer_t *timer)
-{
-    stuck = true;
-    uv_stop(timer->loop);
 }
 
 /* Frees the client and runs the loop dry: whatever it left open fails here. */
@@ -355,23 +111,22 @@ static void finish(struct fixture *f)
 {
     gw_http_client_free(f->client);
     f->client = NULL;
-    uv_timer_t watchdog;
-    uv_timer_init(&f->loop, &watchdog);
-    uv_timer_start(&watchdog, watchdog_cb, (uint64_t)(5000 * slack()), 0);
-    uv_unref((uv_handle_t *)&watchdog);
-    stuck = false;
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    assert_false(stuck);
-    uv_close((uv_handle_t *)&watchdog, NULL);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
+    test_loop_finish(&f->loop);
+}
+
+static void got_free(struct got *g)
+{
+    free(g->body);
+    g->body = NULL;
 }
 
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    if (f->client)
+    if (test_loop_open(&f->loop))
         finish(f);
+    got_free(&f->got);
+    free(f->url);
     free(f);
     return 0;
 }
@@ -416,12 +171,6 @@ static void got_cb(void *data, const struct gw_http_response *r)
     g->not_after = r->cert_not_after;
 }
 
-static void got_free(struct got *g)
-{
-    free(g->body);
-    g->body = NULL;
-}
-
 static struct gw_http_request request_for(const char *url)
 {
     return (struct gw_http_request){.size = sizeof(struct gw_http_request),
@@ -429,12 +178,26 @@ static struct gw_http_request request_for(const char *url)
                                     .timeout_ms = (uint64_t)(5000 * slack())};
 }
 
+/*
+ * A request for `path` of the simulator's `listener` through `host`, with
+ * the tests' defaults. Borrowed: the fixture keeps it, and its URL, until
+ * the next request().
+ */
+static struct gw_http_request *request(struct fixture *f, const char *scheme, const char *host,
+                                       const char *listener, const char *path)
+{
+    free(f->url);
+    f->url = sim_url(&sim, scheme, host, listener, path);
+    f->req = request_for(f->url);
+    return &f->req;
+}
+
 static struct gw_http_call *start(struct fixture *f, const struct gw_http_request *req,
                                   struct got *g)
 {
     memset(g, 0, sizeof(*g));
     struct gw_http_call *call = NULL;
-    uv_update_time(&f->loop);
+    uv_update_time(&f->loop.uv);
     g->start_ns = uv_hrtime();
     assert_int_equal(gw_http_client_start(f->client, req, got_cb, g, &call), 0);
     assert_non_null(call);
@@ -442,50 +205,38 @@ static struct gw_http_call *start(struct fixture *f, const struct gw_http_reques
     return call;
 }
 
+/* Runs the loop until *calls reaches `want`, for at most 20 s. */
 static void wait_for(struct fixture *f, const unsigned *calls, unsigned want)
 {
-    uint64_t deadline = uv_hrtime() + (uint64_t)(20e9 * slack());
-    while (*calls < want) {
-        if (uv_hrtime() > deadline)
-            fail_msg("no response within 20 s");
-        uv_run(&f->loop, UV_RUN_ONCE);
-    }
+    test_loop_wait(&f->loop, calls, want, (uint64_t)(20000 * slack()), "response");
 }
 
-static void fetch(struct fixture *f, const struct gw_http_request *req, struct got *g)
+/* Starts `req` and waits for its one response in `g` (the caller frees it with got_free). */
+static void fetch_into(struct fixture *f, const struct gw_http_request *req, struct got *g)
 {
     start(f, req, g);
     wait_for(f, &g->calls, 1);
     assert_int_equal(g->calls, 1);
 }
 
-static void fetch_url(struct fixture *f, const char *url, struct got *g)
+/* Fetches `req` into the fixture's got, which it returns (borrowed, until the next fetch). */
+static struct got *fetch(struct fixture *f, const struct gw_http_request *req)
 {
-    struct gw_http_request req = request_for(url);
-    fetch(f, &req, g);
+    got_free(&f->got);
+    fetch_into(f, req, &f->got);
+    return &f->got;
+}
+
+/* Fetches the request() of these arguments as it is. */
+static struct got *get(struct fixture *f, const char *scheme, const char *host,
+                       const char *listener, const char *path)
+{
+    return fetch(f, request(f, scheme, host, listener, path));
 }
 
 static double elapsed_ms(const struct got *g)
 {
     return (double)(g->end_ns - g->start_ns) / 1e6;
-}
-
-static void timer_flag_cb(uv_timer_t *timer)
-{
-    *(bool *)timer->data = true;
-}
-
-static void run_for(struct fixture *f, uint64_t ms)
-{
-    uv_timer_t timer;
-    bool fired = false;
-    uv_timer_init(&f->loop, &timer);
-    timer.data = &fired;
-    uv_timer_start(&timer, timer_flag_cb, ms, 0);
-    while (!fired)
-        uv_run(&f->loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&timer, NULL);
-    uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
 #define assert_has(haystack, needle)                                                               \
@@ -503,9 +254,10 @@ static void run_for(struct fixture *f, uint64_t ms)
 /* The simulator's count of connections a listener accepted. */
 static long sim_connections(struct fixture *f, const char *listener)
 {
-    char *url = sim_url("http", "127.0.0.1", "control", "/control/stats");
+    char *url = sim_url(&sim, "http", "127.0.0.1", "control", "/control/stats");
+    struct gw_http_request req = request_for(url);
     struct got g;
-    fetch_url(f, url, &g);
+    fetch_into(f, &req, &g);
     free(url);
     assert_int_equal(g.status, 200);
     json_t *doc = json_loads(g.body, 0, NULL);
@@ -523,163 +275,131 @@ static long sim_connections(struct fixture *f, const char *listener)
 static void test_http_client_get_measures_phases(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/");
-    struct got g;
-    fetch_url(f, url, &g);
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/");
 
-    assert_reason(&g, "");
-    assert_string_equal(g.error, "");
-    assert_int_equal(g.status, 200);
-    assert_int_equal(g.http_version, 11);
-    assert_string_equal(g.body, "Croeso / Welcome");
-    assert_int_equal(g.body_len, 16);
-    assert_int_equal(g.bytes, 16);
-    assert_false(g.truncated);
-    assert_has(g.headers, "X-Council: cardiff\n");
-    assert_string_equal(g.remote_ip, "127.0.0.1");
-    assert_int_equal(g.remote_port, sim_port("web"));
-    assert_string_equal(g.final_url, url);
-    assert_int_equal(g.redirects, 0);
+    assert_reason(g, "");
+    assert_string_equal(g->error, "");
+    assert_int_equal(g->status, 200);
+    assert_int_equal(g->http_version, 11);
+    assert_string_equal(g->body, "Croeso / Welcome");
+    assert_int_equal(g->body_len, 16);
+    assert_int_equal(g->bytes, 16);
+    assert_false(g->truncated);
+    assert_has(g->headers, "X-Council: cardiff\n");
+    assert_string_equal(g->remote_ip, "127.0.0.1");
+    assert_int_equal(g->remote_port, sim_port(&sim, "web"));
+    assert_string_equal(g->final_url, f->url);
+    assert_int_equal(g->redirects, 0);
     /* Each phase is a duration, and together they make at most the whole. */
-    assert_false(isnan(g.dns));
-    assert_true(g.connect > 0);
-    assert_true(isnan(g.tls));
-    assert_true(g.first_byte >= 0);
-    assert_true(g.total > 0 && g.total < 1.0 * slack());
-    assert_true(g.dns + g.connect + g.first_byte <= g.total + 1e-6);
-    assert_string_equal(g.tls_version, "");
-    assert_int_equal(g.not_after, 0);
-    got_free(&g);
-    free(url);
+    assert_false(isnan(g->dns));
+    assert_true(g->connect > 0);
+    assert_true(isnan(g->tls));
+    assert_true(g->first_byte >= 0);
+    assert_true(g->total > 0 && g->total < 1.0 * slack());
+    assert_true(g->dns + g->connect + g->first_byte <= g->total + 1e-6);
+    assert_string_equal(g->tls_version, "");
+    assert_int_equal(g->not_after, 0);
     finish(f);
 }
 
 static void test_http_client_error_status_is_a_response(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/down");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 503);
-    assert_string_equal(g.body, "down for maintenance");
-    got_free(&g);
-    free(url);
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/down");
+    assert_reason(g, "");
+    assert_int_equal(g->status, 503);
+    assert_string_equal(g->body, "down for maintenance");
     finish(f);
 }
 
 static void test_http_client_delay_is_measured_to_the_ms(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/delay");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_int_equal(g.status, 200);
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/delay");
+    assert_int_equal(g->status, 200);
     /* The simulator waits 200 ms before it answers. */
-    if (g.total < 0.199 || g.total > 0.200 + 0.005 * slack())
-        fail_msg("total %.3f ms for a response delayed 200 ms", g.total * 1e3);
-    if (g.first_byte < 0.199 || g.first_byte > 0.200 + 0.005 * slack())
-        fail_msg("first byte after %.3f ms for a response delayed 200 ms", g.first_byte * 1e3);
-    got_free(&g);
-    free(url);
+    if (g->total < 0.199 || g->total > 0.200 + 0.005 * slack())
+        fail_msg("total %.3f ms for a response delayed 200 ms", g->total * 1e3);
+    if (g->first_byte < 0.199 || g->first_byte > 0.200 + 0.005 * slack())
+        fail_msg("first byte after %.3f ms for a response delayed 200 ms", g->first_byte * 1e3);
     finish(f);
 }
 
 static void test_http_client_stops_reading_at_max_body(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/huge");
-    struct gw_http_request req = request_for(url);
-    req.max_body = 65536;
-    struct got g;
-    fetch(f, &req, &g);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/huge");
+    req->max_body = 65536;
+    struct got *g = fetch(f, req);
     /* A 1 GiB body: 64 KiB kept, and reading stopped there. */
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 200);
-    assert_true(g.truncated);
-    assert_int_equal(g.body_len, 65536);
-    assert_true(g.bytes > 65536 && g.bytes < 65536 + 65536);
-    assert_has(g.body, "gwyliwr-sim generated body");
-    assert_true(elapsed_ms(&g) < 2000 * slack());
-    got_free(&g);
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
+    assert_true(g->truncated);
+    assert_int_equal(g->body_len, 65536);
+    assert_true(g->bytes > 65536 && g->bytes < 65536 + 65536);
+    assert_has(g->body, "gwyliwr-sim generated body");
+    assert_true(elapsed_ms(g) < 2000 * slack());
 
     /* The default limit is 1 MiB. */
-    req.max_body = 0;
-    fetch(f, &req, &g);
-    assert_true(g.truncated);
-    assert_int_equal(g.body_len, GW_HTTP_DEFAULT_MAX_BODY);
-    got_free(&g);
-    free(url);
+    req->max_body = 0;
+    g = fetch(f, req);
+    assert_true(g->truncated);
+    assert_int_equal(g->body_len, GW_HTTP_DEFAULT_MAX_BODY);
     finish(f);
 }
 
 static void test_http_client_discard_body_only_counts(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/huge");
-    struct gw_http_request req = request_for(url);
-    req.discard_body = true;
-    req.max_body = 100000;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, "");
-    assert_null(g.body);
-    assert_true(g.truncated);
-    assert_true(g.bytes > 100000);
-    got_free(&g);
-    free(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/huge");
+    req->discard_body = true;
+    req->max_body = 100000;
+    struct got *g = fetch(f, req);
+    assert_reason(g, "");
+    assert_null(g->body);
+    assert_true(g->truncated);
+    assert_true(g->bytes > 100000);
     finish(f);
 }
 
 static void test_http_client_head_and_post(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/");
-    struct gw_http_request req = request_for(url);
-    struct got g;
-    req.method = "HEAD";
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 200);
-    assert_int_equal(g.body_len, 0);
-    assert_int_equal(g.bytes, 0);
-    got_free(&g);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/");
+    req->method = "HEAD";
+    struct got *g = fetch(f, req);
+    assert_int_equal(g->status, 200);
+    assert_int_equal(g->body_len, 0);
+    assert_int_equal(g->bytes, 0);
 
-    req.method = "POST";
-    req.body = "q=bins";
-    req.body_len = 6;
-    fetch(f, &req, &g);
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 200);
-    got_free(&g);
-    free(url);
+    req->method = "POST";
+    req->body = "q=bins";
+    req->body_len = 6;
+    g = fetch(f, req);
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
     finish(f);
 }
 
 static void test_http_client_authentication(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/auth");
-    struct gw_http_request req = request_for(url);
-    struct got g;
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 401);
-    got_free(&g);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/auth");
+    struct got *g = fetch(f, req);
+    assert_int_equal(g->status, 401);
 
-    req.username = "user";
-    req.password = "pass";
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 200);
-    assert_string_equal(g.body, "secret");
-    got_free(&g);
+    req->username = "user";
+    req->password = "pass";
+    g = fetch(f, req);
+    assert_int_equal(g->status, 200);
+    assert_string_equal(g->body, "secret");
 
     /* The same credentials as a header of the caller's. */
     const char *headers[] = {"Authorization: Basic dXNlcjpwYXNz", "X-Test: 1", NULL};
-    req.username = req.password = NULL;
-    req.headers = headers;
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 200);
-    got_free(&g);
-    free(url);
+    req->username = req->password = NULL;
+    req->headers = headers;
+    g = fetch(f, req);
+    assert_int_equal(g->status, 200);
     finish(f);
 }
 
@@ -688,31 +408,26 @@ static void test_http_client_authentication(void **state)
 static void test_http_client_follows_redirects(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/redir");
-    char *home = sim_url("http", "127.0.0.1", "web", "/");
-    struct gw_http_request req = request_for(url);
-    req.max_redirects = 5;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 200);
-    assert_int_equal(g.redirects, 1);
-    assert_string_equal(g.final_url, home);
-    assert_string_equal(g.body, "Croeso / Welcome");
+    char *home = sim_url(&sim, "http", "127.0.0.1", "web", "/");
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/redir");
+    req->max_redirects = 5;
+    struct got *g = fetch(f, req);
+    assert_int_equal(g->status, 200);
+    assert_int_equal(g->redirects, 1);
+    assert_string_equal(g->final_url, home);
+    assert_string_equal(g->body, "Croeso / Welcome");
     /* Only the last response's headers. */
-    assert_has(g.headers, "X-Council: cardiff");
-    assert_null(strstr(g.headers, "Location:"));
+    assert_has(g->headers, "X-Council: cardiff");
+    assert_null(strstr(g->headers, "Location:"));
     /* Two fresh connections: connect is the sum of both. */
-    assert_true(g.connect > 0);
-    got_free(&g);
+    assert_true(g->connect > 0);
 
-    req.max_redirects = 0;
-    fetch(f, &req, &g);
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 302);
-    assert_int_equal(g.redirects, 0);
-    assert_has(g.headers, "Location: /");
-    got_free(&g);
-    free(url);
+    req->max_redirects = 0;
+    g = fetch(f, req);
+    assert_reason(g, "");
+    assert_int_equal(g->status, 302);
+    assert_int_equal(g->redirects, 0);
+    assert_has(g->headers, "Location: /");
     free(home);
     finish(f);
 }
@@ -720,18 +435,14 @@ static void test_http_client_follows_redirects(void **state)
 static void test_http_client_redirect_loop(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/loop");
-    struct gw_http_request req = request_for(url);
-    req.max_redirects = 3;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TOO_MANY_REDIRECTS);
-    assert_has(g.error, "more than 3 redirects");
-    assert_has(g.error, "/loop");
-    assert_int_equal(g.status, 0);
-    assert_null(g.body);
-    got_free(&g);
-    free(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/loop");
+    req->max_redirects = 3;
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_TOO_MANY_REDIRECTS);
+    assert_has(g->error, "more than 3 redirects");
+    assert_has(g->error, "/loop");
+    assert_int_equal(g->status, 0);
+    assert_null(g->body);
     finish(f);
 }
 
@@ -740,107 +451,86 @@ static void test_http_client_redirect_loop(void **state)
 static void test_http_client_connection_refused(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "closed", "/");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_CONNECT_REFUSED);
+    struct got *g = get(f, "http", "127.0.0.1", "closed", "/");
+    assert_reason(g, GW_REASON_CONNECT_REFUSED);
     char want[64];
-    snprintf(want, sizeof(want), "connection refused by 127.0.0.1:%d", sim_port("closed"));
-    assert_string_equal(g.error, want);
-    assert_true(isnan(g.connect));
-    got_free(&g);
-    free(url);
+    snprintf(want, sizeof(want), "connection refused by 127.0.0.1:%d", sim_port(&sim, "closed"));
+    assert_string_equal(g->error, want);
+    assert_true(isnan(g->connect));
     finish(f);
+}
+
+/* Fails unless the request `g` answered ended 300 ms after it started, within the slack. */
+static void assert_ended_at_300_ms(const struct got *g)
+{
+    double ms = elapsed_ms(g);
+    if (ms < 299 || ms > 300 + 50 * slack())
+        fail_msg("ended after %.1f ms, expected 300 ms", ms);
 }
 
 static void test_http_client_connect_timeout_on_time(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "blackhole", "/");
-    struct gw_http_request req = request_for(url);
-    req.timeout_ms = 300;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_CONNECT_TIMEOUT);
-    assert_has(g.error, "timed out after 300 ms");
-    double ms = elapsed_ms(&g);
-    if (ms < 299 || ms > 300 + 50 * slack())
-        fail_msg("ended after %.1f ms, expected 300 ms", ms);
-    assert_true(isnan(g.connect));
-    got_free(&g);
-    free(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "blackhole", "/");
+    req->timeout_ms = 300;
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_CONNECT_TIMEOUT);
+    assert_has(g->error, "timed out after 300 ms");
+    assert_ended_at_300_ms(g);
+    assert_true(isnan(g->connect));
     finish(f);
 }
 
 static void test_http_client_silent_server_times_out_on_time(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "silent", "/");
-    struct gw_http_request req = request_for(url);
-    req.timeout_ms = 300;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TIMEOUT);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "silent", "/");
+    req->timeout_ms = 300;
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_TIMEOUT);
     char want[80];
-    snprintf(want, sizeof(want), "no response from 127.0.0.1:%d within 300 ms", sim_port("silent"));
-    assert_string_equal(g.error, want);
-    double ms = elapsed_ms(&g);
-    if (ms < 299 || ms > 300 + 50 * slack())
-        fail_msg("ended after %.1f ms, expected 300 ms", ms);
+    snprintf(want, sizeof(want), "no response from 127.0.0.1:%d within 300 ms",
+             sim_port(&sim, "silent"));
+    assert_string_equal(g->error, want);
+    assert_ended_at_300_ms(g);
     /* It connected, and that phase is measured. */
-    assert_true(g.connect > 0);
-    assert_true(isnan(g.first_byte));
-    got_free(&g);
-    free(url);
+    assert_true(g->connect > 0);
+    assert_true(isnan(g->first_byte));
     finish(f);
 }
 
 static void test_http_client_body_still_arriving_at_timeout(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/trickle");
-    struct gw_http_request req = request_for(url);
-    req.timeout_ms = 250;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TIMEOUT);
-    assert_has(g.error, "was still arriving after 250 ms");
-    assert_true(g.first_byte >= 0);
-    got_free(&g);
-    free(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/trickle");
+    req->timeout_ms = 250;
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_TIMEOUT);
+    assert_has(g->error, "was still arriving after 250 ms");
+    assert_true(g->first_byte >= 0);
     finish(f);
 }
 
 static void test_http_client_reset(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/reset");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_RESET);
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/reset");
+    assert_reason(g, GW_REASON_RESET);
     char want[64];
-    snprintf(want, sizeof(want), "connection reset by 127.0.0.1:%d", sim_port("web"));
-    assert_has(g.error, want);
-    got_free(&g);
-    free(url);
+    snprintf(want, sizeof(want), "connection reset by 127.0.0.1:%d", sim_port(&sim, "web"));
+    assert_has(g->error, want);
     finish(f);
 }
 
 static void test_http_client_garbage_is_a_bad_response(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/garbage");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_BAD_RESPONSE);
-    assert_has(g.error, "is not valid HTTP");
-    got_free(&g);
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/garbage");
+    assert_reason(g, GW_REASON_BAD_RESPONSE);
+    assert_has(g->error, "is not valid HTTP");
     /* A server of another protocol altogether. */
-    url = (free(url), sim_url("http", "127.0.0.1", "ssh", "/"));
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_BAD_RESPONSE);
-    got_free(&g);
-    free(url);
+    g = get(f, "http", "127.0.0.1", "ssh", "/");
+    assert_reason(g, GW_REASON_BAD_RESPONSE);
     finish(f);
 }
 
@@ -849,151 +539,121 @@ static void test_http_client_garbage_is_a_bad_response(void **state)
 static void test_http_client_resolves_every_time(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "sim.test", "web", "/");
-    int before = atomic_load(&fake_lookups);
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_int_equal(g.status, 200);
-    assert_true(g.dns > 0);
-    assert_string_equal(g.remote_ip, "127.0.0.1");
-    got_free(&g);
-    fetch_url(f, url, &g);
-    got_free(&g);
+    struct gw_http_request *req = request(f, "http", "sim.test", "web", "/");
+    int before = resolver_lookups();
+    struct got *g = fetch(f, req);
+    assert_int_equal(g->status, 200);
+    assert_true(g->dns > 0);
+    assert_string_equal(g->remote_ip, "127.0.0.1");
+    fetch(f, req);
     /* No DNS cache: the second request asked the resolver again. */
-    assert_int_equal(atomic_load(&fake_lookups) - before, 2);
-    free(url);
+    assert_int_equal(resolver_lookups() - before, 2);
     finish(f);
 }
 
 static void test_http_client_name_that_does_not_resolve(void **state)
 {
     struct fixture *f = *state;
-    struct got g;
-    fetch_url(f, "http://nowhere.invalid/", &g);
-    assert_reason(&g, GW_REASON_DNS);
-    assert_string_equal(g.error, "nowhere.invalid does not resolve");
-    assert_true(isnan(g.connect));
-    got_free(&g);
+    struct gw_http_request req = request_for("http://nowhere.invalid/");
+    struct got *g = fetch(f, &req);
+    assert_reason(g, GW_REASON_DNS);
+    assert_string_equal(g->error, "nowhere.invalid does not resolve");
+    assert_true(isnan(g->connect));
     finish(f);
 }
 
 static void test_http_client_resolution_timeout(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "slow.test", "web", "/");
-    struct gw_http_request req = request_for(url);
-    req.timeout_ms = 100;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_DNS);
-    assert_has(g.error, "did not resolve within 100 ms");
-    double ms = elapsed_ms(&g);
+    struct gw_http_request *req = request(f, "http", "slow.test", "web", "/");
+    req->timeout_ms = 100;
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_DNS);
+    assert_has(g->error, "did not resolve within 100 ms");
+    double ms = elapsed_ms(g);
     if (ms > 100 + 50 * slack())
         fail_msg("ended after %.1f ms, expected 100 ms", ms);
-    got_free(&g);
     /* The lookup's late answer is dropped; its thread ends on its own. */
-    run_for(f, 400);
-    free(url);
+    test_loop_run_for(&f->loop, 400);
     finish(f);
 }
 
 /* ---- TLS -------------------------------------------------------------------------------- */
 
+/* A request to `listener` that trusts the simulator's CA. Borrowed, as request()'s. */
+static struct gw_http_request *tls_request(struct fixture *f, const char *host,
+                                           const char *listener)
+{
+    struct gw_http_request *req = request(f, "https", host, listener, "/");
+    req->ca_pem = sim.ca_pem;
+    return req;
+}
+
 static void test_http_client_tls_reports_certificate(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("https", "127.0.0.1", "tls-valid", "/");
-    struct gw_http_request req = request_for(url);
-    req.ca_pem = sim.ca_pem;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 200);
-    assert_string_equal(g.body, "valid");
-    assert_true(g.tls > 0);
-    assert_true(g.connect > 0);
-    assert_true(strncmp(g.tls_version, "TLSv1.", 6) == 0);
-    assert_has(g.subject, "CN=localhost");
-    assert_has(g.issuer, "gwyliwr-sim local CA");
-    double days = ((double)g.not_after - (double)time(NULL)) / 86400.0;
+    struct got *g = fetch(f, tls_request(f, "127.0.0.1", "tls-valid"));
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
+    assert_string_equal(g->body, "valid");
+    assert_true(g->tls > 0);
+    assert_true(g->connect > 0);
+    assert_true(strncmp(g->tls_version, "TLSv1.", 6) == 0);
+    assert_has(g->subject, "CN=localhost");
+    assert_has(g->issuer, "gwyliwr-sim local CA");
+    double days = ((double)g->not_after - (double)time(NULL)) / 86400.0;
     if (days < 360 || days > 366)
         fail_msg("certificate valid for %.1f more days, expected a year", days);
-    got_free(&g);
 
     /* The same through a name the certificate holds. */
-    free(url);
-    url = sim_url("https", "localhost", "tls-valid", "/");
-    req.url = url;
-    fetch(f, &req, &g);
-    assert_int_equal(g.status, 200);
-    got_free(&g);
-    free(url);
+    g = fetch(f, tls_request(f, "localhost", "tls-valid"));
+    assert_int_equal(g->status, 200);
     finish(f);
 }
 
 static void test_http_client_tls_untrusted_by_the_system(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("https", "127.0.0.1", "tls-valid", "/");
-    struct got g;
-    fetch_url(f, url, &g);
+    struct got *g = get(f, "https", "127.0.0.1", "tls-valid", "/");
     /* The simulator's CA is not among the system's trust anchors. */
-    assert_reason(&g, GW_REASON_TLS_VERIFY);
-    assert_has(g.error, "is not trusted: unable to get local issuer certificate");
+    assert_reason(g, GW_REASON_TLS_VERIFY);
+    assert_has(g->error, "is not trusted: unable to get local issuer certificate");
     /* The certificate is known all the same. */
-    assert_has(g.subject, "CN=localhost");
-    assert_true(g.not_after > 0);
-    got_free(&g);
-    free(url);
+    assert_has(g->subject, "CN=localhost");
+    assert_true(g->not_after > 0);
     finish(f);
 }
 
 static void test_http_client_tls_expired(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("https", "127.0.0.1", "tls-expired", "/");
-    struct gw_http_request req = request_for(url);
-    req.ca_pem = sim.ca_pem;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TLS_EXPIRED);
-    assert_has(g.error, "expired on ");
-    assert_has(g.error, "(1 day ago)");
-    assert_true(g.not_after < time(NULL));
-    got_free(&g);
+    struct gw_http_request *req = tls_request(f, "127.0.0.1", "tls-expired");
+    struct got *g = fetch(f, req);
+    assert_reason(g, GW_REASON_TLS_EXPIRED);
+    assert_has(g->error, "expired on ");
+    assert_has(g->error, "(1 day ago)");
+    assert_true(g->not_after < time(NULL));
 
     /* Without verification the exchange goes on, and the certificate is still reported. */
-    req.insecure = true;
-    fetch(f, &req, &g);
-    assert_reason(&g, "");
-    assert_int_equal(g.status, 200);
-    assert_true(g.not_after > 0 && g.not_after < time(NULL));
-    assert_has(g.subject, "CN=localhost");
-    got_free(&g);
-    free(url);
+    req->insecure = true;
+    g = fetch(f, req);
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
+    assert_true(g->not_after > 0 && g->not_after < time(NULL));
+    assert_has(g->subject, "CN=localhost");
     finish(f);
 }
 
 static void test_http_client_tls_self_signed_and_wrong_host(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("https", "127.0.0.1", "tls-selfsigned", "/");
-    struct gw_http_request req = request_for(url);
-    req.ca_pem = sim.ca_pem;
-    struct got g;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TLS_VERIFY);
-    assert_has(g.error, "self-signed certificate");
-    got_free(&g);
+    struct got *g = fetch(f, tls_request(f, "127.0.0.1", "tls-selfsigned"));
+    assert_reason(g, GW_REASON_TLS_VERIFY);
+    assert_has(g->error, "self-signed certificate");
 
-    free(url);
-    url = sim_url("https", "127.0.0.1", "tls-wronghost", "/");
-    req.url = url;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TLS_VERIFY);
-    assert_has(g.error, "is not for that name (it is for CN=wrong.example.org");
-    got_free(&g);
-    free(url);
+    g = fetch(f, tls_request(f, "127.0.0.1", "tls-wronghost"));
+    assert_reason(g, GW_REASON_TLS_VERIFY);
+    assert_has(g->error, "is not for that name (it is for CN=wrong.example.org");
     finish(f);
 }
 
@@ -1001,28 +661,18 @@ static void test_http_client_tls_handshake_failures(void **state)
 {
     struct fixture *f = *state;
     /* TLS to a plain HTTP server, and to a server of another protocol. */
-    char *url = sim_url("https", "127.0.0.1", "web", "/");
-    struct got g;
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_TLS_HANDSHAKE);
-    assert_has(g.error, "TLS handshake with 127.0.0.1:");
-    got_free(&g);
-    free(url);
-    url = sim_url("https", "127.0.0.1", "ssh", "/");
-    fetch_url(f, url, &g);
-    assert_reason(&g, GW_REASON_TLS_HANDSHAKE);
-    got_free(&g);
+    struct got *g = get(f, "https", "127.0.0.1", "web", "/");
+    assert_reason(g, GW_REASON_TLS_HANDSHAKE);
+    assert_has(g->error, "TLS handshake with 127.0.0.1:");
+    g = get(f, "https", "127.0.0.1", "ssh", "/");
+    assert_reason(g, GW_REASON_TLS_HANDSHAKE);
 
     /* A server that accepts and never shakes hands. */
-    free(url);
-    url = sim_url("https", "127.0.0.1", "silent", "/");
-    struct gw_http_request req = request_for(url);
-    req.timeout_ms = 300;
-    fetch(f, &req, &g);
-    assert_reason(&g, GW_REASON_TIMEOUT);
-    assert_has(g.error, "no TLS handshake from 127.0.0.1:");
-    got_free(&g);
-    free(url);
+    struct gw_http_request *req = request(f, "https", "127.0.0.1", "silent", "/");
+    req->timeout_ms = 300;
+    g = fetch(f, req);
+    assert_reason(g, GW_REASON_TIMEOUT);
+    assert_has(g->error, "no TLS handshake from 127.0.0.1:");
     finish(f);
 }
 
@@ -1031,25 +681,17 @@ static void test_http_client_tls_handshake_failures(void **state)
 static void test_http_client_fresh_connection_unless_reuse(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/");
-    struct gw_http_request req = request_for(url);
-    struct got g;
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/");
     long before = sim_connections(f, "web");
-    for (int i = 0; i < 3; i++) {
-        fetch(f, &req, &g);
-        got_free(&g);
-    }
+    for (int i = 0; i < 3; i++)
+        fetch(f, req);
     assert_int_equal(sim_connections(f, "web") - before, 3);
 
-    req.reuse_connection = true;
+    req->reuse_connection = true;
     before = sim_connections(f, "web");
-    for (int i = 0; i < 3; i++) {
-        fetch(f, &req, &g);
-        assert_int_equal(g.status, 200);
-        got_free(&g);
-    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fetch(f, req)->status, 200);
     assert_int_equal(sim_connections(f, "web") - before, 1);
-    free(url);
     /* The kept connection does not hold the loop: finish() proves it. */
     finish(f);
 }
@@ -1057,13 +699,12 @@ static void test_http_client_fresh_connection_unless_reuse(void **state)
 static void test_http_client_pools_easy_handles(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "web", "/");
-    struct gw_http_request req = request_for(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/");
     struct got g[8];
     for (int round = 0; round < 3; round++) {
         unsigned done = 0;
         for (int i = 0; i < 8; i++)
-            start(f, &req, &g[i]);
+            start(f, req, &g[i]);
         for (int i = 0; i < 8; i++) {
             wait_for(f, &g[i].calls, 1);
             done += g[i].calls;
@@ -1080,18 +721,15 @@ static void test_http_client_pools_easy_handles(void **state)
     assert_int_equal(st.in_flight, 0);
     assert_int_equal(st.started, 24);
     assert_int_equal(st.completed, 24);
-    free(url);
     finish(f);
 }
 
 static void test_http_client_cancel_in_flight(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "silent", "/");
-    struct gw_http_request req = request_for(url);
     struct got g;
-    struct gw_http_call *call = start(f, &req, &g);
-    run_for(f, 50);
+    struct gw_http_call *call = start(f, request(f, "http", "127.0.0.1", "silent", "/"), &g);
+    test_loop_run_for(&f->loop, 50);
     struct gw_http_client_stats st;
     gw_http_client_stats(f->client, &st);
     assert_int_equal(st.in_flight, 1);
@@ -1100,44 +738,38 @@ static void test_http_client_cancel_in_flight(void **state)
     gw_http_client_stats(f->client, &st);
     assert_int_equal(st.in_flight, 0);
     assert_int_equal(st.sockets, 0);
-    run_for(f, 50);
+    test_loop_run_for(&f->loop, 50);
     assert_int_equal(g.calls, 0);
-    free(url);
     finish(f);
 }
 
 static void test_http_client_cancel_while_resolving_does_not_block(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "slow.test", "web", "/");
-    struct gw_http_request req = request_for(url);
     struct got g;
-    struct gw_http_call *call = start(f, &req, &g);
-    run_for(f, 20); /* the lookup is under way in its thread */
+    struct gw_http_call *call = start(f, request(f, "http", "slow.test", "web", "/"), &g);
+    test_loop_run_for(&f->loop, 20); /* the lookup is under way in its thread */
     uint64_t t0 = uv_hrtime();
     gw_http_client_cancel(f->client, call);
     double ms = (double)(uv_hrtime() - t0) / 1e6;
     if (ms > 50 * slack())
         fail_msg("cancelling took %.1f ms: it waited for the resolver", ms);
-    run_for(f, 400);
+    test_loop_run_for(&f->loop, 400);
     assert_int_equal(g.calls, 0);
-    free(url);
     finish(f);
 }
 
 static void test_http_client_free_with_requests_in_flight(void **state)
 {
     struct fixture *f = *state;
-    char *url = sim_url("http", "127.0.0.1", "silent", "/");
-    struct gw_http_request req = request_for(url);
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "silent", "/");
     struct got g[3];
     for (int i = 0; i < 3; i++)
-        start(f, &req, &g[i]);
-    run_for(f, 50);
+        start(f, req, &g[i]);
+    test_loop_run_for(&f->loop, 50);
     finish(f); /* frees the client with three requests open */
     for (int i = 0; i < 3; i++)
         assert_int_equal(g[i].calls, 0);
-    free(url);
 }
 
 static void test_http_client_refuses_bad_requests(void **state)
@@ -1156,6 +788,7 @@ static void test_http_client_refuses_bad_requests(void **state)
 
 int main(void)
 {
+    resolver_use(fake_names);
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_http_client_get_measures_phases),
@@ -1189,5 +822,5 @@ int main(void)
         T(test_http_client_refuses_bad_requests),
     };
 #undef T
-    return cmocka_run_group_tests(tests, sim_start, sim_stop);
+    return sim_run_group_tests(&sim, scenario, "gw-http-client", tests);
 }

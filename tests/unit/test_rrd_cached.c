@@ -25,24 +25,25 @@
 #include "rrd_writer.h"
 #include "xalloc.h"
 
-static int setup_unix(void **state)
+/* The test's rrdcached (not started yet) on a unix socket or a loopback port. */
+static int setup_rrdcached(void **state, bool unix_socket)
 {
     struct rrdcached *r = gw_xcalloc(1, sizeof(*r));
-    rrdcached_init(r, true);
+    rrdcached_init(r, unix_socket);
     umask(022);
     gw_log_set_level(GW_LOG_WARNING);
     *state = r;
     return 0;
 }
 
+static int setup_unix(void **state)
+{
+    return setup_rrdcached(state, true);
+}
+
 static int setup_tcp(void **state)
 {
-    struct rrdcached *r = gw_xcalloc(1, sizeof(*r));
-    rrdcached_init(r, false);
-    umask(022);
-    gw_log_set_level(GW_LOG_WARNING);
-    *state = r;
-    return 0;
+    return setup_rrdcached(state, false);
 }
 
 static int teardown(void **state)
@@ -61,19 +62,10 @@ static struct gw_rrd_writer *cached_writer(const struct rrdcached *r)
     return w;
 }
 
-static void submit_latency(struct gw_rrd_writer *w, struct gw_rrd_series *s, int i)
-{
-    double v[3];
-    core_values(v, 1, 0, i / 10.0);
-    gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-}
-
 /* Every point 1..n is in both files of s, in its own step. */
 static void assert_points(struct gw_rrd_series *s, int n)
 {
-    for (int i = 1; i <= n; i++)
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
-                    i / 10.0);
+    assert_latencies(gw_rrd_series_path(s), 1, n);
     struct last l;
     last_read(gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD), &l);
     assert_int_equal(l.time, (time_t)BASE_S + 10 * n);
@@ -88,13 +80,11 @@ static void test_rrd_cached_killed_and_restarted(void **state)
     struct rrdcached *r = *state;
     rrdcached_start(r);
     struct gw_rrd_series *s = gw_rrd_series_new(r->base, "cardiff", "website", 10, NULL, 0);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
     struct gw_rrd_writer *w = cached_writer(r);
 
-    for (int i = 1; i <= 3; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 1, 3);
     assert_true(wait_written(w, 6, 5000));
 
     /*
@@ -103,8 +93,7 @@ static void test_rrd_cached_killed_and_restarted(void **state)
      * it had accepted and not yet written: rrdcached 1.7 buffers its journal.
      */
     rrdcached_stop(r, SIGTERM);
-    for (int i = 4; i <= 6; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 4, 6);
     assert_true(wait_errors(w, 1, 5000));
     sleep_ms(500);
     struct gw_rrd_writer_stats st;
@@ -117,12 +106,7 @@ static void test_rrd_cached_killed_and_restarted(void **state)
     assert_true(wait_written(w, 12, 10000));
     submit_latency(w, s, 7);
     assert_true(wait_written(w, 14, 5000));
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "keeping points in memory"), 1);
-    assert_int_equal(count_of(log, "is reachable again"), 1);
-    free(log);
+    assert_stop_logs(w, &cap, 1, "keeping points in memory", "is reachable again");
     stats_of(w, &st);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
 
@@ -138,8 +122,7 @@ static void test_rrd_cached_down_at_start(void **state)
     struct rrdcached *r = *state;
     struct gw_rrd_series *s = gw_rrd_series_new(r->base, "newport", "portal", 10, NULL, 0);
     struct gw_rrd_writer *w = cached_writer(r);
-    for (int i = 1; i <= 2; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 1, 2);
     assert_true(wait_errors(w, 1, 5000));
     rrdcached_start(r);
     assert_true(wait_written(w, 4, 10000));
@@ -159,8 +142,7 @@ static void test_rrd_cached_stop_flushes(void **state)
     struct gw_rrd_series *s = gw_rrd_series_new(r->base, "torfaen", "forms", 10, NULL, 0);
     struct gw_rrd_writer *w = cached_writer(r);
     gw_rrd_writer_set_delay(w, 3600 * 1000);
-    for (int i = 1; i <= 3; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 1, 3);
     sleep_ms(200);
     assert_int_not_equal(access(gw_rrd_series_path(s), F_OK), 0);
     gw_rrd_writer_stop(w);
@@ -180,8 +162,7 @@ static void test_rrd_cached_extends_over_unix_socket(void **state)
     struct gw_rrd_series *s = gw_rrd_series_new(r->base, "conwy", "ping", 10, NULL, 0);
     struct gw_rrd_series *s2 = gw_rrd_series_new(r->base, "conwy", "ping", 10, more, 1);
     struct gw_rrd_writer *w = cached_writer(r);
-    for (int i = 1; i <= 2; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 1, 2);
     assert_true(wait_written(w, 4, 5000));
     double v[4] = {1, 0, 0.3, 0.25};
     gw_rrd_writer_submit(w, s2, BASE_S + 30, v);
@@ -189,9 +170,7 @@ static void test_rrd_cached_extends_over_unix_socket(void **state)
     assert_true(wait_written(w, 6, 0));
     rrdcached_stop(r, SIGTERM);
     /* rrdcached had written nothing of its own: the tune kept what it held. */
-    char *list = ds_list(gw_rrd_series_path(s));
-    assert_string_equal(list, "up,degraded,latency,loss");
-    free(list);
+    assert_ds_list(gw_rrd_series_path(s), "up,degraded,latency,loss");
     assert_points(s, 3);
     assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 30, 10, "loss") == 0.25);
     assert_true(isnan(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 20, 10, "loss")));
@@ -211,8 +190,7 @@ static void test_rrd_cached_switch_backends(void **state)
     submit_latency(w, s, 1);
     assert_true(wait_written(w, 2, 5000));
     gw_rrd_writer_set_backend(w, gw_rrd_backend_new(r->address));
-    for (int i = 2; i <= 3; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 2, 3);
     assert_true(wait_written(w, 6, 5000));
     /* Back to direct writes: rrdcached must first write what it holds,
      * or its older points would come after the new ones. */
@@ -240,36 +218,28 @@ static void test_rrd_cached_network_names(void **state)
     static const struct gw_figure_decl more[] = {{"loss", "ratio", 0, 1}};
     struct gw_rrd_series *s2 =
         gw_rrd_series_new("/nonexistent/gwyliwr-data", "gwynedd", "website", 10, more, 1);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
     struct gw_rrd_writer *w = cached_writer(r);
-    for (int i = 1; i <= 2; i++)
-        submit_latency(w, s, i);
+    submit_latencies(w, s, 1, 2);
     assert_true(wait_written(w, 4, 5000));
     /* rrdcached cannot tune a file for a remote client: the new figure is
      * left out, with one warning saying what to do; the rest is written. */
     double v[4] = {1, 0, 0.3, 0.25};
     gw_rrd_writer_submit(w, s2, BASE_S + 30, v);
     assert_true(wait_written(w, 6, 5000));
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "gwynedd/website.rrd has no data source for loss, which are "
-                                   "not recorded: data sources cannot be added through "
-                                   "rrdcached over the network; on the store host run: "
-                                   "rrdtool tune gwynedd/website.rrd DS:loss:GAUGE:20:0:1"),
-                     1);
-    free(log);
+    assert_stop_logs(w, &cap, 1,
+                     "gwynedd/website.rrd has no data source for loss, which are "
+                     "not recorded: data sources cannot be added through "
+                     "rrdcached over the network; on the store host run: "
+                     "rrdtool tune gwynedd/website.rrd DS:loss:GAUGE:20:0:1",
+                     NULL);
     rrdcached_stop(r, SIGTERM);
 
     char *main_path = gw_xasprintf("%s/gwynedd/website.rrd", r->base);
     char *spread_path = gw_xasprintf("%s/gwynedd/website.spread.rrd", r->base);
-    for (int i = 1; i <= 3; i++)
-        assert_true(fetch_at(main_path, (time_t)BASE_S + 10 * i, 10, "latency") == i / 10.0);
-    char *list = ds_list(main_path);
-    assert_string_equal(list, "up,degraded,latency");
-    free(list);
+    assert_latencies(main_path, 1, 3);
+    assert_ds_list(main_path, "up,degraded,latency");
     struct last l;
     last_read(spread_path, &l);
     assert_string_equal(last_value(&l, "latency"), "0.3");
@@ -288,14 +258,15 @@ int main(void)
         printf("rrdcached is not installed (Debian package rrdcached)\n");
         return 1;
     }
+#define T(name, setup) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_rrd_cached_killed_and_restarted, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_cached_down_at_start, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_cached_stop_flushes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_cached_extends_over_unix_socket, setup_unix,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_cached_switch_backends, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_cached_network_names, setup_tcp, teardown),
+        T(test_rrd_cached_killed_and_restarted, setup_unix),
+        T(test_rrd_cached_down_at_start, setup_unix),
+        T(test_rrd_cached_stop_flushes, setup_unix),
+        T(test_rrd_cached_extends_over_unix_socket, setup_unix),
+        T(test_rrd_cached_switch_backends, setup_unix),
+        T(test_rrd_cached_network_names, setup_tcp),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

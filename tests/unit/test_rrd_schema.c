@@ -11,9 +11,7 @@
 
 #include "result.h"
 #include "rrd_schema.h"
-
-#define CORE_DS_ARGS(hb)                                                                           \
-    "DS:up:GAUGE:" hb ":0:1", "DS:degraded:GAUGE:" hb ":0:1", "DS:latency:GAUGE:" hb ":0:U"
+#include "xalloc.h"
 
 static void assert_args(uint32_t step_s, size_t file, const char *const *expected)
 {
@@ -34,107 +32,93 @@ static void assert_args(uint32_t step_s, size_t file, const char *const *expecte
     gw_rrd_series_unref(s);
 }
 
+/* An archive tier: rows of `steps` primary steps each, `rows` of them. */
+struct tier {
+    unsigned steps;
+    unsigned rows;
+};
+
+/*
+ * Fails unless the create arguments of `file` for a series checked every
+ * `step_s` seconds are, in order: for the main file, the core data sources
+ * with heartbeat `hb` and an AVERAGE archive per tier; for the spread file,
+ * latency alone and a MIN and a MAX archive per tier of more than one step.
+ */
+static void assert_tiers(uint32_t step_s, size_t file, const char *hb, const struct tier *tiers,
+                         size_t n)
+{
+    char **expected = gw_xcalloc(4 + 2 * n, sizeof(*expected));
+    size_t k = 0;
+    if (file == GW_RRD_FILE_MAIN) {
+        expected[k++] = gw_xasprintf("DS:up:GAUGE:%s:0:1", hb);
+        expected[k++] = gw_xasprintf("DS:degraded:GAUGE:%s:0:1", hb);
+    }
+    expected[k++] = gw_xasprintf("DS:latency:GAUGE:%s:0:U", hb);
+    for (size_t i = 0; i < n; i++) {
+        if (file == GW_RRD_FILE_MAIN) {
+            expected[k++] = gw_xasprintf("RRA:AVERAGE:0.5:%u:%u", tiers[i].steps, tiers[i].rows);
+        } else if (tiers[i].steps > 1) {
+            expected[k++] = gw_xasprintf("RRA:MIN:0.5:%u:%u", tiers[i].steps, tiers[i].rows);
+            expected[k++] = gw_xasprintf("RRA:MAX:0.5:%u:%u", tiers[i].steps, tiers[i].rows);
+        }
+    }
+    assert_args(step_s, file, (const char *const *)expected);
+    for (size_t i = 0; i < k; i++)
+        free(expected[i]);
+    free(expected);
+}
+
+/* Both files: assert_tiers of each. */
+static void assert_files(uint32_t step_s, const char *hb, const struct tier *tiers, size_t n)
+{
+    assert_tiers(step_s, GW_RRD_FILE_MAIN, hb, tiers, n);
+    assert_tiers(step_s, GW_RRD_FILE_SPREAD, hb, tiers, n);
+}
+
 static void test_rrd_schema_args_step_1(void **state)
 {
     (void)state;
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("2"),           "RRA:AVERAGE:0.5:1:2880",     "RRA:AVERAGE:0.5:300:4032",
-        "RRA:AVERAGE:0.5:3600:2160", "RRA:AVERAGE:0.5:86400:1827", NULL,
-    };
-    static const char *const spread[] = {
-        "DS:latency:GAUGE:2:0:U", "RRA:MIN:0.5:300:4032",
-        "RRA:MAX:0.5:300:4032",   "RRA:MIN:0.5:3600:2160",
-        "RRA:MAX:0.5:3600:2160",  "RRA:MIN:0.5:86400:1827",
-        "RRA:MAX:0.5:86400:1827", NULL,
-    };
-    assert_args(1, GW_RRD_FILE_MAIN, main_file);
-    assert_args(1, GW_RRD_FILE_SPREAD, spread);
+    static const struct tier tiers[] = {{1, 2880}, {300, 4032}, {3600, 2160}, {86400, 1827}};
+    assert_files(1, "2", tiers, 4);
     /* A step of 0 (a sub-second interval) is stored as 1 s. */
-    assert_args(0, GW_RRD_FILE_MAIN, main_file);
+    assert_tiers(0, GW_RRD_FILE_MAIN, "2", tiers, 4);
 }
 
 static void test_rrd_schema_args_step_7(void **state)
 {
     (void)state;
     /* 300/7, 3600/7 and 86400/7 round to 43, 514 and 12343 steps per row. */
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("14"),         "RRA:AVERAGE:0.5:1:2880",     "RRA:AVERAGE:0.5:43:4019",
-        "RRA:AVERAGE:0.5:514:2162", "RRA:AVERAGE:0.5:12343:1827", NULL,
-    };
-    static const char *const spread[] = {
-        "DS:latency:GAUGE:14:0:U", "RRA:MIN:0.5:43:4019",
-        "RRA:MAX:0.5:43:4019",     "RRA:MIN:0.5:514:2162",
-        "RRA:MAX:0.5:514:2162",    "RRA:MIN:0.5:12343:1827",
-        "RRA:MAX:0.5:12343:1827",  NULL,
-    };
-    assert_args(7, GW_RRD_FILE_MAIN, main_file);
-    assert_args(7, GW_RRD_FILE_SPREAD, spread);
+    static const struct tier tiers[] = {{1, 2880}, {43, 4019}, {514, 2162}, {12343, 1827}};
+    assert_files(7, "14", tiers, 4);
 }
 
 static void test_rrd_schema_args_step_60(void **state)
 {
     (void)state;
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("120"),       "RRA:AVERAGE:0.5:1:2880",    "RRA:AVERAGE:0.5:5:4032",
-        "RRA:AVERAGE:0.5:60:2160", "RRA:AVERAGE:0.5:1440:1827", NULL,
-    };
-    static const char *const spread[] = {
-        "DS:latency:GAUGE:120:0:U", "RRA:MIN:0.5:5:4032",
-        "RRA:MAX:0.5:5:4032",       "RRA:MIN:0.5:60:2160",
-        "RRA:MAX:0.5:60:2160",      "RRA:MIN:0.5:1440:1827",
-        "RRA:MAX:0.5:1440:1827",    NULL,
-    };
-    assert_args(60, GW_RRD_FILE_MAIN, main_file);
-    assert_args(60, GW_RRD_FILE_SPREAD, spread);
+    static const struct tier tiers[] = {{1, 2880}, {5, 4032}, {60, 2160}, {1440, 1827}};
+    assert_files(60, "120", tiers, 4);
 }
 
 static void test_rrd_schema_args_step_300(void **state)
 {
     (void)state;
     /* The full tier and the 5-minute tier are one archive, kept 14 days. */
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("600"),
-        "RRA:AVERAGE:0.5:1:4032",
-        "RRA:AVERAGE:0.5:12:2160",
-        "RRA:AVERAGE:0.5:288:1827",
-        NULL,
-    };
-    static const char *const spread[] = {
-        "DS:latency:GAUGE:600:0:U", "RRA:MIN:0.5:12:2160",  "RRA:MAX:0.5:12:2160",
-        "RRA:MIN:0.5:288:1827",     "RRA:MAX:0.5:288:1827", NULL,
-    };
-    assert_args(300, GW_RRD_FILE_MAIN, main_file);
-    assert_args(300, GW_RRD_FILE_SPREAD, spread);
+    static const struct tier tiers[] = {{1, 4032}, {12, 2160}, {288, 1827}};
+    assert_files(300, "600", tiers, 3);
 }
 
 static void test_rrd_schema_args_step_3600(void **state)
 {
     (void)state;
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("7200"),
-        "RRA:AVERAGE:0.5:1:2160",
-        "RRA:AVERAGE:0.5:24:1827",
-        NULL,
-    };
-    static const char *const spread[] = {
-        "DS:latency:GAUGE:7200:0:U",
-        "RRA:MIN:0.5:24:1827",
-        "RRA:MAX:0.5:24:1827",
-        NULL,
-    };
-    assert_args(3600, GW_RRD_FILE_MAIN, main_file);
-    assert_args(3600, GW_RRD_FILE_SPREAD, spread);
+    static const struct tier tiers[] = {{1, 2160}, {24, 1827}};
+    assert_files(3600, "7200", tiers, 2);
 }
 
 static void test_rrd_schema_args_step_86400(void **state)
 {
     (void)state;
-    static const char *const main_file[] = {
-        CORE_DS_ARGS("172800"),
-        "RRA:AVERAGE:0.5:1:1827",
-        NULL,
-    };
-    assert_args(86400, GW_RRD_FILE_MAIN, main_file);
+    static const struct tier tiers[] = {{1, 1827}};
+    assert_tiers(86400, GW_RRD_FILE_MAIN, "172800", tiers, 1);
 
     /* One step per row everywhere: no extremes to keep, no spread file. */
     struct gw_rrd_series *s = gw_rrd_series_new("/d", "c", "t", 86400, NULL, 0);

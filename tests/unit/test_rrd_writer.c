@@ -154,8 +154,7 @@ static void test_rrd_writer_two_series(void **state)
     };
     struct gw_rrd_series *a = gw_rrd_series_new(fx->dir, "cardiff", "website", 10, NULL, 0);
     struct gw_rrd_series *b = gw_rrd_series_new(fx->dir, "gwynedd", "chargers", 60, figures, 2);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct gw_rrd_writer *w = started_writer(0);
     assert_int_equal(gw_rrd_writer_start(w), -EALREADY);
 
     double v[5];
@@ -182,15 +181,9 @@ static void test_rrd_writer_two_series(void **state)
     assert_int_equal(st.errors, 0);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
 
-    char *list = ds_list(gw_rrd_series_path(a));
-    assert_string_equal(list, "up,degraded,latency");
-    free(list);
-    list = ds_list(gw_rrd_series_path(b));
-    assert_string_equal(list, "up,degraded,latency,total,available");
-    free(list);
-    list = ds_list(gw_rrd_series_file_path(b, GW_RRD_FILE_SPREAD));
-    assert_string_equal(list, "latency");
-    free(list);
+    assert_ds_list(gw_rrd_series_path(a), "up,degraded,latency");
+    assert_ds_list(gw_rrd_series_path(b), "up,degraded,latency,total,available");
+    assert_ds_list(gw_rrd_series_file_path(b, GW_RRD_FILE_SPREAD), "latency");
 
     struct stat sb;
     assert_int_equal(stat(gw_rrd_series_dir(a), &sb), 0);
@@ -244,8 +237,7 @@ static void test_rrd_writer_spread_extremes(void **state)
 {
     struct fixture *fx = *state;
     struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "torfaen", "forms", 60, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct gw_rrd_writer *w = started_writer(0);
     double v[3];
     /* Ten minutes of results: two 5-minute rows of five steps. */
     static const double latency[10] = {0.2, 0.4, 0.9, 0.1, 0.3, 0.5, 0.5, 2.0, 0.6, 0.7};
@@ -269,8 +261,7 @@ static void test_rrd_writer_stale_points(void **state)
 {
     struct fixture *fx = *state;
     struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "conwy", "portal", 10, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct gw_rrd_writer *w = started_writer(0);
     double v[3];
     core_values(v, 1, 0, 0.1);
     gw_rrd_writer_submit(w, s, BASE_S + 20, v);
@@ -304,8 +295,7 @@ static void test_rrd_writer_stale_points(void **state)
      * it to the second, so a point within that second is dropped; later ones
      * are written.
      */
-    w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    w = started_writer(0);
     core_values(v, 0, 0, 0.4);
     gw_rrd_writer_submit(w, s, BASE_S + 30.9, v);
     gw_rrd_writer_submit(w, s, BASE_S + 25, v);
@@ -342,17 +332,12 @@ static void test_rrd_writer_unwritable_then_fixed(void **state)
     char *data_dir = blocked_data_dir(fx);
     struct gw_rrd_series *s = gw_rrd_series_new(data_dir, "wrexham", "payments", 10, NULL, 0);
     struct gw_rrd_series *s2 = gw_rrd_series_new(data_dir, "wrexham", "forms", 10, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
-
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
+    struct gw_rrd_writer *w = started_writer(0);
+    submit_latencies(w, s, 1, 3);
     double v[3];
-    for (int i = 1; i <= 3; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    core_values(v, 1, 0, 0.3);
     gw_rrd_writer_submit(w, s2, BASE_S + 10, v);
     /* All four files fail, and are retried after their backoff: nothing is lost. */
     assert_true(wait_errors(w, 6, 5000));
@@ -365,31 +350,20 @@ static void test_rrd_writer_unwritable_then_fixed(void **state)
 
     /* Repair: the writer makes the directories itself on its next attempt. */
     assert_int_equal(unlink(data_dir), 0);
-    for (int i = 4; i <= 5; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    submit_latencies(w, s, 4, 5);
     assert_true(wait_written(w, 12, 10000));
     stats_of(w, &st);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
-    gw_rrd_writer_stop(w);
 
     /* One line when writes began to fail, one when they all worked again. */
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "cannot write"), 1);
-    assert_int_equal(count_of(log, "writing works again"), 1);
-    free(log);
+    assert_stop_logs(w, &cap, 1, "cannot write", "writing works again");
 
     /* In time order: every step holds its own point. */
-    for (int i = 1; i <= 5; i++) {
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
-                    i / 10.0);
-        struct last l;
-        last_read(gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD), &l);
-        assert_string_equal(last_value(&l, "latency"), "0.5");
-        last_free(&l);
-    }
+    assert_latencies(gw_rrd_series_path(s), 1, 5);
+    struct last l;
+    last_read(gw_rrd_series_file_path(s, GW_RRD_FILE_SPREAD), &l);
+    assert_string_equal(last_value(&l, "latency"), "0.5");
+    last_free(&l);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
     gw_rrd_series_unref(s2);
@@ -401,14 +375,10 @@ static void test_rrd_writer_stop_makes_last_attempt(void **state)
     struct fixture *fx = *state;
     char *data_dir = blocked_data_dir(fx);
     struct gw_rrd_series *s = gw_rrd_series_new(data_dir, "ceredigion", "wifi", 10, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
-    double v[3];
-    core_values(v, 1, 0, 0.1);
-    gw_rrd_writer_submit(w, s, BASE_S + 10, v);
+    struct gw_rrd_writer *w = started_writer(0);
+    submit_latency(w, s, 1);
     assert_true(wait_errors(w, 1, 5000));
-    core_values(v, 1, 0, 0.2);
-    gw_rrd_writer_submit(w, s, BASE_S + 20, v);
+    submit_latency(w, s, 2);
 
     /* Fixed while the files wait out their backoff: stop writes without waiting. */
     assert_int_equal(unlink(data_dir), 0);
@@ -421,7 +391,7 @@ static void test_rrd_writer_stop_makes_last_attempt(void **state)
     assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 20, 10, "latency") == 0.2);
 
     /* After stop, points are refused. */
-    gw_rrd_writer_submit(w, s, BASE_S + 30, v);
+    submit_latency(w, s, 3);
     stats_of(w, &st);
     assert_int_equal(st.pending, 0);
     assert_int_equal(st.dropped_overflow, 2);
@@ -436,10 +406,9 @@ static void test_rrd_writer_bound(void **state)
     struct fixture *fx = *state;
     char *data_dir = blocked_data_dir(fx);
     struct gw_rrd_series *s = gw_rrd_series_new(data_dir, "powys", "dns", 10, NULL, 0);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(6);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_WARNING);
+    struct gw_rrd_writer *w = started_writer(6);
     double v[3];
     core_values(v, 1, 0, 0.1);
     for (int i = 1; i <= 5; i++)
@@ -451,11 +420,8 @@ static void test_rrd_writer_bound(void **state)
     assert_true(st.pending + st.written == 6);
 
     /* Still broken at stop: the last attempt fails and the points are lost, counted. */
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    assert_int_equal(count_of(log, "new points are dropped"), 1);
-    assert_int_equal(count_of(log, "stopping with 6 points that could not be written"), 1);
-    free(log);
+    assert_stop_logs(w, &cap, 1, "new points are dropped",
+                     "stopping with 6 points that could not be written");
     stats_of(w, &st);
     assert_int_equal(st.written, 0);
     assert_int_equal(st.pending, 0);
@@ -478,11 +444,9 @@ static void test_rrd_writer_figures_added_extend_the_file(void **state)
         gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, old_figures, 1);
     struct gw_rrd_series *new_s =
         gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, new_figures, 2);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
+    struct gw_rrd_writer *w = started_writer(0);
     double v[5];
     core_values(v, 1, 0, 0.01);
     v[3] = 0.03;
@@ -493,11 +457,7 @@ static void test_rrd_writer_figures_added_extend_the_file(void **state)
     v[3] = 0.5;
     v[4] = 0.04;
     gw_rrd_writer_submit(w, new_s, BASE_S + 20, v);
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "added data sources loss"), 1);
-    free(log);
+    assert_stop_logs(w, &cap, 1, "added data sources loss", NULL);
 
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
@@ -505,9 +465,7 @@ static void test_rrd_writer_figures_added_extend_the_file(void **state)
     assert_int_equal(st.errors, 0);
     /* Tuned, not replaced: the new data source comes last, history stays. */
     const char *path = gw_rrd_series_path(old_s);
-    char *list = ds_list(path);
-    assert_string_equal(list, "up,degraded,latency,rtt_max,loss");
-    free(list);
+    assert_ds_list(path, "up,degraded,latency,rtt_max,loss");
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_size, (off_t)gw_rrd_schema_file_size(10, GW_RRD_FILE_MAIN, 5));
@@ -531,8 +489,7 @@ static void test_rrd_writer_figures_removed(void **state)
         gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, old_figures, 2);
     struct gw_rrd_series *new_s =
         gw_rrd_series_new(fx->dir, "anglesey", "ping", 10, new_figures, 1);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct gw_rrd_writer *w = started_writer(0);
     double v[5];
     core_values(v, 1, 0, 0.01);
     v[3] = 0.25;
@@ -559,26 +516,22 @@ static void test_rrd_writer_step_changed(void **state)
     struct fixture *fx = *state;
     struct gw_rrd_series *old_s = gw_rrd_series_new(fx->dir, "newport", "api", 10, NULL, 0);
     struct gw_rrd_series *new_s = gw_rrd_series_new(fx->dir, "newport", "api", 60, NULL, 0);
-    double v[3];
-    core_values(v, 1, 0, 0.1);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
-    gw_rrd_writer_submit(w, old_s, BASE_S + 10, v);
+    struct gw_rrd_writer *w = started_writer(0);
+    submit_latency(w, old_s, 1);
     gw_rrd_writer_stop(w);
     gw_rrd_writer_free(w);
 
     /* After a restart with a longer interval, the old files are read and kept. */
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
-    w = gw_rrd_writer_new(0);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_WARNING);
+    w = started_writer(0);
+    double v[3];
+    core_values(v, 1, 0, 0.1);
     gw_rrd_writer_submit(w, new_s, BASE_S + 60, v);
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    assert_int_equal(count_of(log, "has a step of 10 s but newport/api is now checked every 60 s: "
-                                   "every value it gets will be unknown"),
-                     2);
-    free(log);
+    assert_stop_logs(w, &cap, 2,
+                     "has a step of 10 s but newport/api is now checked every 60 s: "
+                     "every value it gets will be unknown",
+                     NULL);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
     assert_int_equal(st.written, 2);
@@ -602,11 +555,7 @@ static void test_rrd_writer_delay_gathers_points(void **state)
     struct gw_rrd_writer *w = gw_rrd_writer_new(0);
     gw_rrd_writer_set_delay(w, 600);
     assert_int_equal(gw_rrd_writer_start(w), 0);
-    double v[3];
-    for (int i = 1; i <= 4; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    submit_latencies(w, s, 1, 4);
     sleep_ms(150);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
@@ -621,10 +570,7 @@ static void test_rrd_writer_delay_gathers_points(void **state)
 
     /* A flush does not wait for the delay. */
     gw_rrd_writer_set_delay(w, 3600 * 1000);
-    for (int i = 5; i <= 6; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    submit_latencies(w, s, 5, 6);
     sleep_ms(100);
     stats_of(w, &st);
     assert_int_equal(st.written, 8);
@@ -634,13 +580,10 @@ static void test_rrd_writer_delay_gathers_points(void **state)
     assert_int_equal(st.updates, 4);
 
     /* Stopping writes what waits, however long the delay. */
-    core_values(v, 1, 0, 0.7);
-    gw_rrd_writer_submit(w, s, BASE_S + 70, v);
+    submit_latency(w, s, 7);
     gw_rrd_writer_stop(w);
     assert_true(wait_written(w, 14, 0));
-    for (int i = 1; i <= 7; i++)
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
-                    i / 10.0);
+    assert_latencies(gw_rrd_series_path(s), 1, 7);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
 }
@@ -659,11 +602,7 @@ static void test_rrd_writer_partial_update_not_repeated(void **state)
     atomic_store(&b->fail_updates, 2);
     atomic_store(&b->partial, 2);
     assert_int_equal(gw_rrd_writer_start(w), 0);
-    double v[3];
-    for (int i = 1; i <= 4; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    submit_latencies(w, s, 1, 4);
     assert_true(wait_written(w, 8, 5000));
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
@@ -671,9 +610,7 @@ static void test_rrd_writer_partial_update_not_repeated(void **state)
     assert_int_equal(st.dropped_stale, 0);
     /* The retry sent only what the files did not take. */
     assert_int_equal(atomic_load(&b->update_calls), 2);
-    for (int i = 1; i <= 4; i++)
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
-                    i / 10.0);
+    assert_latencies(gw_rrd_series_path(s), 1, 4);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
 }
@@ -689,9 +626,8 @@ static void test_rrd_writer_backend_down_then_back(void **state)
     struct faulty *b = faulty_new();
     atomic_store(&b->down, true);
     gw_rrd_writer_set_backend(w, &b->base);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
     assert_int_equal(gw_rrd_writer_start(w), 0);
 
     double v[3];
@@ -711,12 +647,8 @@ static void test_rrd_writer_backend_down_then_back(void **state)
 
     atomic_store(&b->down, false);
     assert_true(wait_written(w, 18, 10000));
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "cannot connect to the test store"), 1);
-    assert_int_equal(count_of(log, "the test store is reachable again"), 1);
-    free(log);
+    assert_stop_logs(w, &cap, 1, "cannot connect to the test store",
+                     "the test store is reachable again");
     for (int i = 0; i < 3; i++) {
         for (int t = 1; t <= 3; t++)
             assert_true(fetch_at(gw_rrd_series_path(series[i]), (time_t)BASE_S + 10 * t, 10,
@@ -752,17 +684,10 @@ static void test_rrd_writer_full_then_read_only_disk(void **state)
     fx->mounted = true;
     struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "bridgend", "website", 10, NULL, 0);
     char *filler = fill_up(fx->dir);
-    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
-    gw_log_set_level(GW_LOG_NOTICE);
-    int saved_stderr;
-    int log_fd = capture_log(&saved_stderr);
-    assert_int_equal(gw_rrd_writer_start(w), 0);
-
-    double v[3];
-    for (int i = 1; i <= 3; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_NOTICE);
+    struct gw_rrd_writer *w = started_writer(0);
+    submit_latencies(w, s, 1, 3);
     assert_true(wait_errors(w, 4, 5000));
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
@@ -776,28 +701,18 @@ static void test_rrd_writer_full_then_read_only_disk(void **state)
     /* Read-only: updates fail; writable again: nothing was lost. */
     assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
     uint64_t errors_before = st.errors;
-    for (int i = 4; i <= 6; i++) {
-        core_values(v, 1, 0, i / 10.0);
-        gw_rrd_writer_submit(w, s, BASE_S + 10 * i, v);
-    }
+    submit_latencies(w, s, 4, 6);
     assert_true(wait_errors(w, errors_before + 2, 5000));
     stats_of(w, &st);
     assert_int_equal(st.written, 6);
     assert_int_equal(st.pending, 6);
     assert_int_equal(mount(NULL, fx->dir, NULL, MS_REMOUNT, "size=1m"), 0);
     assert_true(wait_written(w, 12, 10000));
-    gw_rrd_writer_stop(w);
-    char *log = capture_end(log_fd, saved_stderr);
-    gw_log_set_level(GW_LOG_WARNING);
-    assert_int_equal(count_of(log, "cannot write"), 2);
-    assert_int_equal(count_of(log, "writing works again"), 2);
-    free(log);
+    assert_stop_logs(w, &cap, 2, "cannot write", "writing works again");
 
     stats_of(w, &st);
     assert_int_equal(st.dropped_stale + st.dropped_overflow, 0);
-    for (int i = 1; i <= 6; i++)
-        assert_true(fetch_at(gw_rrd_series_path(s), (time_t)BASE_S + 10 * i, 10, "latency") ==
-                    i / 10.0);
+    assert_latencies(gw_rrd_series_path(s), 1, 6);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
     free(filler);
@@ -809,9 +724,7 @@ static void test_rrd_writer_free_unstarted(void **state)
     struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "c", "t", 10, NULL, 0);
     struct gw_rrd_writer *w = gw_rrd_writer_new(0);
     gw_rrd_writer_set_backend(w, gw_rrd_backend_new(""));
-    double v[3];
-    core_values(v, 1, 0, 0.1);
-    gw_rrd_writer_submit(w, s, BASE_S + 10, v);
+    submit_latency(w, s, 1);
     struct gw_rrd_writer_stats st;
     stats_of(w, &st);
     assert_int_equal(st.pending, 2);
@@ -827,23 +740,23 @@ static void test_rrd_writer_free_unstarted(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_rrd_writer_two_series, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_spread_extremes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_stale_points, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_unwritable_then_fixed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_stop_makes_last_attempt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_bound, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_figures_added_extend_the_file, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_figures_removed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_step_changed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_delay_gathers_points, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_partial_update_not_repeated, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_backend_down_then_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_full_then_read_only_disk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rrd_writer_free_unstarted, setup, teardown),
+        T(test_rrd_writer_two_series),
+        T(test_rrd_writer_spread_extremes),
+        T(test_rrd_writer_stale_points),
+        T(test_rrd_writer_unwritable_then_fixed),
+        T(test_rrd_writer_stop_makes_last_attempt),
+        T(test_rrd_writer_bound),
+        T(test_rrd_writer_figures_added_extend_the_file),
+        T(test_rrd_writer_figures_removed),
+        T(test_rrd_writer_step_changed),
+        T(test_rrd_writer_delay_gathers_points),
+        T(test_rrd_writer_partial_update_not_repeated),
+        T(test_rrd_writer_backend_down_then_back),
+        T(test_rrd_writer_full_then_read_only_disk),
+        T(test_rrd_writer_free_unstarted),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
