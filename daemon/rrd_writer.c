@@ -28,13 +28,24 @@
 #define VALUE_TEXT_MAX 32
 /* A data source of a file that its series does not have. */
 #define NOT_IN_SERIES SIZE_MAX
+/*
+ * rrdcached answers an update once the update is in its memory, and a
+ * rrdcached that is stopping may still take updates after its last write to
+ * disk: those are lost with it. So points it took recently are kept, and
+ * when it cannot be reached they are checked against what its successor
+ * finds in the file, and written again if missing.
+ */
+#define RECHECK_MS  60000u
+#define RECHECK_MAX 64u
 
 /* One row of one file. */
 struct point {
     struct point *next;
     struct gw_rrd_series *series;
-    size_t file;    /* which file of the series */
-    bool attempted; /* sent in an update that failed: the file may hold it */
+    size_t file;            /* which file of the series */
+    bool attempted;         /* sent in an update that failed: the file may hold it */
+    bool counted;           /* already counted as written (taken once, then checked again) */
+    uint64_t taken_mono_ms; /* when the backend took it (kept for a re-check) */
     int64_t time_ms;
     double values[]; /* the file's data sources of the series, in the series' order */
 };
@@ -65,7 +76,9 @@ struct rrd_file {
     bool failing;
     uint64_t backoff_ms;
     uint64_t retry_mono_ms;
-    bool unsynced;     /* took points the backend holds in memory (rrdcached) */
+    bool unsynced;           /* took points the backend holds in memory (rrdcached) */
+    struct point_list taken; /* the last points it took, while it may lose them */
+    size_t n_taken;
     bool final_writes; /* took points in the last pass */
 };
 
@@ -140,10 +153,11 @@ static void point_free(struct point *p)
     free(p);
 }
 
-/* Releases a point that leaves the queue, counting why. */
+/* Releases a point that leaves the queue, counting why (NULL: counted before). */
 static void point_done(struct gw_rrd_writer *w, struct point *p, atomic_uint_fast64_t *counter)
 {
-    atomic_fetch_add(counter, 1);
+    if (counter && !p->counted)
+        atomic_fetch_add(counter, 1);
     atomic_fetch_sub(&w->pending, 1);
     point_free(p);
 }
@@ -170,8 +184,18 @@ static void file_forget_ds(struct rrd_file *f)
     file_unmap(f);
 }
 
+/* Forgets the points kept for a re-check: the file has them for sure. */
+static void file_forget_taken(struct rrd_file *f)
+{
+    struct point *p;
+    while ((p = list_pop(&f->taken)))
+        point_free(p);
+    f->n_taken = 0;
+}
+
 static void file_free(struct rrd_file *f)
 {
+    file_forget_taken(f);
     file_forget_ds(f);
     free(f->path);
     free(f->name);
@@ -414,8 +438,26 @@ static int write_batch(struct gw_rrd_writer *w, struct rrd_file *f, char **err)
     }
     backend_ok(w);
     atomic_fetch_add(&w->updates, 1);
-    for (int i = 0; i < n; i++)
-        point_done(w, list_pop(&f->queue), &w->written);
+    uint64_t now_ms = gw_clock_mono_ms();
+    for (int i = 0; i < n; i++) {
+        struct point *p = list_pop(&f->queue);
+        if (!w->backend->ops->sync) {
+            point_done(w, p, &w->written);
+            continue;
+        }
+        if (!p->counted)
+            atomic_fetch_add(&w->written, 1);
+        atomic_fetch_sub(&w->pending, 1);
+        p->counted = true;
+        p->taken_mono_ms = now_ms;
+        list_append(&f->taken, p);
+        f->n_taken++;
+    }
+    while (f->taken.head &&
+           (f->n_taken > RECHECK_MAX || f->taken.head->taken_mono_ms + RECHECK_MS < now_ms)) {
+        point_free(list_pop(&f->taken));
+        f->n_taken--;
+    }
     f->last_ms = last_ms;
     f->unsynced = f->unsynced || w->backend->ops->sync != NULL;
     f->final_writes = f->final_writes || w->final_pass;
@@ -432,6 +474,32 @@ static uint64_t backoff_next(uint64_t backoff_ms)
     return backoff_ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms;
 }
 
+static void make_busy(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t due_ms);
+
+/* The backend went away: the points it took lately may be lost with it, so
+ * they go back to the front of their queues, to be compared with the file
+ * when it is reachable again and written if the file lacks them. */
+static void recheck_taken(struct gw_rrd_writer *w, uint64_t now_ms)
+{
+    for (size_t i = 0; i < w->n_files; i++) {
+        struct rrd_file *f = w->files[i];
+        if (!f->taken.head)
+            continue;
+        size_t n = 0;
+        for (struct point *p = f->taken.head; p; p = p->next, n++)
+            p->attempted = true;
+        f->taken.tail->next = f->queue.head;
+        if (!f->queue.head)
+            f->queue.tail = f->taken.tail;
+        f->queue.head = f->taken.head;
+        f->taken.head = f->taken.tail = NULL;
+        f->n_taken = 0;
+        atomic_fetch_add(&w->pending, n);
+        f->known = false;
+        make_busy(w, f, now_ms);
+    }
+}
+
 static void backend_down(struct gw_rrd_writer *w, uint64_t now_ms, const char *err)
 {
     w->down_backoff_ms = backoff_next(w->down ? w->down_backoff_ms : 0);
@@ -439,6 +507,7 @@ static void backend_down(struct gw_rrd_writer *w, uint64_t now_ms, const char *e
     if (!w->down) {
         w->down = true;
         w->down_since_ms = now_ms;
+        recheck_taken(w, now_ms);
         gw_log_warning("rrd: %s; keeping points in memory and retrying", err);
         return;
     }
@@ -514,6 +583,17 @@ static void file_flush(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t now
         file_recovered(w, f);
 }
 
+/* Puts a file with queued points on the list the writer goes through. */
+static void make_busy(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t due_ms)
+{
+    if (f->busy)
+        return;
+    f->busy = true;
+    f->due_mono_ms = due_ms;
+    w->busy = gw_xreallocarray(w->busy, w->n_busy + 1, sizeof(*w->busy));
+    w->busy[w->n_busy++] = f;
+}
+
 static void route(struct gw_rrd_writer *w, struct point *p, uint64_t due_ms)
 {
     while (p) {
@@ -521,12 +601,7 @@ static void route(struct gw_rrd_writer *w, struct point *p, uint64_t due_ms)
         struct rrd_file *f = file_get(w, gw_rrd_series_file_path(p->series, p->file),
                                       gw_rrd_series_file_name(p->series, p->file));
         list_append(&f->queue, p);
-        if (!f->busy) {
-            f->busy = true;
-            f->due_mono_ms = due_ms;
-            w->busy = gw_xreallocarray(w->busy, w->n_busy + 1, sizeof(*w->busy));
-            w->busy[w->n_busy++] = f;
-        }
+        make_busy(w, f, due_ms);
         p = next;
     }
 }
@@ -591,6 +666,7 @@ static void sync_files(struct gw_rrd_writer *w, bool final_only)
         int rc = w->backend->ops->sync(w->backend, f->path, f->name, &err);
         if (rc == 0) {
             f->unsynced = false;
+            file_forget_taken(f);
         } else {
             atomic_fetch_add(&w->errors, 1);
             failed++;
@@ -617,6 +693,7 @@ static void switch_backend(struct gw_rrd_writer *w, struct gw_rrd_backend *next)
     w->backend = next;
     for (size_t i = 0; i < w->n_files; i++) {
         struct rrd_file *f = w->files[i];
+        file_forget_taken(f);
         file_forget_ds(f);
         f->known = false;
         f->failing = false;
@@ -797,6 +874,8 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
         p->series = gw_rrd_series_ref(s);
         p->file = f;
         p->attempted = false;
+        p->counted = false;
+        p->taken_mono_ms = 0;
         p->time_ms = time_ms;
         for (size_t k = 0; k < n; k++)
             p->values[k] = values[gw_rrd_series_file_ds(s, f, k)];
