@@ -34,7 +34,6 @@ struct cached {
 
 enum op {
     OP_INFO,
-    OP_LAST,
     OP_CREATE,
     OP_UPDATE,
     OP_FLUSH,
@@ -49,7 +48,6 @@ struct request {
     int argc;
     const char **argv;
     rrd_info_t *info; /* OP_INFO result */
-    time_t last;      /* OP_LAST result */
 };
 
 static const char *file_of(const struct cached *c, const char *path, const char *name)
@@ -81,9 +79,6 @@ static int send_request(struct request *r)
     case OP_INFO:
         r->info = rrdc_info(r->file);
         return r->info ? 0 : -1;
-    case OP_LAST:
-        r->last = rrdc_last(r->file);
-        return r->last > 0 ? 0 : -1;
     case OP_CREATE:
         return rrdc_create_r2(r->file, r->step_s, (time_t)r->start_s, 1, NULL, NULL, r->argc,
                               r->argv);
@@ -135,8 +130,20 @@ static int cached_info(struct gw_rrd_backend *b, const char *path, const char *n
         *err = gw_xasprintf("%s: %s", path, strerror(errno));
         return -ENOENT;
     }
-    struct request r = {.op = OP_INFO, .file = file_of(c, path, name)};
+    /* rrdcached answers INFO from the file on disk, which may lag behind
+     * what it holds for it: have it write the file first. (librrd's LAST
+     * request, which would answer from memory, reads its reply after
+     * freeing it.) A file rrdcached holds nothing of flushes at once. */
+    struct request r = {.op = OP_FLUSH, .file = file_of(c, path, name)};
     int rc = call(c, &r, err);
+    if (rc == -ENOENT)
+        return rc;
+    if (rc < 0 && rc != -EIO)
+        return rc;
+    free(*err);
+    *err = NULL;
+    r = (struct request){.op = OP_INFO, .file = r.file};
+    rc = call(c, &r, err);
     if (rc < 0)
         return rc;
     rc = gw_rrd_backend_info_parse(r.info, info);
@@ -145,15 +152,6 @@ static int cached_info(struct gw_rrd_backend *b, const char *path, const char *n
         *err = gw_xasprintf("%s is not an RRD file this daemon can use", r.file);
         return rc;
     }
-    /* rrdcached answers INFO from the file, LAST from what it holds for it. */
-    r = (struct request){.op = OP_LAST, .file = r.file};
-    rc = call(c, &r, err);
-    if (rc < 0) {
-        gw_rrd_backend_info_clear(info);
-        return rc;
-    }
-    if ((int64_t)r.last > info->last_s)
-        info->last_s = (int64_t)r.last;
     return 0;
 }
 
