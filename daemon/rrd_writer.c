@@ -42,10 +42,11 @@
 struct point {
     struct point *next;
     struct gw_rrd_series *series;
-    size_t file;            /* which file of the series */
-    bool attempted;         /* sent in an update that failed: the file may hold it */
-    bool counted;           /* already counted as written (taken once, then checked again) */
-    uint64_t taken_mono_ms; /* when the backend took it (kept for a re-check) */
+    size_t file;             /* which file of the series */
+    bool attempted;          /* sent in an update that failed: the file may hold it */
+    bool counted;            /* already counted as written (taken once, then checked again) */
+    uint64_t taken_mono_ms;  /* when the backend took it (kept for a re-check) */
+    uint64_t queued_mono_ms; /* when it was submitted: its delay counts from then */
     int64_t time_ms;
     double values[]; /* the file's data sources of the series, in the series' order */
 };
@@ -92,6 +93,7 @@ struct gw_rrd_writer {
     bool flush_all;                      /* under lock */
     struct gw_rrd_backend *next_backend; /* under lock */
     uint64_t delay_ms;                   /* under lock */
+    uint64_t asleep_until_ms;            /* under lock: 0 awake, NO_DEADLINE untimed */
 
     /* The caller's side: start and stop. */
     uv_thread_t thread;
@@ -113,6 +115,12 @@ struct gw_rrd_writer {
     size_t n_files;
     struct rrd_file **busy; /* files with queued points */
     size_t n_busy;
+    size_t busy_cap;
+    /* No busy file is ready before this: until then a wake-up only queues
+     * (scanning thousands of delayed files at each result would cost more
+     * than writing them). */
+    uint64_t next_ready_ms;
+    uint64_t routed_delay_ms; /* the delay the busy files' due times count */
     size_t n_failing;
     uint64_t failing_since_ms;
     bool down; /* the backend cannot be reached */
@@ -590,13 +598,19 @@ static void make_busy(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t due_
         return;
     f->busy = true;
     f->due_mono_ms = due_ms;
-    w->busy = gw_xreallocarray(w->busy, w->n_busy + 1, sizeof(*w->busy));
+    if (due_ms < w->next_ready_ms)
+        w->next_ready_ms = due_ms; /* its backoff may make it later, never earlier */
+    if (w->n_busy == w->busy_cap) {
+        w->busy_cap = w->busy_cap ? 2 * w->busy_cap : 64;
+        w->busy = gw_xreallocarray(w->busy, w->busy_cap, sizeof(*w->busy));
+    }
     w->busy[w->n_busy++] = f;
 }
 
-static void route(struct gw_rrd_writer *w, struct point *p, uint64_t due_ms)
+static void route(struct gw_rrd_writer *w, struct point *p, uint64_t delay_ms)
 {
     while (p) {
+        uint64_t due_ms = p->queued_mono_ms + delay_ms;
         struct point *next = p->next;
         struct rrd_file *f = file_get(w, gw_rrd_series_file_path(p->series, p->file),
                                       gw_rrd_series_file_name(p->series, p->file));
@@ -604,6 +618,18 @@ static void route(struct gw_rrd_writer *w, struct point *p, uint64_t due_ms)
         make_busy(w, f, due_ms);
         p = next;
     }
+}
+
+/* The delay changed: what waits is due by the new one. */
+static void redate(struct gw_rrd_writer *w, uint64_t delay_ms)
+{
+    for (size_t i = 0; i < w->n_busy; i++) {
+        struct rrd_file *f = w->busy[i];
+        if (f->queue.head)
+            f->due_mono_ms = f->queue.head->queued_mono_ms + delay_ms;
+    }
+    w->routed_delay_ms = delay_ms;
+    w->next_ready_ms = 0;
 }
 
 /* When the file may next be written: its delay, its backoff, the backend's. */
@@ -762,18 +788,32 @@ static void writer_main(void *arg)
 
         if (next)
             switch_backend(w, next);
-        route(w, in, gw_clock_mono_ms() + delay_ms);
-        uint64_t wait_ms = stopping ? 0 : flush_due(w, all);
+        if (delay_ms != w->routed_delay_ms)
+            redate(w, delay_ms);
+        route(w, in, delay_ms);
+        uint64_t wait_ms = 0;
+        if (!stopping) {
+            uint64_t now_ms = gw_clock_mono_ms();
+            if (all || next || now_ms >= w->next_ready_ms) {
+                wait_ms = flush_due(w, all);
+                w->next_ready_ms =
+                    wait_ms == NO_DEADLINE ? NO_DEADLINE : gw_clock_mono_ms() + wait_ms;
+            } else {
+                wait_ms = w->next_ready_ms - now_ms;
+            }
+        }
 
         uv_mutex_lock(&w->lock);
         if (stopping)
             break;
         if (w->inbox.head || w->stopping || w->flush_all || w->next_backend || wait_ms == 0)
             continue;
+        w->asleep_until_ms = wait_ms == NO_DEADLINE ? NO_DEADLINE : gw_clock_mono_ms() + wait_ms;
         if (wait_ms == NO_DEADLINE)
             uv_cond_wait(&w->wake, &w->lock);
         else
             uv_cond_timedwait(&w->wake, &w->lock, wait_ms * 1000000u);
+        w->asleep_until_ms = 0;
     }
     uv_mutex_unlock(&w->lock);
     last_pass(w);
@@ -837,6 +877,7 @@ void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms)
     uv_mutex_lock(&w->lock);
     w->delay_ms = delay_ms;
     uv_mutex_unlock(&w->lock);
+    poke(w); /* queued points may be due sooner now */
 }
 
 void gw_rrd_writer_flush(struct gw_rrd_writer *w)
@@ -867,6 +908,7 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
         return;
     }
     int64_t time_ms = llround(time_s * 1000);
+    uint64_t now_ms = gw_clock_mono_ms();
     struct point_list points = {NULL, NULL};
     for (size_t f = 0; f < n_files; f++) {
         size_t n = gw_rrd_series_file_ds_count(s, f);
@@ -876,6 +918,7 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
         p->attempted = false;
         p->counted = false;
         p->taken_mono_ms = 0;
+        p->queued_mono_ms = now_ms;
         p->time_ms = time_ms;
         for (size_t k = 0; k < n; k++)
             p->values[k] = values[gw_rrd_series_file_ds(s, f, k)];
@@ -886,8 +929,9 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
     uv_mutex_lock(&w->lock);
     if (!w->stopping && atomic_load(&w->pending) + n_files <= (uint_fast64_t)w->max_pending) {
         /* The writer drains the whole inbox each time: it needs waking only
-         * when it may have found the inbox empty. */
-        wake = !w->inbox.head;
+         * when it may have found the inbox empty, and not before its own
+         * deadline if that comes before these points are due. */
+        wake = !w->inbox.head && now_ms + w->delay_ms < w->asleep_until_ms;
         if (w->inbox.tail)
             w->inbox.tail->next = points.head;
         else

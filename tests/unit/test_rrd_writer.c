@@ -588,6 +588,47 @@ static void test_rrd_writer_delay_gathers_points(void **state)
     gw_rrd_series_unref(s);
 }
 
+/*
+ * A point's delay counts from its submission, and a point that arrives while
+ * the writer sleeps towards an earlier deadline is written in its own time,
+ * though nobody woke the writer for it.
+ */
+static void test_rrd_writer_delay_counts_from_submission(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *first = gw_rrd_series_new(fx->dir, "powys", "first", 10, NULL, 0);
+    struct gw_rrd_series *second = gw_rrd_series_new(fx->dir, "powys", "second", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_delay(w, 800);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    submit_latency(w, first, 1);
+    sleep_ms(400);
+    submit_latency(w, second, 1);
+    struct gw_rrd_writer_stats st;
+    for (int waited = 0; waited < 3000; waited += 10) {
+        stats_of(w, &st);
+        if (st.written >= 2)
+            break;
+        sleep_ms(10);
+    }
+    assert_int_equal(st.written, 2); /* the first series' two files */
+    assert_int_equal(st.pending, 2);
+    assert_int_not_equal(access(gw_rrd_series_path(second), F_OK), 0);
+    assert_true(wait_written(w, 4, 3000));
+    assert_latencies(gw_rrd_series_path(second), 1, 1);
+
+    /* A shorter delay applies to what already waits. */
+    gw_rrd_writer_set_delay(w, 3600 * 1000);
+    submit_latency(w, first, 2);
+    sleep_ms(100);
+    gw_rrd_writer_set_delay(w, 50);
+    assert_true(wait_written(w, 6, 3000));
+    assert_latencies(gw_rrd_series_path(first), 1, 2);
+    gw_rrd_writer_free(w);
+    gw_rrd_series_unref(first);
+    gw_rrd_series_unref(second);
+}
+
 /* ---- injected failures ----------------------------------------------------------- */
 
 static void test_rrd_writer_partial_update_not_repeated(void **state)
@@ -752,6 +793,7 @@ int main(void)
         T(test_rrd_writer_figures_removed),
         T(test_rrd_writer_step_changed),
         T(test_rrd_writer_delay_gathers_points),
+        T(test_rrd_writer_delay_counts_from_submission),
         T(test_rrd_writer_partial_update_not_repeated),
         T(test_rrd_writer_backend_down_then_back),
         T(test_rrd_writer_full_then_read_only_disk),
