@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "plugins.h"
 #include "rrd_schema.h"
+#include "rrd_spool.h"
 #include "rrd_writer.h"
 #include "scheduler.h"
 #include "sdnotify.h"
@@ -269,6 +271,50 @@ static void stop(struct gw_daemon *d, const char *why)
         uv_cancel((uv_req_t *)&d->reload->work);
 }
 
+struct replay {
+    struct gw_daemon *d;
+    size_t stored, unknown;
+};
+
+static void replay_point(void *ctx, const char *id, int64_t time_ms, size_t n,
+                         const char *const *names, const double *values)
+{
+    struct replay *r = ctx;
+    struct gw_target *target = gw_targets_find(r->d->targets, id);
+    if (target && gw_funnel_store_named(&r->d->funnel, target, time_ms, n, names, values))
+        r->stored++;
+    else
+        r->unknown++;
+}
+
+/*
+ * Submits again what the last run could not write before it stopped, ahead of
+ * every new result so each file still gets its points in time order.
+ */
+static void replay_spool(struct gw_daemon *d, const char *path)
+{
+    struct replay r = {d, 0, 0};
+    size_t bad = 0;
+    long rc = gw_rrd_spool_read(path, replay_point, &r, &bad);
+    if (rc == -ENOENT)
+        return;
+    if (rc < 0) {
+        gw_log_error("cannot read %s: %s; the points it holds are not written", path,
+                     strerror((int)-rc));
+        return;
+    }
+    gw_log_notice("rrd: %zu points the last run could not write are queued again from %s", r.stored,
+                  path);
+    if (r.unknown)
+        gw_log_warning("rrd: %zu points in %s belong to targets no longer configured; "
+                       "they are dropped",
+                       r.unknown, path);
+    if (bad)
+        gw_log_warning("rrd: %zu lines of %s cannot be read; they are dropped", bad, path);
+    if (unlink(path) != 0)
+        gw_log_warning("cannot remove %s: %s", path, strerror(errno));
+}
+
 static void log_stats(struct gw_daemon *d)
 {
     struct gw_scheduler_stats s;
@@ -377,13 +423,16 @@ int gw_daemon_run(const struct gw_daemon_options *options)
         goto out_loop;
     }
 
+    char *spool_path = gw_xasprintf("%s/%s", config->daemon.data_dir, GW_RRD_SPOOL_NAME);
     d->writer = gw_rrd_writer_new(0);
     gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
     gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
+    gw_rrd_writer_set_spool(d->writer, spool_path);
     rc = gw_rrd_writer_start(d->writer);
     if (rc < 0) {
         gw_log_error("cannot start the RRD writer: %s", strerror(-rc));
         gw_rrd_writer_free(d->writer);
+        free(spool_path);
         gw_config_unref(config);
         exit_code = 2;
         goto out_loop;
@@ -393,6 +442,9 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->scheduler = gw_scheduler_new(&d->loop, config->daemon.max_in_flight,
                                     config->daemon.max_per_host, start_cb, d);
     d->targets = gw_targets_new(config, NULL);
+    if (config->daemon.store_rrd)
+        replay_spool(d, spool_path);
+    free(spool_path);
     gw_config_unref(config);
     uv_update_time(&d->loop);
     for (size_t i = 0; i < d->targets->n; i++)

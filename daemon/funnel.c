@@ -58,25 +58,60 @@ static const char *count_word(uint8_t to, uint32_t n)
     return n == 1 ? "failure" : "failures";
 }
 
+/* The target's RRD series, made at its first result. */
+static struct gw_rrd_series *series_of(struct gw_funnel *funnel, struct gw_target *target,
+                                       const struct gw_target_conf *conf)
+{
+    if (!target->series) {
+        char council[80];
+        gw_funnel_council_of(conf->id, council, sizeof(council));
+        uint32_t step_s = (uint32_t)((conf->interval_ms + 999) / 1000);
+        target->series = gw_rrd_series_new(funnel->data_dir, council, conf->name, step_s,
+                                           conf->figures, conf->n_figures);
+    }
+    return target->series;
+}
+
 static void store(struct gw_funnel *funnel, struct gw_target *target,
                   const struct gw_target_conf *conf, const struct gw_result *result)
 {
     if (!funnel->writer)
         return;
-    const char *path_dir = funnel->data_dir;
-    if (!target->series) {
-        char council[80];
-        gw_funnel_council_of(conf->id, council, sizeof(council));
-        uint32_t step_s = (uint32_t)((conf->interval_ms + 999) / 1000);
-        target->series = gw_rrd_series_new(path_dir, council, conf->name, step_s, conf->figures,
-                                           conf->n_figures);
-    }
-    size_t n = gw_rrd_series_ds_count(target->series);
+    struct gw_rrd_series *series = series_of(funnel, target, conf);
+    if (!series)
+        return;
+    size_t n = gw_rrd_series_ds_count(series);
     double values[GW_RESULT_MAX_FIGURES + 8];
     if (n > sizeof(values) / sizeof(values[0]))
         return;
-    gw_rrd_schema_values(target->series, result, values);
-    gw_rrd_writer_submit(funnel->writer, target->series, (double)result->time_ms / 1000.0, values);
+    gw_rrd_schema_values(series, result, values);
+    gw_rrd_writer_submit(funnel->writer, series, (double)result->time_ms / 1000.0, values);
+}
+
+bool gw_funnel_store_named(struct gw_funnel *funnel, struct gw_target *target, int64_t time_ms,
+                           size_t n, const char *const *names, const double *values)
+{
+    if (!funnel->writer)
+        return false;
+    struct gw_rrd_series *series = series_of(funnel, target, target->conf);
+    if (!series)
+        return false;
+    size_t n_ds = gw_rrd_series_ds_count(series);
+    double row[GW_RESULT_MAX_FIGURES + 8];
+    if (n_ds > sizeof(row) / sizeof(row[0]))
+        return false;
+    bool any = false;
+    for (size_t i = 0; i < n_ds; i++) {
+        row[i] = NAN;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(gw_rrd_series_ds(series, i)->name, names[k]) == 0) {
+                row[i] = values[k];
+                any = true;
+            }
+    }
+    if (any)
+        gw_rrd_writer_submit(funnel->writer, series, (double)time_ms / 1000.0, row);
+    return any;
 }
 
 void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,

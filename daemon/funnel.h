@@ -7,6 +7,8 @@
 #ifndef GW_FUNNEL_H
 #define GW_FUNNEL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "result.h"
@@ -37,6 +39,15 @@ void gw_funnel_fini(struct gw_funnel *funnel);
  */
 void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
                       const struct gw_target_conf *conf, const struct gw_result *result);
+
+/*
+ * Stores a point read back from the spool (rrd_spool.h) for `target`: the
+ * values named as its RRD data sources go there, the others are unknown.
+ * Returns false when nothing of it could be stored (storage off, no name in
+ * common).
+ */
+bool gw_funnel_store_named(struct gw_funnel *funnel, struct gw_target *target, int64_t time_ms,
+                           size_t n, const char *const *names, const double *values);
 
 /* The council id of a target's full id, copied into buf. */
 void gw_funnel_council_of(const char *id, char *buf, size_t size);

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "rrd_spool.h"
 #include "strmap.h"
 #include "xalloc.h"
 
@@ -106,6 +107,7 @@ struct gw_rrd_writer {
     atomic_uint_fast64_t errors;
     atomic_uint_fast64_t dropped_stale;
     atomic_uint_fast64_t dropped_overflow;
+    atomic_uint_fast64_t spooled;
     atomic_bool overflow_logged;
 
     /* The writer thread's own. */
@@ -128,6 +130,7 @@ struct gw_rrd_writer {
     uint64_t down_retry_ms;
     uint64_t down_since_ms;
     bool final_pass;
+    char *spool_path; /* where what cannot be written at the end is kept, or NULL */
 };
 
 /* ---------------------------------------------------------------------------
@@ -744,19 +747,54 @@ static void last_pass(struct gw_rrd_writer *w)
         sync_files(w, true);
 }
 
+/* Puts what is still queued in the spool. Returns the points kept there, or -1. */
+static int64_t spool_queued(struct gw_rrd_writer *w)
+{
+    char *err = NULL;
+    struct gw_rrd_spool *spool = gw_rrd_spool_open(w->spool_path, &err);
+    if (!spool) {
+        gw_log_error("rrd: cannot keep the points that could not be written: %s", err);
+        free(err);
+        return -1;
+    }
+    int64_t kept = 0;
+    for (size_t i = 0; i < w->n_busy; i++) {
+        for (struct point *p = w->busy[i]->queue.head; p; p = p->next, kept++) {
+            const struct gw_rrd_series *s = p->series;
+            size_t n = gw_rrd_series_file_ds_count(s, p->file);
+            const char **names = gw_xcalloc(n ? n : 1, sizeof(*names));
+            for (size_t k = 0; k < n; k++)
+                names[k] = gw_rrd_series_ds(s, gw_rrd_series_file_ds(s, p->file, k))->name;
+            gw_rrd_spool_put(spool, gw_rrd_series_id(s), p->time_ms, n, names, p->values);
+            free(names);
+        }
+    }
+    if (gw_rrd_spool_close(spool, &err) < 0) {
+        gw_log_error("rrd: cannot keep the points that could not be written: %s", err);
+        free(err);
+        return -1;
+    }
+    return kept;
+}
+
 static void abandon(struct gw_rrd_writer *w)
 {
+    int64_t kept = w->n_busy && w->spool_path ? spool_queued(w) : -1;
     uint64_t lost = 0;
     for (size_t i = 0; i < w->n_busy; i++) {
         struct point *p;
         while ((p = list_pop(&w->busy[i]->queue))) {
-            point_done(w, p, &w->dropped_overflow);
+            point_done(w, p, kept >= 0 ? &w->spooled : &w->dropped_overflow);
             lost++;
         }
         w->busy[i]->busy = false;
     }
     w->n_busy = 0;
-    if (lost)
+    if (lost && kept >= 0)
+        gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
+                       "kept in %s for the next start",
+                       lost, w->spool_path);
+    else if (lost)
         gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
                        "they are lost",
                        lost);
@@ -843,6 +881,7 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending)
     atomic_init(&w->errors, 0);
     atomic_init(&w->dropped_stale, 0);
     atomic_init(&w->dropped_overflow, 0);
+    atomic_init(&w->spooled, 0);
     atomic_init(&w->overflow_logged, false);
     w->file_index = gw_strmap_new();
     w->backend = gw_rrd_direct_new();
@@ -870,6 +909,12 @@ void gw_rrd_writer_set_backend(struct gw_rrd_writer *w, struct gw_rrd_backend *b
     /* Never used, so never connected: freeing it touches no connection. */
     gw_rrd_backend_free(unused);
     poke(w);
+}
+
+void gw_rrd_writer_set_spool(struct gw_rrd_writer *w, const char *path)
+{
+    free(w->spool_path);
+    w->spool_path = path ? gw_xstrdup(path) : NULL;
 }
 
 void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms)
@@ -986,6 +1031,7 @@ void gw_rrd_writer_free(struct gw_rrd_writer *w)
     free(w->files);
     free(w->busy);
     gw_strmap_free(w->file_index);
+    free(w->spool_path);
     gw_rrd_backend_free(w->next_backend);
     gw_rrd_backend_free(w->backend);
     uv_cond_destroy(&w->wake);
@@ -1002,4 +1048,5 @@ void gw_rrd_writer_stats(const struct gw_rrd_writer *w, struct gw_rrd_writer_sta
     out->errors = atomic_load(&mw->errors);
     out->dropped_stale = atomic_load(&mw->dropped_stale);
     out->dropped_overflow = atomic_load(&mw->dropped_overflow);
+    out->spooled = atomic_load(&mw->spooled);
 }

@@ -71,7 +71,8 @@ struct gw_rrd_writer_stats {
     uint64_t updates;          /* update calls that stored them */
     uint64_t errors;           /* failed attempts to reach, create or update a file */
     uint64_t dropped_stale;    /* points at or before their file's last update */
-    uint64_t dropped_overflow; /* points over the bound, or still queued when stopped */
+    uint64_t dropped_overflow; /* points over the bound, or lost when stopped */
+    uint64_t spooled;          /* points unwritable when stopped, kept in the spool */
 };
 
 /*
@@ -87,6 +88,13 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending);
  * writer's next pass on. Any thread; never blocks on I/O.
  */
 void gw_rrd_writer_set_backend(struct gw_rrd_writer *w, struct gw_rrd_backend *backend);
+
+/*
+ * Before gw_rrd_writer_start: the file (rrd_spool.h) where points that still
+ * cannot be written when the writer stops are kept for the next start
+ * (`path` copied; NULL, the default: they are counted as lost).
+ */
+void gw_rrd_writer_set_spool(struct gw_rrd_writer *w, const char *path);
 
 /* The longest a point waits to be written with later ones of its file. Any thread. */
 void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);

@@ -175,6 +175,44 @@ class StorageTest(TestCase):
         self.assertEqual(int(last) - first + 1, written // 2)
         self.assert_no_hole(self.rrd(), first, int(last))
 
+    def test_daemon_restarted_while_rrdcached_is_down(self):
+        self.rrdcached = Rrdcached(self.tmp, self.data)
+        self.rrdcached.start()
+        cfg = config(self.data, self.open.port, "rrdcached: %s" % self.rrdcached.address)
+        d = self.daemon(cfg)
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        wait_until(lambda: os.path.exists(self.rrd()), 10, what="files made through rrdcached")
+        time.sleep(2)
+
+        # rrdcached goes away; the daemon is stopped before it comes back.
+        self.rrdcached.stop(signal.SIGTERM)
+        d.wait_log(r"rrd: .*rrdcached.*; keeping points in memory and retrying", timeout=10)
+        time.sleep(3)
+        stopped = time.time()
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        d.wait_log(r"points that could not be written; kept in .*unwritten-points.tsv")
+        spool = os.path.join(self.data, "unwritten-points.tsv")
+        self.assertTrue(os.path.exists(spool))
+
+        # Both come back: the next run writes what the last one kept.
+        self.rrdcached.start()
+        d2 = self.daemon(cfg)
+        d2.wait_log(r"rrd: [1-9]\d* points the last run could not write are queued again")
+        d2.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        time.sleep(2)
+        self.assertFalse(os.path.exists(spool))
+        code, _ = d2.stop()
+        self.assertEqual(code, 0)
+        self.rrdcached.stop(signal.SIGTERM)
+        first = self.first_point(self.rrd())
+        # Every step until the first run stopped holds its result, through
+        # the outage; the second run's results follow.
+        self.assert_no_hole(self.rrd(), first, int(stopped) - 2)
+        last, values = rrd_lastupdate(self.rrd())
+        self.assertGreater(int(last), stopped)
+        self.assertEqual(values["up"], 1.0)
+
     def test_reload_moves_writes_to_rrdcached(self):
         d = self.daemon(config(self.data, self.open.port))
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rrd_backend.h"
 #include "rrd_schema.h"
+#include "rrd_spool.h"
 #include "rrd_testutil.h"
 #include "rrd_writer.h"
 #include "xalloc.h"
@@ -398,6 +399,71 @@ static void test_rrd_writer_stop_makes_last_attempt(void **state)
     gw_rrd_writer_stop(w);
     gw_rrd_writer_free(w);
     gw_rrd_series_unref(s);
+    free(data_dir);
+}
+
+/* Collects what a spool holds, for the tests. */
+struct spooled {
+    char id[64];
+    int64_t time_ms[8];
+    double latency[8];
+    size_t names[8];
+    size_t n;
+};
+
+static void collect_spooled(void *ctx, const char *id, int64_t time_ms, size_t n,
+                            const char *const *names, const double *values)
+{
+    struct spooled *sp = ctx;
+    assert_true(sp->n < 8);
+    snprintf(sp->id, sizeof(sp->id), "%s", id);
+    sp->time_ms[sp->n] = time_ms;
+    sp->names[sp->n] = n;
+    sp->latency[sp->n] = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], "latency") == 0)
+            sp->latency[sp->n] = values[i];
+    sp->n++;
+}
+
+/* Storage still broken at the end: what is queued goes to the spool, not lost. */
+static void test_rrd_writer_stop_keeps_unwritable_points_in_the_spool(void **state)
+{
+    struct fixture *fx = *state;
+    char *data_dir = blocked_data_dir(fx);
+    char *spool = gw_xasprintf("%s/spool.tsv", fx->dir);
+    struct gw_rrd_series *s = gw_rrd_series_new(data_dir, "ceredigion", "wifi", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_spool(w, spool);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    submit_latencies(w, s, 1, 2);
+    assert_true(wait_errors(w, 2, 5000));
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_WARNING);
+    gw_rrd_writer_stop(w);
+    char *log = log_capture_end(&cap);
+    assert_non_null(strstr(log, "kept in"));
+    free(log);
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.spooled, 4); /* two points, two files each */
+    assert_int_equal(st.dropped_overflow, 0);
+    assert_int_equal(st.pending, 0);
+    gw_rrd_writer_free(w);
+
+    /* Read back: one point per time, the two files' lines merged. */
+    struct spooled sp = {0};
+    size_t bad = 1;
+    assert_int_equal(gw_rrd_spool_read(spool, collect_spooled, &sp, &bad), 2);
+    assert_int_equal(bad, 0);
+    assert_string_equal(sp.id, "ceredigion/wifi");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(sp.time_ms[i], (BASE_S + 10 * (i + 1)) * 1000LL);
+        assert_true(sp.latency[i] == (i + 1) / 10.0);
+        assert_int_equal(sp.names[i], gw_rrd_series_ds_count(s));
+    }
+    gw_rrd_series_unref(s);
+    free(spool);
     free(data_dir);
 }
 
@@ -788,6 +854,7 @@ int main(void)
         T(test_rrd_writer_stale_points),
         T(test_rrd_writer_unwritable_then_fixed),
         T(test_rrd_writer_stop_makes_last_attempt),
+        T(test_rrd_writer_stop_keeps_unwritable_points_in_the_spool),
         T(test_rrd_writer_bound),
         T(test_rrd_writer_figures_added_extend_the_file),
         T(test_rrd_writer_figures_removed),

@@ -1,0 +1,55 @@
+/*
+ * The points the RRD writer could not write before the daemon stopped
+ * (rrdcached down, disk full at that moment), kept in a file for the next
+ * start to submit again, so a restart loses nothing that was measured.
+ *
+ * One line per file point, in the order the writer held them:
+ *
+ *     <council>/<target> TAB <time in ms> TAB <figure>=<value> TAB ...
+ *
+ * Values are printed with %.17g ("nan" for unknown). The format is text so
+ * an operator can read it, and values are named so a target whose figures
+ * changed in between still gets the ones it keeps.
+ */
+#ifndef GW_RRD_SPOOL_H
+#define GW_RRD_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The spool's name in the data directory. */
+#define GW_RRD_SPOOL_NAME "unwritten-points.tsv"
+
+struct gw_rrd_spool;
+
+/*
+ * Opens `path` to append points (created 0640 when missing). Returns NULL
+ * and sets *err (caller frees) when it cannot.
+ */
+struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err);
+
+/* Appends one point: `n` values named by `names`. Errors surface at close. */
+void gw_rrd_spool_put(struct gw_rrd_spool *spool, const char *id, int64_t time_ms, size_t n,
+                      const char *const *names, const double *values);
+
+/*
+ * Writes out what was put and syncs it to disk, then frees the spool.
+ * Returns 0, or a negative errno with *err set (caller frees): the points
+ * may then not all be in the file.
+ */
+int gw_rrd_spool_close(struct gw_rrd_spool *spool, char **err);
+
+/* Receives one point read back: `n` named values, all borrowed for the call. */
+typedef void (*gw_rrd_spool_point_fn)(void *ctx, const char *id, int64_t time_ms, size_t n,
+                                      const char *const *names, const double *values);
+
+/*
+ * Reads the spool at `path` and calls `fn` once per point in the order the
+ * points first appear, the lines of one target and time (one per RRD file)
+ * merged into one point. Lines that cannot be parsed are skipped and counted
+ * in *bad. Returns the number of points, or a negative errno (-ENOENT when
+ * there is no spool). The file is left alone: the caller removes it.
+ */
+long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad);
+
+#endif
