@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "rrd_spool.h"
+#include "rrd_testutil.h"
 #include "xalloc.h"
 
 /* What the reader gave back, flattened: "id@time:name=value,...;" per point. */
@@ -32,14 +33,21 @@ static void record(void *ctx, const char *id, int64_t time_ms, size_t n, const c
     snprintf(seen->text + len, sizeof(seen->text) - len, ";");
 }
 
+/* A file name in a fresh temporary directory; remove both with done_with. */
 static char *temp_path(void)
 {
-    char *path = gw_xstrdup("/tmp/gw-spool-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    char *dir = temp_dir("gw-spool");
+    char *path = gw_xasprintf("%s/spool.tsv", dir);
+    free(dir);
     return path;
+}
+
+static void done_with(char *path)
+{
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    rmdir(path);
+    free(path);
 }
 
 static void write_text(const char *path, const char *text)
@@ -82,8 +90,7 @@ static void test_spool_round_trip_merges_a_targets_files(void **state)
     assert_string_equal(seen.text, "powys/web@1700000010000:up=1,latency=0.25,connect=nan;"
                                    "powys/web@1700000020000:up=0,latency=nan,connect=0.003;"
                                    "conwy/bins@1700000030500:up=1,latency=0.125;");
-    unlink(path);
-    free(path);
+    done_with(path);
 }
 
 static void test_spool_skips_lines_it_cannot_read(void **state)
@@ -106,8 +113,7 @@ static void test_spool_skips_lines_it_cannot_read(void **state)
     assert_int_equal(bad, 7);
     assert_string_equal(seen.text, "powys/web@1700000010000:up=1,latency=0.5;"
                                    "conwy/bins@1700000020000:up=0,latency=0.25;");
-    unlink(path);
-    free(path);
+    done_with(path);
 }
 
 static void test_spool_missing_or_unwritable(void **state)
