@@ -306,8 +306,8 @@ static void replay_spool(struct gw_daemon *d, const char *path)
     gw_log_notice("rrd: %zu points the last run could not write are queued again from %s", r.stored,
                   path);
     if (r.unknown)
-        gw_log_warning("rrd: %zu points in %s belong to targets no longer configured; "
-                       "they are dropped",
+        gw_log_warning("rrd: %zu points in %s belong to targets no longer configured "
+                       "(or share no figure with them); they are dropped",
                        r.unknown, path);
     if (bad)
         gw_log_warning("rrd: %zu lines of %s cannot be read; they are dropped", bad, path);

@@ -213,6 +213,24 @@ class StorageTest(TestCase):
         self.assertGreater(int(last), stopped)
         self.assertEqual(values["up"], 1.0)
 
+    def test_spool_from_a_last_run_is_written_and_checked(self):
+        past = int(time.time()) - 30
+        with open(os.path.join(self.data, "unwritten-points.tsv"), "w") as f:
+            f.write("caerphilly/web0\t%d\tup=1\tdegraded=0\tlatency=0.0421\n" % (past * 1000))
+            f.write("caerphilly/gone\t%d\tup=1\tlatency=0.5\n" % (past * 1000))
+            f.write("caerphilly/web0\tyesterday\tup=1\n")
+        d = self.daemon(config(self.data, self.open.port))
+        d.wait_log(r"rrd: 1 points the last run could not write are queued again")
+        d.wait_log(r"rrd: 1 points in .* belong to targets no longer configured")
+        d.wait_log(r"rrd: 1 lines of .* cannot be read; they are dropped")
+        d.wait_log(r"caerphilly/web0 \(tcp\): UP")
+        self.assertFalse(os.path.exists(os.path.join(self.data, "unwritten-points.tsv")))
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        rows = dict(rows_between(self.rrd(), past, past))
+        self.assertAlmostEqual(rows[past]["latency"], 0.0421, places=6)
+        self.assertEqual(rows[past]["up"], 1.0)
+
     def test_reload_moves_writes_to_rrdcached(self):
         d = self.daemon(config(self.data, self.open.port))
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
