@@ -35,6 +35,7 @@
 #include "log.h"
 #include "rrd_schema.h"
 #include "rrd_writer.h"
+#include "tmp_testutil.h"
 #include "xalloc.h"
 
 /* A time well in the past, so nothing depends on today's clock, and a multiple of
@@ -45,31 +46,6 @@ static inline void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-/* A fresh directory under $TMPDIR (or /tmp). Caller frees; remove with tree_remove. */
-static inline char *temp_dir(const char *prefix)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *dir = gw_xasprintf("%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
-    if (!mkdtemp(dir)) {
-        fprintf(stderr, "mkdtemp %s: %s\n", dir, strerror(errno));
-        abort();
-    }
-    return dir;
-}
-
-static inline int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static inline void tree_remove(const char *dir)
-{
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static inline void stats_of(struct gw_rrd_writer *w, struct gw_rrd_writer_stats *st)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "loop_testutil.h"
+#include "tmp_testutil.h"
 #include "xalloc.h"
 
 extern char **environ;
@@ -92,15 +93,6 @@ static inline char *sim_read_text(const char *path)
     return buf;
 }
 
-static inline int sim_remove_entry(const char *path, const struct stat *st, int flag,
-                                   struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* Reads the simulator's listing from `fd` up to "ready" (certificates are made first). */
 static inline void sim_read_listing(int fd, char *buf, size_t size)
 {
@@ -155,19 +147,12 @@ static inline int sim_spawn(struct sim *sim, char *bin, char *scenario, char *ce
 static inline int sim_start(struct sim *sim, const char *scenario, const char *prefix)
 {
     memset(sim, 0, sizeof(*sim));
-    const char *tmp = getenv("TMPDIR");
     const char *plugins = getenv("GW_PLUGIN_DIR");
     if (!plugins) {
         fprintf(stderr, "GW_PLUGIN_DIR is not set\n");
         return -1;
     }
-    sim->dir = gw_xasprintf("%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
-    if (!mkdtemp(sim->dir)) {
-        fprintf(stderr, "mkdtemp %s: %s\n", sim->dir, strerror(errno));
-        free(sim->dir);
-        sim->dir = NULL;
-        return -1;
-    }
+    sim->dir = temp_dir(prefix);
     char *scen = sim_file(sim, "scenario.yaml", scenario);
     char *certs = gw_xasprintf("%s/certs", sim->dir);
     char *log = gw_xasprintf("%s/sim.log", sim->dir);
@@ -222,7 +207,7 @@ static inline void sim_stop(struct sim *sim)
         sim->pid = 0;
     }
     if (sim->dir)
-        nftw(sim->dir, sim_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tree_remove(sim->dir);
     free(sim->dir);
     free(sim->ca);
     free(sim->ca_pem);

@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "host.h"
 #include "plugins.h"
+#include "tmp_testutil.h"
 
 /* ---- the fake plugin --------------------------------------------------------- */
 
@@ -210,8 +211,8 @@ struct fixture {
     struct gw_host host;
     struct gw_diag *diag;
     struct gw_config *config;
-    char dir[64]; /* a temporary directory, "" until made */
-    pid_t pid;    /* of the test process (a child may run a part) */
+    char *dir; /* a temporary directory, NULL until made */
+    pid_t pid; /* of the test process (a child may run a part) */
 };
 
 static int setup(void **state)
@@ -230,22 +231,15 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_tree(const char *dir)
-{
-    char *cmd = NULL;
-    if (asprintf(&cmd, "rm -rf '%s'", dir) > 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
-}
-
 static int teardown(void **state)
 {
     struct fixture *f = *state;
     gw_config_unref(f->config);
     gw_diag_free(f->diag);
     gw_plugins_free(f->plugins);
-    if (f->dir[0])
-        remove_tree(f->dir);
+    if (f->dir)
+        tree_remove(f->dir);
+    free(f->dir);
     free(f);
     return 0;
 }
@@ -261,14 +255,13 @@ static struct gw_config *load(struct fixture *f, const char *name, const char *t
 
 static void make_dir(struct fixture *f)
 {
-    strcpy(f->dir, "/tmp/gw-test-config-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    f->dir = temp_dir("gw-test-config");
 }
 
 /* Writes `text` to DIR/name with `mode`; returns the full path (caller frees). */
 static char *write_file(struct fixture *f, const char *name, const char *text, mode_t mode)
 {
-    if (!f->dir[0])
+    if (!f->dir)
         make_dir(f);
     char *path = NULL;
     assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);

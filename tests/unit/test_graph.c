@@ -25,6 +25,7 @@
 #include "graph.h"
 #include "host.h"
 #include "plugins.h"
+#include "tmp_testutil.h"
 #include "xalloc.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -192,7 +193,7 @@ static void test_graph_format_of_path(void **state)
 #define MINUTES 180
 
 struct fixture {
-    char dir[64];
+    char *dir;
     struct gw_plugins *plugins;
     struct gw_host host;
     struct gw_config *config;
@@ -224,8 +225,7 @@ static void make_rrd(const char *path, int64_t start)
 static int setup(void **state)
 {
     struct fixture *f = gw_xcalloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/gw-test-graph-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    f->dir = temp_dir("gw-test-graph");
     f->plugins = gw_plugins_new();
     const char *plugin_dir = getenv("GW_PLUGIN_DIR");
     assert_non_null(plugin_dir);
@@ -272,9 +272,8 @@ static int teardown(void **state)
     struct fixture *f = *state;
     gw_config_unref(f->config);
     gw_plugins_free(f->plugins);
-    char *cmd = gw_xasprintf("rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
+    tree_remove(f->dir);
+    free(f->dir);
     free(f);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "plugins.h"
+#include "tmp_testutil.h"
 #include "xalloc.h"
 
 static char *test_plugin(const char *name)
@@ -92,8 +93,7 @@ static void test_plugins_refuse_a_type_defined_twice(void **state)
 static void test_plugins_refuse_what_is_not_a_shared_object(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/gw-plugins-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char *dir = temp_dir("gw-plugins");
     char *junk = gw_xasprintf("%s/junk.so", dir);
     FILE *f = fopen(junk, "w");
     fputs("not an ELF file\n", f);
@@ -107,8 +107,8 @@ static void test_plugins_refuse_what_is_not_a_shared_object(void **state)
     assert_int_equal(gw_plugins_load_dir(p, dir), 0);
     assert_int_equal(gw_plugins_load_dir(p, "/nonexistent-gwyliwr-dir"), -ENOENT);
     gw_plugins_free(p);
-    unlink(junk);
-    rmdir(dir);
+    tree_remove(dir);
+    free(dir);
     free(junk);
 }
 
