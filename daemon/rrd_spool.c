@@ -48,6 +48,7 @@ void gw_rrd_spool_put(struct gw_rrd_spool *spool, const char *id, int64_t time_m
 int gw_rrd_spool_close(struct gw_rrd_spool *spool, char **err)
 {
     int rc = 0;
+    errno = 0; /* ferror alone does not set it */
     if (fflush(spool->file) != 0 || ferror(spool->file) || fsync(fileno(spool->file)) != 0)
         rc = -(errno ? errno : EIO);
     if (fclose(spool->file) != 0 && rc == 0)
