@@ -6,7 +6,7 @@ results (made here with rrdtool, in a temporary directory).
 The estate: 22 councils of --targets targets each (tcp-like; every fourth
 target http-like, its phases in a file of their own), each target down for a
 stretch and degraded for another. The files have the daemon's archives
-(daemon/rrd_schema.h: a main file and the latency's spread file), so librrd
+(daemon/storage/rrd_schema.h: a main file and the latency's spread file), so librrd
 reads what it reads in production.
 
 Each figure is the median wall time of --runs runs of the command; the cost

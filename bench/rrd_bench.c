@@ -23,12 +23,12 @@
 
 #include <rrd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "rrd_backend.h"
-#include "rrd_schema.h"
-#include "rrd_writer.h"
-#include "xalloc.h"
+#include "storage/rrd_backend.h"
+#include "storage/rrd_schema.h"
+#include "storage/rrd_writer.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 #define COUNCILS 22
 #define STEP_S   60

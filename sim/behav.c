@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "suggest.h"
-#include "units.h"
-#include "fsutil.h"
-#include "xalloc.h"
+#include "util/fsutil.h"
+#include "util/suggest.h"
+#include "util/units.h"
+#include "util/xalloc.h"
 
 /* A body_file larger than this is a mistake in a scenario, not a test. */
 #define BODY_FILE_MAX (64u * 1024u * 1024u)

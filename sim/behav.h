@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfg.h"
+#include "config/cfg.h"
 
 /* What the behaviour applies to: the keys allowed differ. */
 enum sim_behav_kind {

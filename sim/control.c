@@ -7,10 +7,10 @@
 
 #include <jansson.h>
 
-#include "cfg_load.h"
-#include "log.h"
+#include "config/cfg_load.h"
 #include "tcp.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 #define PREFIX "/control/"
 

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 #define DEFAULT_NAME "sim"
 

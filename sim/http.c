@@ -12,8 +12,8 @@
 
 #include "control.h"
 #include "feed.h"
-#include "log.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 #define UPLOAD_MAX (1024u * 1024u)
 #define IO_BLOCK   (64u * 1024u)

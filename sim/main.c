@@ -21,11 +21,11 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "cfg.h"
-#include "log.h"
+#include "config/cfg.h"
 #include "scenario.h"
 #include "sim.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 struct app {
     uv_loop_t loop;

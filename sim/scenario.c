@@ -11,9 +11,9 @@
 
 #include <microhttpd.h>
 
-#include "cfg_load.h"
-#include "fsutil.h"
-#include "xalloc.h"
+#include "config/cfg_load.h"
+#include "util/fsutil.h"
+#include "util/xalloc.h"
 
 #define PEM_MAX (1024u * 1024u)
 

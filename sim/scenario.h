@@ -6,7 +6,7 @@
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
 
-#include "cfg.h"
+#include "config/cfg.h"
 #include "sim.h"
 
 /*

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "log.h"
 #include "tcp.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 struct sim *sim_new(uv_loop_t *loop)
 {

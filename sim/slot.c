@@ -2,8 +2,8 @@
 
 #include <stdlib.h>
 
-#include "log.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 struct sim_slot *sim_slot_new(const char *name, enum sim_behav_kind kind, struct sim_behav *base)
 {

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 /* How long a blackhole may take to fill its queue before we call it settled
  * anyway: without SYN cookies the kernel drops even our own filler's SYN,

@@ -84,7 +84,7 @@ def run(args, **kw):
 
 
 def rra_args(step, layout="main"):
-    """The archives of daemon/rrd_schema.h for a step: "main" (AVERAGE),
+    """The archives of daemon/storage/rrd_schema.h for a step: "main" (AVERAGE),
     "spread" (MIN and MAX of the consolidated tiers) or "single" (both in one
     file, as an older layout had them)."""
     tiers = [(0, 2 * 86400), (300, 14 * 86400), (3600, 90 * 86400), (86400, 1827 * 86400)]

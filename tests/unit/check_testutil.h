@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "config.h"
-#include "diag.h"
-#include "host.h"
-#include "http_client.h"
+#include "check/check.h"
+#include "check/http_client.h"
+#include "config/config.h"
 #include "loop_testutil.h"
-#include "plugins.h"
-#include "result.h"
-#include "xalloc.h"
+#include "plugin/host.h"
+#include "plugin/plugins.h"
+#include "result/result.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
 
 /* The YAML of one target, test/t, of check type `type`, up to its own keys. */
 #define HARNESS_TARGET_HEAD(type)                                                                  \

@@ -32,11 +32,11 @@
 #include <netinet/in.h>
 #include <rrd.h>
 
-#include "log.h"
-#include "rrd_schema.h"
-#include "rrd_writer.h"
+#include "storage/rrd_schema.h"
+#include "storage/rrd_writer.h"
 #include "tmp_testutil.h"
-#include "xalloc.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 /* A time well in the past, so nothing depends on today's clock, and a multiple of
  * every step used here, so fetched rows line up with points. */

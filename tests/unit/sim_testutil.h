@@ -24,7 +24,7 @@
 
 #include "loop_testutil.h"
 #include "tmp_testutil.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 extern char **environ;
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "cfg.h"
-#include "cfg_load.h"
+#include "config/cfg.h"
+#include "config/cfg_load.h"
 
 struct fixture {
     struct gw_cfg_doc *doc;

@@ -24,7 +24,7 @@
 #include "check_testutil.h"
 #include "resolver_testutil.h"
 #include "sim_testutil.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* The names the tests resolve; any other goes no further than a numeric host. */
 static const struct fake_name fake_names[] = {

@@ -20,7 +20,7 @@
 
 #include "check_testutil.h"
 #include "resolver_testutil.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /*
  * The names the tests resolve, answered without a name server; any other

@@ -21,11 +21,11 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "diag.h"
-#include "host.h"
-#include "plugins.h"
+#include "config/config.h"
+#include "plugin/host.h"
+#include "plugin/plugins.h"
 #include "tmp_testutil.h"
+#include "util/diag.h"
 
 /* ---- the fake plugin --------------------------------------------------------- */
 

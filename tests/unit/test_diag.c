@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 static void expect_lines(const struct gw_diag *d, const char *const *want, size_t n)
 {

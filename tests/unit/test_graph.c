@@ -20,13 +20,13 @@
 #include <cmocka.h>
 #include <rrd.h>
 
-#include "config.h"
-#include "diag.h"
-#include "graph.h"
-#include "host.h"
-#include "plugins.h"
+#include "config/config.h"
+#include "graph/graph.h"
+#include "plugin/host.h"
+#include "plugin/plugins.h"
 #include "tmp_testutil.h"
-#include "xalloc.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -22,11 +22,11 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "http_client.h"
+#include "check/http_client.h"
 #include "loop_testutil.h"
 #include "resolver_testutil.h"
 #include "sim_testutil.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* The names the tests resolve; any other goes no further than a numeric host. */
 static const struct fake_name fake_names[] = {

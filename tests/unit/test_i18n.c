@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "i18n.h"
+#include "i18n/i18n.h"
 
 static void test_i18n_every_key_has_every_language(void **state)
 {

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "plugins.h"
+#include "plugin/plugins.h"
 #include "tmp_testutil.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 static char *test_plugin(const char *name)
 {

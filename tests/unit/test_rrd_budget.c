@@ -10,15 +10,15 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "diag.h"
-#include "fsutil.h"
-#include "host.h"
-#include "plugins.h"
-#include "rrd_budget.h"
-#include "rrd_schema.h"
+#include "config/config.h"
+#include "plugin/host.h"
+#include "plugin/plugins.h"
 #include "rrd_testutil.h"
-#include "xalloc.h"
+#include "storage/rrd_budget.h"
+#include "storage/rrd_schema.h"
+#include "util/diag.h"
+#include "util/fsutil.h"
+#include "util/xalloc.h"
 
 /* A check type that records the phase figures of an http check. */
 static const struct gw_figure_decl phases[] = {

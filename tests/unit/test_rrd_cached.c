@@ -18,12 +18,12 @@
 #include <cmocka.h>
 #include <rrd.h>
 
-#include "log.h"
-#include "rrd_backend.h"
-#include "rrd_schema.h"
 #include "rrd_testutil.h"
-#include "rrd_writer.h"
-#include "xalloc.h"
+#include "storage/rrd_backend.h"
+#include "storage/rrd_schema.h"
+#include "storage/rrd_writer.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 /* The test's rrdcached (not started yet) on a unix socket or a loopback port. */
 static int setup_rrdcached(void **state, bool unix_socket)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "result.h"
-#include "rrd_schema.h"
-#include "xalloc.h"
+#include "result/result.h"
+#include "storage/rrd_schema.h"
+#include "util/xalloc.h"
 
 static void assert_args(uint32_t step_s, size_t file, const char *const *expected)
 {

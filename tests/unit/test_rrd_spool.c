@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "rrd_spool.h"
 #include "rrd_testutil.h"
-#include "xalloc.h"
+#include "storage/rrd_spool.h"
+#include "util/xalloc.h"
 
 /* What the reader gave back, flattened: "id@time:name=value,...;" per point. */
 struct seen {

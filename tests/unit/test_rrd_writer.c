@@ -16,13 +16,13 @@
 #include <cmocka.h>
 #include <rrd.h>
 
-#include "log.h"
-#include "rrd_backend.h"
-#include "rrd_schema.h"
-#include "rrd_spool.h"
 #include "rrd_testutil.h"
-#include "rrd_writer.h"
-#include "xalloc.h"
+#include "storage/rrd_backend.h"
+#include "storage/rrd_schema.h"
+#include "storage/rrd_spool.h"
+#include "storage/rrd_writer.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 struct fixture {
     char *dir;

@@ -13,10 +13,10 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "phase.h"
-#include "scheduler.h"
-#include "target.h"
-#include "xalloc.h"
+#include "schedule/phase.h"
+#include "schedule/scheduler.h"
+#include "schedule/target.h"
+#include "util/xalloc.h"
 
 /* ---- phases ----------------------------------------------------------------- */
 

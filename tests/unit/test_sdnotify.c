@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "clock.h"
-#include "sdnotify.h"
+#include "service/sdnotify.h"
+#include "util/clock.h"
 
 struct fixture {
     char dir[64];

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "state.h"
+#include "result/state.h"
 
 #define UP   GW_STATUS_UP
 #define DEG  GW_STATUS_DEGRADED

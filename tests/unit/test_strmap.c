@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "strmap.h"
+#include "util/strmap.h"
 
 static void test_strmap_put_get(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "suggest.h"
+#include "util/suggest.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 

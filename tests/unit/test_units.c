@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "units.h"
+#include "util/units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 /* A fresh directory "<prefix>-XXXXXX" under $TMPDIR (or /tmp); aborts when it
  * cannot be made. Caller frees; remove with tree_remove. */

@@ -1,0 +1,201 @@
+#include "cli/demo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "service/daemon.h"
+#include "util/clock.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/units.h"
+#include "util/xalloc.h"
+
+/* The demo's files, embedded at build time (demo_files.c, generated from
+ * config/demo.yaml and sim/demo-estate.yaml) so the demo needs nothing
+ * beside the binaries. */
+extern const char gw_demo_config_yaml[];
+extern const char gw_demo_estate_yaml[];
+
+/* The simulator is installed beside gwyliwr (bin/gwyliwr-sim). Caller frees. */
+static char *sibling(const char *name)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0)
+        return gw_xstrdup(name);
+    exe[len] = '\0';
+    return gw_xasprintf("%s/%s", dirname(exe), name);
+}
+
+/* Starts the simulator and waits until it says "ready". Returns its pid, or -1. */
+static pid_t start_simulator(const char *dir)
+{
+    char *sim = sibling("gwyliwr-sim");
+    char *scenario = gw_xasprintf("%s/estate.yaml", dir);
+    char *certs = gw_xasprintf("%s/certs", dir);
+    char *ports = gw_xasprintf("%s/ports.json", dir);
+    int out[2];
+    pid_t pid = -1;
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        fprintf(stderr, "gwyliwr demo: pipe: %s\n", strerror(errno));
+        goto done;
+    }
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "gwyliwr demo: fork: %s\n", strerror(errno));
+        close(out[0]);
+        close(out[1]);
+        goto done;
+    }
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        execl(sim, sim, "-c", scenario, "--cert-dir", certs, "--make-certs", "--ports-file", ports,
+              (char *)NULL);
+        fprintf(stderr, "gwyliwr demo: cannot run %s: %s\n", sim, strerror(errno));
+        _exit(127);
+    }
+    close(out[1]);
+    /* Read its listing until "ready", for at most 20 s (certificates are made
+     * on the first run). */
+    char buf[8192];
+    size_t used = 0;
+    bool ready = false;
+    uint64_t deadline = gw_clock_mono_ms() + 20000;
+    while (!ready && gw_clock_mono_ms() < deadline) {
+        struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+        int left = (int)(deadline - gw_clock_mono_ms());
+        if (poll(&pfd, 1, left > 0 ? left : 0) <= 0)
+            break;
+        ssize_t r = read(out[0], buf + used, sizeof(buf) - 1 - used);
+        if (r <= 0)
+            break;
+        used += (size_t)r;
+        buf[used] = '\0';
+        ready = strstr(buf, "ready\n") != NULL;
+        if (used == sizeof(buf) - 1)
+            used = 0;
+    }
+    close(out[0]);
+    if (!ready) {
+        fprintf(stderr, "gwyliwr demo: the simulator %s did not become ready\n", sim);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        pid = -1;
+    }
+done:
+    free(sim);
+    free(scenario);
+    free(certs);
+    free(ports);
+    return pid;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: gwyliwr demo [--data-dir DIR] [--for DURATION] [--log-level LEVEL]\n"
+                 "  Runs a simulated council estate on 127.0.0.1 and the daemon watching it.\n"
+                 "  DIR defaults to ./gwyliwr-demo. Stop with Ctrl-C.\n");
+}
+
+int gw_demo_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data-dir", required_argument, NULL, 'd'},
+        {"for", required_argument, NULL, 'f'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir_arg = "gwyliwr-demo";
+    uint64_t run_for_ms = 0;
+    int level = -1;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "d:f:l:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            dir_arg = optarg;
+            break;
+        case 'f':
+            if (gw_units_parse_duration_ms(optarg, &run_for_ms) < 0) {
+                fprintf(stderr, "gwyliwr demo: bad duration \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'l':
+            level = gw_log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "gwyliwr demo: bad log level \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    int rc = gw_fsutil_mkdirs(dir_arg, 0755);
+    if (rc < 0) {
+        fprintf(stderr, "gwyliwr demo: cannot create %s: %s\n", dir_arg, strerror(-rc));
+        return 2;
+    }
+    char *dir = realpath(dir_arg, NULL);
+    if (!dir) {
+        fprintf(stderr, "gwyliwr demo: %s: %s\n", dir_arg, strerror(errno));
+        return 2;
+    }
+    char *config = gw_xasprintf("%s/demo.yaml", dir);
+    char *estate = gw_xasprintf("%s/estate.yaml", dir);
+    int exit_code = 2;
+    if ((rc = gw_fsutil_write_atomic(config, gw_demo_config_yaml, strlen(gw_demo_config_yaml),
+                                     0644)) < 0 ||
+        (rc = gw_fsutil_write_atomic(estate, gw_demo_estate_yaml, strlen(gw_demo_estate_yaml),
+                                     0644)) < 0) {
+        fprintf(stderr, "gwyliwr demo: cannot write into %s: %s\n", dir, strerror(-rc));
+        goto out;
+    }
+    pid_t sim = start_simulator(dir);
+    if (sim < 0)
+        goto out;
+
+    printf("\n"
+           "gwyliwr demo: a simulated council estate is running on 127.0.0.1.\n"
+           "  configuration   %s\n"
+           "  RRD files       %s/data/<council>/<target>.rrd\n"
+           "  simulator       %s (ports in %s/ports.json)\n"
+           "  logs            below, one line per state change\n"
+           "try, in another terminal:\n"
+           "  gwyliwr check-config -c %s\n"
+           "  gwyliwr probe -c %s cardiff/smtp\n"
+           "  rrdtool lastupdate %s/data/cardiff/smtp.rrd\n"
+           "  kill -HUP <pid of gwyliwr> (reload), Ctrl-C here to stop.\n\n",
+           config, dir, estate, dir, config, config, dir);
+    fflush(stdout);
+
+    struct gw_daemon_options options = {
+        .config_path = config, .log_level = level, .run_for_ms = (unsigned long)run_for_ms};
+    exit_code = gw_daemon_run(&options);
+
+    kill(sim, SIGTERM);
+    waitpid(sim, NULL, 0);
+out:
+    free(config);
+    free(estate);
+    free(dir);
+    return exit_code;
+}

@@ -1,0 +1,496 @@
+#include "service/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "check/check.h"
+#include "check/http_client.h"
+#include "config/config.h"
+#include "plugin/host.h"
+#include "plugin/plugins.h"
+#include "result/funnel.h"
+#include "schedule/scheduler.h"
+#include "schedule/target.h"
+#include "service/sdnotify.h"
+#include "storage/rrd_schema.h"
+#include "storage/rrd_spool.h"
+#include "storage/rrd_writer.h"
+#include "util/clock.h"
+#include "util/diag.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+struct reload_job {
+    uv_work_t work;
+    struct gw_daemon *daemon;
+    char *path;
+    struct gw_diag *diag;
+    struct gw_config *config; /* result of the worker, NULL when invalid */
+};
+
+struct gw_daemon {
+    uv_loop_t loop;
+    struct gw_host host;
+    struct gw_http_client *http;
+    struct gw_plugins *plugins;
+    char *config_path;
+    int forced_log_level;
+    struct gw_targets *targets;
+    struct gw_scheduler *scheduler;
+    struct gw_rrd_writer *writer;
+    struct gw_funnel funnel;
+    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    uv_timer_t run_for;
+    struct gw_watchdog *watchdog;
+    struct reload_job *reload;
+    bool reload_again;
+    bool stopping;
+};
+
+/* ---- checks ------------------------------------------------------------------ */
+
+static void check_done_cb(void *data, const struct gw_target_conf *conf,
+                          const struct gw_result *result)
+{
+    struct gw_daemon *d = data;
+    struct gw_target *t = gw_targets_find(d->targets, conf->id);
+    if (!t || !t->running)
+        return; /* removed by a reload meanwhile: its check was abandoned */
+    t->running = NULL;
+    gw_funnel_result(&d->funnel, t, conf, result);
+    gw_scheduler_done(d->scheduler, t);
+}
+
+static int start_cb(void *data, struct gw_target *t, uint64_t lateness_ms)
+{
+    struct gw_daemon *d = data;
+    struct gw_check *check = NULL;
+    int rc = gw_check_start(&d->host, d->targets->config, t->conf, lateness_ms, check_done_cb, d,
+                            &check);
+    if (rc < 0) {
+        /* The plugin could not even start: we cannot tell, which is not the
+         * target's downtime. */
+        struct gw_result r = {.status = GW_STATUS_UNKNOWN, .time_ms = gw_clock_wall_ms()};
+        snprintf(r.reason, sizeof(r.reason), "%s", GW_REASON_PLUGIN);
+        snprintf(r.message, sizeof(r.message), "the %s plugin could not start a check: %s",
+                 t->conf->type->name, strerror(-rc));
+        gw_funnel_result(&d->funnel, t, t->conf, &r);
+        return rc;
+    }
+    t->running = check;
+    return 0;
+}
+
+/* Abandons the running check of a target that goes away. */
+static void abandon(struct gw_daemon *d, struct gw_target *t)
+{
+    if (!t->running)
+        return;
+    gw_check_cancel(t->running, true);
+    t->running = NULL;
+    gw_scheduler_done(d->scheduler, t);
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+static void apply_log_level(struct gw_daemon *d, const struct gw_config *config)
+{
+    gw_log_set_level(d->forced_log_level >= 0 ? d->forced_log_level : config->daemon.log_level);
+}
+
+static bool figures_differ(const struct gw_target_conf *a, const struct gw_target_conf *b)
+{
+    if (a->n_figures != b->n_figures)
+        return true;
+    for (size_t i = 0; i < a->n_figures; i++)
+        if (strcmp(a->figures[i].name, b->figures[i].name) != 0)
+            return true;
+    return false;
+}
+
+/* Puts a new, valid configuration in place: targets that stay keep their
+ * state and phase; those that go are abandoned; new ones are planned. */
+static void apply(struct gw_daemon *d, struct gw_config *config)
+{
+    struct gw_targets *old = d->targets;
+    const struct gw_config *old_config = old->config;
+    bool new_dir = strcmp(old_config->daemon.data_dir, config->daemon.data_dir) != 0;
+    size_t n = config->n_targets;
+    const struct gw_target_conf **before = gw_xcalloc(n ? n : 1, sizeof(*before));
+    for (size_t i = 0; i < n; i++) {
+        struct gw_target *t = gw_targets_find(old, config->targets[i].id);
+        before[i] = t ? t->conf : NULL;
+    }
+    struct gw_targets *neu = gw_targets_new(config, old);
+    size_t added = 0, changed = 0, removed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct gw_target *t = neu->items[i];
+        const struct gw_target_conf *prev = before[i];
+        if (!prev) {
+            gw_scheduler_add(d->scheduler, t);
+            added++;
+            continue;
+        }
+        if (prev->fingerprint != t->conf->fingerprint)
+            changed++;
+        bool replan = prev->interval_ms != t->conf->interval_ms ||
+                      (prev->host == NULL) != (t->conf->host == NULL) ||
+                      (prev->host && strcmp(prev->host, t->conf->host) != 0);
+        if (replan)
+            gw_scheduler_replan(d->scheduler, t);
+        if (new_dir || prev->interval_ms != t->conf->interval_ms || figures_differ(prev, t->conf)) {
+            gw_rrd_series_unref(t->series);
+            t->series = NULL;
+        }
+    }
+    for (size_t i = 0; i < old->n; i++) {
+        struct gw_target *t = old->items[i];
+        if (!t)
+            continue;
+        gw_scheduler_remove(d->scheduler, t);
+        abandon(d, t);
+        removed++;
+    }
+    free(before);
+    if (new_dir) {
+        int rc = gw_fsutil_mkdirs(config->daemon.data_dir, 0750);
+        if (rc < 0)
+            gw_log_error("cannot create data directory %s: %s", config->daemon.data_dir,
+                         strerror(-rc));
+        gw_funnel_set_data_dir(&d->funnel, config->daemon.data_dir);
+    }
+    d->funnel.writer = config->daemon.store_rrd ? d->writer : NULL;
+    gw_scheduler_set_caps(d->scheduler, config->daemon.max_in_flight, config->daemon.max_per_host);
+    /* The writer sends queued points to the new store once the old one has
+     * put what it holds on disk. */
+    if (strcmp(old_config->daemon.rrdcached, config->daemon.rrdcached) != 0)
+        gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
+    gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
+    if (strcmp(old_config->daemon.listen, config->daemon.listen) != 0 ||
+        (old_config->daemon.plugin_dir && config->daemon.plugin_dir &&
+         strcmp(old_config->daemon.plugin_dir, config->daemon.plugin_dir) != 0))
+        gw_log_warning("daemon.listen and daemon.plugin_dir take effect at "
+                       "the next restart");
+    apply_log_level(d, config);
+    d->targets = neu;
+    gw_targets_free(old);
+    gw_log_notice("configuration reloaded from %s: %zu targets (%zu added, %zu removed, %zu "
+                  "changed)",
+                  config->path, n, added, removed, changed);
+}
+
+static void start_reload(struct gw_daemon *d);
+
+static void reload_work_cb(uv_work_t *work)
+{
+    struct reload_job *job = work->data;
+    job->config = gw_config_load(job->path, job->daemon->plugins, &job->daemon->host, job->diag);
+}
+
+static void reload_after_cb(uv_work_t *work, int status)
+{
+    struct reload_job *job = work->data;
+    struct gw_daemon *d = job->daemon;
+    d->reload = NULL;
+    if (d->stopping || status == UV_ECANCELED) {
+        gw_config_unref(job->config);
+    } else if (!job->config) {
+        gw_diag_log(job->diag);
+        gw_log_error("reload refused: %s has %zu error%s; the running configuration is kept",
+                     job->path, job->diag->errors, job->diag->errors == 1 ? "" : "s");
+        gw_sdnotify_ready();
+    } else {
+        gw_diag_log(job->diag); /* warnings */
+        apply(d, job->config);
+        gw_config_unref(job->config);
+        gw_sdnotify_ready();
+    }
+    gw_diag_free(job->diag);
+    free(job->path);
+    free(job);
+    if (d->reload_again && !d->stopping) {
+        d->reload_again = false;
+        start_reload(d);
+    }
+}
+
+/* Reloads parse and validate on a worker thread: reading a configuration of
+ * 100,000 targets (and its secret files) must not hold up the checks. */
+static void start_reload(struct gw_daemon *d)
+{
+    if (d->reload) {
+        d->reload_again = true;
+        return;
+    }
+    gw_log_notice("reloading the configuration from %s", d->config_path);
+    gw_sdnotify_reloading();
+    struct reload_job *job = gw_xcalloc(1, sizeof(*job));
+    job->daemon = d;
+    job->path = gw_xstrdup(d->config_path);
+    job->diag = gw_diag_new();
+    job->work.data = job;
+    d->reload = job;
+    int rc = uv_queue_work(&d->loop, &job->work, reload_work_cb, reload_after_cb);
+    if (rc < 0) {
+        gw_log_error("cannot reload: %s", uv_strerror(rc));
+        d->reload = NULL;
+        gw_diag_free(job->diag);
+        free(job->path);
+        free(job);
+        gw_sdnotify_ready();
+    }
+}
+
+/* ---- stopping --------------------------------------------------------------------- */
+
+static void stop(struct gw_daemon *d, const char *why)
+{
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    gw_log_notice("stopping (%s)", why);
+    gw_sdnotify_stopping();
+    gw_scheduler_stop(d->scheduler);
+    for (size_t i = 0; i < d->targets->n; i++)
+        abandon(d, d->targets->items[i]);
+    uv_close((uv_handle_t *)&d->sig_term, NULL);
+    uv_close((uv_handle_t *)&d->sig_int, NULL);
+    uv_close((uv_handle_t *)&d->sig_hup, NULL);
+    uv_close((uv_handle_t *)&d->sig_usr1, NULL);
+    uv_close((uv_handle_t *)&d->run_for, NULL);
+    gw_watchdog_stop(d->watchdog);
+    d->watchdog = NULL;
+    if (d->reload)
+        uv_cancel((uv_req_t *)&d->reload->work);
+}
+
+struct replay {
+    struct gw_daemon *d;
+    size_t stored, unknown;
+};
+
+static void replay_point(void *ctx, const char *id, int64_t time_ms, size_t n,
+                         const char *const *names, const double *values)
+{
+    struct replay *r = ctx;
+    struct gw_target *target = gw_targets_find(r->d->targets, id);
+    if (target && gw_funnel_store_named(&r->d->funnel, target, time_ms, n, names, values))
+        r->stored++;
+    else
+        r->unknown++;
+}
+
+/*
+ * Submits again what the last run could not write before it stopped, ahead of
+ * every new result so each file still gets its points in time order.
+ */
+static void replay_spool(struct gw_daemon *d, const char *path)
+{
+    struct replay r = {d, 0, 0};
+    size_t bad = 0;
+    long rc = gw_rrd_spool_read(path, replay_point, &r, &bad);
+    if (rc == -ENOENT)
+        return;
+    if (rc < 0) {
+        gw_log_error("cannot read %s: %s; the points it holds are not written", path,
+                     strerror((int)-rc));
+        return;
+    }
+    gw_log_notice("rrd: %zu points the last run could not write are queued again from %s", r.stored,
+                  path);
+    if (r.unknown)
+        gw_log_warning("rrd: %zu points in %s belong to targets no longer configured "
+                       "(or share no figure with them); they are dropped",
+                       r.unknown, path);
+    if (bad)
+        gw_log_warning("rrd: %zu lines of %s cannot be read; they are dropped", bad, path);
+    if (unlink(path) != 0)
+        gw_log_warning("cannot remove %s: %s", path, strerror(errno));
+}
+
+static void log_stats(struct gw_daemon *d)
+{
+    struct gw_scheduler_stats s;
+    gw_scheduler_stats(d->scheduler, &s);
+    struct gw_rrd_writer_stats w;
+    gw_rrd_writer_stats(d->writer, &w);
+    const struct gw_funnel_stats *f = &d->funnel.stats;
+    gw_log_notice(
+        "stats: %u targets, %llu checks started, %llu skipped, %u in flight, %u "
+        "waiting; results up %llu degraded %llu down %llu unknown %llu; lateness "
+        "since the last report p50 %.1f ms p99 %.1f ms max %.1f ms; rrd written %llu pending %llu "
+        "errors "
+        "%llu dropped %llu",
+        s.scheduled, (unsigned long long)s.started, (unsigned long long)s.skipped, s.in_flight,
+        s.waiting, (unsigned long long)f->results[0], (unsigned long long)f->results[1],
+        (unsigned long long)f->results[2], (unsigned long long)f->results[3],
+        (double)gw_histo_quantile(&s.lateness, 0.5) / 1000.0,
+        (double)gw_histo_quantile(&s.lateness, 0.99) / 1000.0, (double)s.lateness.max_us / 1000.0,
+        (unsigned long long)w.written, (unsigned long long)w.pending, (unsigned long long)w.errors,
+        (unsigned long long)(w.dropped_stale + w.dropped_overflow));
+    /* Each report covers the lateness since the one before: a window. */
+    gw_scheduler_reset_lateness(d->scheduler);
+}
+
+static void signal_cb(uv_signal_t *handle, int signum)
+{
+    struct gw_daemon *d = handle->data;
+    switch (signum) {
+    case SIGHUP:
+        start_reload(d);
+        break;
+    case SIGUSR1:
+        log_stats(d);
+        break;
+    default:
+        stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+        break;
+    }
+}
+
+static void run_for_cb(uv_timer_t *timer)
+{
+    stop(timer->data, "run time elapsed");
+}
+
+/* ---- start ---------------------------------------------------------------------- */
+
+static int start_signals(struct gw_daemon *d)
+{
+    uv_signal_t *handles[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1};
+    int signums[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    for (size_t i = 0; i < 4; i++) {
+        uv_signal_init(&d->loop, handles[i]);
+        handles[i]->data = d;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        int rc = uv_signal_start(handles[i], signal_cb, signums[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int gw_daemon_run(const struct gw_daemon_options *options)
+{
+    struct gw_daemon *d = gw_xcalloc(1, sizeof(*d));
+    int exit_code = 0;
+    d->config_path = gw_xstrdup(options->config_path);
+    d->forced_log_level = options->log_level;
+    if (d->forced_log_level >= 0)
+        gw_log_set_level(d->forced_log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    d->plugins = gw_plugins_new();
+    char *plugin_dir = gw_config_plugin_dir_of(d->config_path);
+    int loaded = gw_plugins_load_dir(d->plugins, plugin_dir);
+    if (loaded < 0)
+        gw_log_error("cannot read the plugin directory %s: %s", plugin_dir, strerror(-loaded));
+    else
+        gw_log_debug("%d plugins loaded from %s", loaded, plugin_dir);
+    free(plugin_dir);
+
+    uv_loop_init(&d->loop);
+    gw_host_init(&d->host, &d->loop);
+    d->http = gw_http_client_new(&d->loop);
+    gw_host_set_http(&d->host, d->http);
+
+    struct gw_diag *diag = gw_diag_new();
+    struct gw_config *config = gw_config_load(d->config_path, d->plugins, &d->host, diag);
+    gw_diag_log(diag);
+    if (!config) {
+        gw_log_error("%s has %zu error%s: not starting", d->config_path, diag->errors,
+                     diag->errors == 1 ? "" : "s");
+        gw_diag_free(diag);
+        exit_code = 1;
+        goto out_loop;
+    }
+    gw_diag_free(diag);
+    apply_log_level(d, config);
+
+    int rc = gw_fsutil_mkdirs(config->daemon.data_dir, 0750);
+    if (rc < 0) {
+        gw_log_error("cannot create data directory %s: %s", config->daemon.data_dir, strerror(-rc));
+        gw_config_unref(config);
+        exit_code = 2;
+        goto out_loop;
+    }
+
+    char *spool_path = gw_xasprintf("%s/%s", config->daemon.data_dir, GW_RRD_SPOOL_NAME);
+    d->writer = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
+    gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
+    gw_rrd_writer_set_spool(d->writer, spool_path);
+    rc = gw_rrd_writer_start(d->writer);
+    if (rc < 0) {
+        gw_log_error("cannot start the RRD writer: %s", strerror(-rc));
+        gw_rrd_writer_free(d->writer);
+        free(spool_path);
+        gw_config_unref(config);
+        exit_code = 2;
+        goto out_loop;
+    }
+    gw_funnel_init(&d->funnel, config->daemon.store_rrd ? d->writer : NULL,
+                   config->daemon.data_dir);
+    d->scheduler = gw_scheduler_new(&d->loop, config->daemon.max_in_flight,
+                                    config->daemon.max_per_host, start_cb, d);
+    d->targets = gw_targets_new(config, NULL);
+    if (config->daemon.store_rrd)
+        replay_spool(d, spool_path);
+    free(spool_path);
+    gw_config_unref(config);
+    uv_update_time(&d->loop);
+    for (size_t i = 0; i < d->targets->n; i++)
+        gw_scheduler_add(d->scheduler, d->targets->items[i]);
+
+    uv_timer_init(&d->loop, &d->run_for);
+    d->run_for.data = d;
+    if (options->run_for_ms)
+        uv_timer_start(&d->run_for, run_for_cb, options->run_for_ms, 0);
+    rc = start_signals(d);
+    if (rc < 0) {
+        gw_log_error("cannot handle signals: %s", uv_strerror(rc));
+        exit_code = 2;
+        stop(d, "start-up failed");
+    } else {
+        gw_watchdog_start(&d->loop, &d->watchdog);
+        gw_log_notice("gwyliwr %s running: %zu targets in %zu councils from %s; data in %s",
+                      GW_VERSION, d->targets->n, d->targets->config->n_councils, d->config_path,
+                      d->targets->config->daemon.data_dir);
+        gw_sdnotify_ready();
+    }
+
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    gw_host_set_http(&d->host, NULL);
+    gw_http_client_free(d->http);
+    d->http = NULL;
+
+    /* The loop has ended: every check is closed. Flush what was measured. */
+    gw_rrd_writer_stop(d->writer);
+    log_stats(d);
+    gw_scheduler_free(d->scheduler);
+    gw_rrd_writer_free(d->writer);
+    gw_funnel_fini(&d->funnel);
+    gw_targets_free(d->targets);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+
+out_loop:
+    if (d->http) {
+        gw_host_set_http(&d->host, NULL);
+        gw_http_client_free(d->http);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    }
+    if (uv_loop_close(&d->loop) != 0)
+        gw_log_error("internal error: handles left open at exit");
+    gw_plugins_free(d->plugins);
+    free(d->config_path);
+    free(d);
+    return exit_code;
+}

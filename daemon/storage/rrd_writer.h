@@ -1,0 +1,133 @@
+/*
+ * The RRD writer: one thread that owns every blocking storage call, so the
+ * loop thread only queues points.
+ *
+ * The loop thread submits points (a series and a row of values at a wall
+ * time). Each point goes to every file of its series (rrd_schema.h: the main
+ * file and the spread file), where it waits in that file's queue. A file's
+ * queue is written by one update of several points, oldest first, once its
+ * oldest point has waited the writer's delay (0 by default: as soon as the
+ * writer thread gets to it, so under load what accumulated meanwhile goes
+ * together, as collectd's rrdtool cache does with CacheTimeout), and at stop.
+ * The writer creates a file (and, for local files, its directory, mode 0750)
+ * on its first point.
+ *
+ * Where files go is a backend (rrd_backend.h): direct librrd calls, or
+ * rrdcached. It can be replaced while the writer runs (a reload that changes
+ * daemon.rrdcached): the writer first has the old one put what it accepted on
+ * disk, then sends every queued point to the new one.
+ *
+ * A point must be later than its file's last update: one at or before it (the
+ * clock stepped back, or a restart within the same second) is dropped and
+ * counted as stale, never retried. Times are kept to the millisecond. A file
+ * the writer did not create has its last update read once (librrd reports
+ * whole seconds, so a point within that second is treated as not later).
+ *
+ * Nothing is lost to a failure: when a file cannot be created or updated
+ * (disk full, read-only, permissions, a missing or unusable directory) its
+ * points stay queued in memory and the file is retried after 1 s, doubling to
+ * 30 s, with its directory and header looked at afresh each time. When the
+ * backend itself cannot be reached (rrdcached down or restarting) every file
+ * waits the same way, and points keep queueing. The first failure is logged
+ * once, with the reason, and one line says when writing works again; the
+ * queued points are then written in time order. An update that failed part
+ * way is not repeated: the points the file took are counted as written. All
+ * queued points together are bounded; beyond the bound new points are dropped,
+ * counted, and logged once per episode.
+ *
+ * Data sources: a point is written in its file's data source order, by name.
+ * A file lacking data sources of its series (the check declares more figures
+ * than when it was created) is extended with librrd's tune, keeping its
+ * history; through a remote rrdcached, which cannot tune, the missing figures
+ * are left out with a warning saying how to extend the file by hand. A file
+ * with data sources its series lacks gets "unknown" for them. A file whose
+ * step differs from its series' (the target's interval changed) is written as
+ * it is, with a warning: past twice its step, every value it gets is unknown.
+ *
+ * Stopping makes one last attempt at every queued point, whatever its file's
+ * backoff or delay; with rrdcached it then has rrdcached write those files to
+ * disk (FLUSH), so what was measured before SIGTERM survives a restart of
+ * both. Points that still cannot be written are dropped, counted and logged.
+ *
+ * Counters count points of files: a result of a target with two files is two.
+ */
+#ifndef GW_RRD_WRITER_H
+#define GW_RRD_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/rrd_backend.h"
+#include "storage/rrd_schema.h"
+
+/* The default bound on points queued in memory, all files together. */
+#define GW_RRD_WRITER_MAX_PENDING 1000000
+
+struct gw_rrd_writer;
+
+struct gw_rrd_writer_stats {
+    uint64_t written;          /* points stored in their file */
+    uint64_t pending;          /* points queued, not yet stored */
+    uint64_t updates;          /* update calls that stored them */
+    uint64_t errors;           /* failed attempts to reach, create or update a file */
+    uint64_t dropped_stale;    /* points at or before their file's last update */
+    uint64_t dropped_overflow; /* points over the bound, or lost when stopped */
+    uint64_t spooled;          /* points unwritable when stopped, kept in the spool */
+};
+
+/*
+ * A writer that queues at most `max_pending` points (0: the default
+ * GW_RRD_WRITER_MAX_PENDING), writing local files directly with no delay
+ * until told otherwise. Its thread does not run until gw_rrd_writer_start;
+ * points submitted before wait for it. Caller frees with gw_rrd_writer_free.
+ */
+struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending);
+
+/*
+ * Makes `backend` (taken: the writer frees it) where files go from the
+ * writer's next pass on. Any thread; never blocks on I/O.
+ */
+void gw_rrd_writer_set_backend(struct gw_rrd_writer *w, struct gw_rrd_backend *backend);
+
+/*
+ * Before gw_rrd_writer_start: the file (rrd_spool.h) where points that still
+ * cannot be written when the writer stops are kept for the next start
+ * (`path` copied; NULL, the default: they are counted as lost).
+ */
+void gw_rrd_writer_set_spool(struct gw_rrd_writer *w, const char *path);
+
+/* The longest a point waits to be written with later ones of its file. Any thread. */
+void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);
+
+/* Has every queued point written now, whatever the delay. Returns at once. Any thread. */
+void gw_rrd_writer_flush(struct gw_rrd_writer *w);
+
+/* Starts the writer thread. Returns 0, -EALREADY when it was started before, or uv's error. */
+int gw_rrd_writer_start(struct gw_rrd_writer *w);
+
+/*
+ * Queues one point of `s` at wall time `time_s` (seconds since the epoch,
+ * kept to the millisecond): values[0 .. ds_count) in the series' order, NAN
+ * for unknown (copied; the writer takes its own reference to s). Never blocks
+ * on I/O: it only takes the queue's lock. A point over the bound, with a time
+ * that is not a finite positive number, or submitted after
+ * gw_rrd_writer_stop, is dropped and counted.
+ */
+void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, double time_s,
+                          const double *values);
+
+/*
+ * Makes one last attempt at every queued point, then stops and joins the
+ * thread (see above). Blocks for as long as those writes take: call it at
+ * shutdown, after the loop has stopped submitting. Stopping a writer never
+ * started, or already stopped, does nothing.
+ */
+void gw_rrd_writer_stop(struct gw_rrd_writer *w);
+
+/* Stops the writer if it runs, then frees it and its backend. NULL does nothing. */
+void gw_rrd_writer_free(struct gw_rrd_writer *w);
+
+/* A snapshot of the writer's counters. Any thread. */
+void gw_rrd_writer_stats(const struct gw_rrd_writer *w, struct gw_rrd_writer_stats *out);
+
+#endif
