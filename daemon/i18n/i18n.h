@@ -1,13 +1,26 @@
 /*
- * Every string gwyliwr shows to a person in graphs and pages, in English and
- * Welsh: one table, looked up by key, so the graphs and the web pages say
- * the same thing in the same words. Log lines and command-line errors are
- * for operators and stay in English.
+ * Every string gwyliwr shows to a person — graphs, pages, notifications,
+ * reports — in English and Welsh, from one translation source in the form
+ * translators use: the English text in the code is the msgid, and
+ * po/cy.po (GNU gettext) holds its Welsh, embedded in the binary at build
+ * time. Log lines and command-line errors are for operators and stay in
+ * English.
  *
- * Pure: no I/O, no locale. Strings are UTF-8 and static.
+ * Code marks a text for translation where it is shown:
+ *   gw_i18n_tr(lang, "Availability")
+ *   gw_i18n_ntr(lang, "%lu outage", "%lu outages", n)
+ * and in a static table with GW_N_("..."), translated where it is used.
+ * The test suite extracts every marked text (xgettext) and fails when
+ * po/cy.po lacks one or its format directives differ (msgcmp, msgfmt -c);
+ * po/README.md says how to update the file.
+ *
+ * No locale is used; strings are UTF-8, static or owned by the catalogue
+ * (valid for the life of the process). Any thread.
  */
 #ifndef GW_I18N_H
 #define GW_I18N_H
+
+#include <stddef.h>
 
 #include "config/config.h"
 
@@ -63,14 +76,37 @@ enum gw_i18n_key {
     GW_I18N_KEY_COUNT,
 };
 
+/* Marks a text for translation in a static table (xgettext finds it). */
+#define GW_N_(text) text
+
+/*
+ * `msgid` (English) in `lang`: the Welsh of po/cy.po, or msgid itself when
+ * the catalogue has no translation (or lang is English). Borrowed, valid for
+ * the life of the process.
+ */
+const char *gw_i18n_tr(enum gw_lang lang, const char *msgid);
+
+/* As gw_i18n_tr, for a msgid with a context (msgctxt) to tell equal English texts apart. */
+const char *gw_i18n_trp(enum gw_lang lang, const char *ctx, const char *msgid);
+
+/*
+ * The form of a countable text for `n` in `lang` (English: singular for 1;
+ * Welsh has six forms, by its plural rule). Borrowed, like gw_i18n_tr.
+ */
+const char *gw_i18n_ntr(enum gw_lang lang, const char *singular, const char *plural,
+                        unsigned long n);
+
+/* The plural form index of `n` in `lang` (the Plural-Forms rule of its catalogue). */
+size_t gw_i18n_plural_form(enum gw_lang lang, unsigned long n);
+
 /* The language of an ISO 639-1 code, "en" or "cy": 0, or -EINVAL. */
 int gw_i18n_lang_parse(const char *code, enum gw_lang *out);
 /* "en" or "cy". Static. */
 const char *gw_i18n_lang_code(enum gw_lang lang);
 
 /*
- * The text of `key` in `lang` (static, UTF-8). A key or language out of
- * range gives "".
+ * The text of `key` in `lang` (UTF-8; borrowed, valid for the life of the
+ * process). A key or language out of range gives "".
  */
 const char *gw_i18n_text(enum gw_lang lang, enum gw_i18n_key key);
 

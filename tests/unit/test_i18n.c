@@ -7,11 +7,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "i18n/i18n.h"
+#include "i18n/po.h"
+
+/* po/cy.po as built into the binary. */
+extern const char gw_po_cy[];
 
 static void test_i18n_every_key_has_every_language(void **state)
 {
@@ -73,6 +78,38 @@ static void test_i18n_council_and_target_names(void **state)
     assert_string_equal(gw_i18n_target_name(&untitled), "web");
 }
 
+static void test_i18n_tr_falls_back_to_english(void **state)
+{
+    (void)state;
+    assert_string_equal(gw_i18n_tr(GW_LANG_CY, "Wales"), "Cymru");
+    assert_string_equal(gw_i18n_tr(GW_LANG_EN, "Wales"), "Wales");
+    assert_string_equal(gw_i18n_tr(GW_LANG_CY, "no such text"), "no such text");
+    assert_string_equal(gw_i18n_trp(GW_LANG_CY, "no such context", "Wales"), "Wales");
+    assert_string_equal(gw_i18n_ntr(GW_LANG_EN, "%lu day", "%lu days", 1), "%lu day");
+    assert_string_equal(gw_i18n_ntr(GW_LANG_EN, "%lu day", "%lu days", 0), "%lu days");
+    assert_string_equal(gw_i18n_ntr(GW_LANG_CY, "no such", "no such ones", 2), "no such ones");
+}
+
+/* The rule in the code is the one the catalogue declares to translators. */
+static void test_i18n_welsh_plural_rule_is_the_catalogues(void **state)
+{
+    (void)state;
+    struct gw_po *po = gw_po_parse(gw_po_cy, strlen(gw_po_cy), NULL);
+    assert_non_null(po);
+    char *forms = gw_po_header(po, "Plural-Forms");
+    assert_string_equal(
+        forms,
+        "nplurals=6; plural=(n==0) ? 0 : (n==1) ? 1 : (n==2) ? 2 : (n==3) ? 3 : (n==6) ? 4 : 5;");
+    free(forms);
+    gw_po_free(po);
+    static const size_t want[] = {0, 1, 2, 3, 5, 5, 4, 5, 5, 5, 5, 5};
+    for (unsigned long n = 0; n < sizeof(want) / sizeof(want[0]); n++)
+        assert_int_equal(gw_i18n_plural_form(GW_LANG_CY, n), want[n]);
+    assert_int_equal(gw_i18n_plural_form(GW_LANG_CY, 1000000), 5);
+    assert_int_equal(gw_i18n_plural_form(GW_LANG_EN, 1), 0);
+    assert_int_equal(gw_i18n_plural_form(GW_LANG_EN, 2), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -80,6 +117,8 @@ int main(void)
         cmocka_unit_test(test_i18n_welsh_differs_where_it_should),
         cmocka_unit_test(test_i18n_lang_parse),
         cmocka_unit_test(test_i18n_council_and_target_names),
+        cmocka_unit_test(test_i18n_tr_falls_back_to_english),
+        cmocka_unit_test(test_i18n_welsh_plural_rule_is_the_catalogues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
