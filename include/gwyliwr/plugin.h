@@ -42,7 +42,7 @@
 extern "C" {
 #endif
 
-#define GW_PLUGIN_ABI_VERSION 1
+#define GW_PLUGIN_ABI_VERSION 2
 
 /* ---------------------------------------------------------------------------
  * Results
@@ -406,43 +406,130 @@ struct gw_check_type {
 
 /* ---------------------------------------------------------------------------
  * Notifier types
+ *
+ * The daemon decides what is owed to whom (thresholds, flapping, maintenance,
+ * dependencies, grouping, re-notification), makes it durable in its event log,
+ * renders the words people read (in English, Welsh or both, from its one
+ * translation catalogue), and retries failed deliveries with backoff, across
+ * restarts. A notifier only delivers one notification to its receiver.
  * ------------------------------------------------------------------------ */
+
+/* A named figure of the result behind an event (latency, items_down, ...). */
+struct gw_event_figure {
+    const char *name;
+    double value;
+};
+
+/*
+ * One thing that happened, as delivered to notifiers. All members borrowed
+ * for the duration of send() only: copy what you keep.
+ */
+struct gw_event {
+    uint32_t size; /* sizeof(struct gw_event) of the daemon */
+    /*
+     * Unique and stable: the same event delivered again (a retry, a restart
+     * in the middle of a delivery) carries the same id, so a receiver can
+     * drop a duplicate.
+     */
+    const char *id;
+    /*
+     * What happened: "state" (a hard state change), "flapping" (started to
+     * flap), "settled" (stopped flapping; `state` is where it settled),
+     * "reminder" (still in a bad state: re_notify), "maintenance_start",
+     * "maintenance_end", "monitor" (the daemon's own trouble: `target` is
+     * NULL, `reason` names it), "test" (gwyliwr notify --test).
+     */
+    const char *kind;
+    const char *state;           /* "up", "degraded", "down", "unknown" or "flapping" */
+    const char *previous;        /* the state before, or NULL */
+    const char *target;          /* "council/target", NULL for monitor events */
+    const char *council;         /* council id, NULL for monitor events */
+    const char *council_name;    /* in English (the id when the config has none) */
+    const char *council_name_cy; /* in Welsh (the English name when none) */
+    const char *target_name;     /* display name */
+    const char *category;        /* NULL when not configured */
+    const char *check;           /* check type, e.g. "http" */
+    const char *reason;          /* reason code (GW_REASON_*), NULL when up */
+    const char *message;         /* the result's sentence (English, from the check) */
+    int64_t time_ms;             /* wall clock of the event, ms since the epoch */
+    int64_t since_ms;            /* wall clock the previous state began, 0 when unknown */
+    /* Why notifications were held back: NULL, "parent" (cause_target is the
+     * parent that was down) or "maintenance". */
+    const char *cause;
+    const char *cause_target;
+    const struct gw_event_figure *figures;
+    size_t n_figures;
+    const char *url; /* the target's page on the status page, or NULL */
+    int severity;    /* enum gw_status of the state (GW_STATUS_DOWN is the most severe) */
+};
+
+/*
+ * One message to send: one event, or several grouped (events that arrived
+ * within the notifier's group_wait, all of one council when it groups by
+ * council). Borrowed for the duration of send() only.
+ */
+struct gw_notification {
+    uint32_t size;  /* sizeof(struct gw_notification) of the daemon */
+    const char *id; /* idempotency key of this message: stable across retries and restarts */
+    const struct gw_event *const *events; /* at least one */
+    size_t n_events;
+    /*
+     * The words people read, rendered by the daemon in the notifier's
+     * `language` ("en", "cy", or "both": Welsh first, then English): a
+     * one-line subject a person can triage on a phone ("[DOWN] Cyngor
+     * Gwynedd — website: HTTP 503") and a plain-text body (UTF-8, lines
+     * ending in \n). Both never NULL.
+     */
+    const char *subject;
+    const char *body;
+    const char *language; /* "en", "cy" or "both" */
+    bool test;            /* a test message from gwyliwr notify --test */
+};
 
 struct gw_delivery; /* one notification being delivered */
 
-/* A hard state change of a target, as delivered to notifiers. All borrowed. */
-struct gw_event {
-    uint32_t size;       /* sizeof(struct gw_event) of the daemon */
-    const char *target;  /* "council/target" */
-    const char *council; /* council id */
-    const char *council_name;
-    const char *category;
-    const char *check; /* check type */
-    enum gw_status from;
-    enum gw_status to;
-    const char *reason;  /* reason code, NULL when up */
-    const char *message; /* the result's sentence */
-    int64_t time_ms;     /* wall clock, ms since the epoch */
-    int64_t since_ms;    /* wall clock of the previous transition, 0 unknown */
-};
+/*
+ * How a delivery ended: err 0 when the receiver took it; else a negative
+ * errno (-ETIMEDOUT, -ECONNREFUSED, -EIO for a refusal such as HTTP 500,
+ * -EINVAL for one that retrying cannot fix such as HTTP 400) and `message`
+ * saying what happened ("HTTP 503 from hooks.example: Service Unavailable";
+ * copied). retry_after_ms > 0 asks the daemon to wait at least that long
+ * before the next attempt (HTTP 429 Retry-After); 0 lets it choose.
+ */
+typedef void (*gw_delivery_done_cb)(struct gw_delivery *delivery, int err, const char *message,
+                                    uint64_t retry_after_ms);
 
 struct gw_notifier_type {
     const char *name; /* the `type:` value, e.g. "webhook" */
     const char *description;
-    const struct gw_cfg_key *keys; /* keys beyond id and type */
+    /*
+     * Keys beyond those every notifier has (id, type, language, group_wait,
+     * group_by, re_notify, send_recovery, min_state: validated by the daemon).
+     */
+    const struct gw_cfg_key *keys;
+    /* As a check type's configure(): may run on a worker thread. */
     int (*configure)(const struct gw_host *host, const struct gw_cfg *notifier, void **conf_out);
     void (*conf_free)(void *conf);
     /*
-     * Starts delivering `event` (borrowed for the call only: copy what you
-     * keep). Returns 0 and later calls done(delivery, err, message) once with
-     * err 0 on success or a negative errno, or returns a negative errno and
-     * never calls it.
+     * Starts delivering `notification` on the event loop. Returns 0 and later
+     * calls done(delivery, ...) exactly once, never from inside send(), never
+     * after cancel(); or returns a negative errno and never calls it (the
+     * daemon then counts a failed attempt). *run_out receives the plugin's
+     * state of this delivery, passed to cancel(). The daemon enforces a
+     * timeout of its own on every delivery (cancel, then a failed attempt).
      */
-    int (*send)(const struct gw_host *host, const void *conf, const struct gw_event *event,
-                struct gw_delivery *delivery,
-                void (*done)(struct gw_delivery *delivery, int err, const char *message),
-                void **run_out);
+    int (*send)(const struct gw_host *host, const void *conf,
+                const struct gw_notification *notification, struct gw_delivery *delivery,
+                gw_delivery_done_cb done, void **run_out);
+    /* Abandons a delivery: done is never called for it afterwards. */
     void (*cancel)(void *run);
+    /*
+     * How often the receiver must hear again of a state that still holds,
+     * or 0 (NULL: never). Alertmanager forgets an alert that is not re-posted
+     * before its resolve_timeout: its notifier returns less than that, and
+     * the daemon re-sends each open problem that often.
+     */
+    uint64_t (*resend_ms)(const void *conf);
 };
 
 /* ---------------------------------------------------------------------------

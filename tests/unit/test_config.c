@@ -179,12 +179,11 @@ static int hook_configure(const struct gw_host *host, const struct gw_cfg *notif
     return 0;
 }
 
-static int hook_send(const struct gw_host *host, const void *conf, const struct gw_event *event,
-                     struct gw_delivery *delivery,
-                     void (*done)(struct gw_delivery *delivery, int err, const char *message),
-                     void **run_out)
+static int hook_send(const struct gw_host *host, const void *conf,
+                     const struct gw_notification *notification, struct gw_delivery *delivery,
+                     gw_delivery_done_cb done, void **run_out)
 {
-    (void)host, (void)conf, (void)event, (void)delivery, (void)done, (void)run_out;
+    (void)host, (void)conf, (void)notification, (void)delivery, (void)done, (void)run_out;
     return -ENOTSUP;
 }
 
