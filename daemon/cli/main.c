@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cli/demo.h"
+#include "cli/graph_cmd.h"
 #include "cli/probe.h"
 #include "config/config.h"
-#include "graph/graph.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
 #include "service/daemon.h"
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "demo") == 0)
         return gw_demo_main(argc - 1, argv + 1);
     if (strcmp(cmd, "graph") == 0)
-        return gw_graph_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
+        return gw_graph_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

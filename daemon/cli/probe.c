@@ -19,6 +19,7 @@
 #include "plugin/plugins.h"
 #include "util/diag.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 
@@ -38,24 +39,19 @@ static void done_cb(void *data, const struct gw_target_conf *conf, const struct 
 /* Quotes a string for a YAML double-quoted scalar. Caller frees. */
 static char *yaml_quote(const char *s)
 {
-    size_t len = strlen(s);
-    char *out = gw_xmalloc(len * 4 + 3);
-    char *p = out;
-    *p++ = '"';
+    struct gw_strbuf b = {0};
+    gw_strbuf_append_char(&b, '"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            *p++ = '\\';
-            *p++ = (char)c;
-        } else if (c < 0x20) {
-            p += sprintf(p, "\\x%02x", c);
-        } else {
-            *p++ = (char)c;
-        }
+        if (c == '"' || c == '\\')
+            gw_strbuf_printf(&b, "\\%c", c);
+        else if (c < 0x20)
+            gw_strbuf_printf(&b, "\\x%02x", c);
+        else
+            gw_strbuf_append_char(&b, (char)c);
     }
-    *p++ = '"';
-    *p = '\0';
-    return out;
+    gw_strbuf_append_char(&b, '"');
+    return gw_strbuf_take(&b);
 }
 
 /*

@@ -91,10 +91,4 @@ int gw_graph_format_of_path(const char *path, enum gw_graph_format *out);
 int gw_graph_render(const struct gw_config *config, const struct gw_graph_request *req,
                     unsigned char **data_out, size_t *size_out, char **error_out);
 
-/*
- * The `gwyliwr graph` command: argv[0] is "graph". Returns the exit code:
- * 0 written, 1 the configuration, subject or drawing failed, 2 bad usage.
- */
-int gw_graph_main(int argc, char **argv, const char *default_config);
-
 #endif
