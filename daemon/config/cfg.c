@@ -1,3 +1,10 @@
+/*
+ * The positioned tree (cfg.h), the first layer of the configuration: nodes
+ * that remember file, line and column, the arena they live in, typed getters
+ * that report a wrong value where it stands, and the diagnostics. It knows
+ * no YAML (cfg_load.c fills it) and no schema of gwyliwr's own (config.c
+ * checks the tree against those); plugins see it through the host table.
+ */
 #include "config/cfg.h"
 
 #include <errno.h>

@@ -1,3 +1,9 @@
+/*
+ * Reading YAML or JSON into the positioned tree (cfg.h), the second layer of
+ * the configuration: libfyaml's events become nodes that keep their file,
+ * line and column; anchors, aliases and ${VARIABLE} references are resolved
+ * here. Nothing is validated beyond the syntax: config.c does that.
+ */
 #include "config/cfg_load.h"
 
 #include <ctype.h>
@@ -11,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/fsutil.h"
+#include "util/strbuf.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -18,22 +25,6 @@
 #define CONFIG_MAX_BYTES (512u * 1024u * 1024u)
 
 /* ---- environment references ---------------------------------------------- */
-
-struct strbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void sb_add(struct strbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = gw_xreallocarray(b->s, b->cap, 1);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
 
 /* A shell variable name: a letter or underscore, then letters, digits, underscores. */
 static bool valid_env_name(const char *s, size_t len)
@@ -48,30 +39,29 @@ static bool valid_env_name(const char *s, size_t len)
 
 char *gw_cfg_load_expand_env(const char *text, char **missing_out)
 {
-    struct strbuf b = {0};
+    struct gw_strbuf b = {0};
     *missing_out = NULL;
-    sb_add(&b, "", 0);
     const char *p = text;
     while (*p) {
         const char *dollar = strchr(p, '$');
         if (!dollar) {
-            sb_add(&b, p, strlen(p));
+            gw_strbuf_append(&b, p);
             break;
         }
-        sb_add(&b, p, (size_t)(dollar - p));
+        gw_strbuf_append_n(&b, p, (size_t)(dollar - p));
         if (dollar[1] == '$') {
-            sb_add(&b, "$", 1);
+            gw_strbuf_append_char(&b, '$');
             p = dollar + 2;
             continue;
         }
         if (dollar[1] != '{') {
-            sb_add(&b, "$", 1);
+            gw_strbuf_append_char(&b, '$');
             p = dollar + 1;
             continue;
         }
         const char *close = strchr(dollar + 2, '}');
         if (!close) {
-            free(b.s);
+            gw_strbuf_reset(&b);
             return NULL;
         }
         const char *name = dollar + 2;
@@ -83,24 +73,24 @@ char *gw_cfg_load_expand_env(const char *text, char **missing_out)
             def = sep + 2;
         }
         if (!valid_env_name(name, name_len)) {
-            free(b.s);
+            gw_strbuf_reset(&b);
             return NULL;
         }
         char *var = gw_xstrndup(name, name_len);
         const char *value = getenv(var);
         if (value && (*value || !def)) {
-            sb_add(&b, value, strlen(value));
+            gw_strbuf_append(&b, value);
         } else if (def) {
-            sb_add(&b, def, (size_t)(close - def));
+            gw_strbuf_append_n(&b, def, (size_t)(close - def));
         } else {
-            free(b.s);
+            gw_strbuf_reset(&b);
             *missing_out = var;
             return NULL;
         }
         free(var);
         p = close + 1;
     }
-    return b.s;
+    return gw_strbuf_take(&b);
 }
 
 /* ---- parsing ------------------------------------------------------------------ */
