@@ -214,18 +214,19 @@ struct gw_config *gw_config_load_string(const char *name, const char *text,
 
 struct gw_config *gw_config_ref(struct gw_config *config)
 {
-    config->refs++;
+    __atomic_fetch_add(&config->refs, 1, __ATOMIC_RELAXED);
     return config;
 }
 
 void gw_config_unref(struct gw_config *config)
 {
-    if (!config || --config->refs > 0)
+    if (!config || __atomic_sub_fetch(&config->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     for (size_t i = 0; i < config->n_targets; i++) {
         struct gw_target_conf *t = &config->targets[i];
         free(t->id);
         free(t->title);
+        free(t->title_cy);
         free(t->category);
         free(t->language);
         free(t->parity_with);
@@ -259,6 +260,8 @@ void gw_config_unref(struct gw_config *config)
     free(config->daemon.data_dir);
     free(config->daemon.plugin_dir);
     free(config->daemon.listen);
+    free(config->daemon.web_token);
+    free(config->daemon.web_users);
     free(config->daemon.rrdcached);
     free(config->path);
     free(config);

@@ -23,10 +23,13 @@
 
 struct gw_daemon_conf {
     char *data_dir;
-    char *plugin_dir; /* NULL: the compiled-in default */
-    char *listen;     /* "" turns the web server off */
-    char *rrdcached;  /* "" writes RRD files directly */
-    bool store_rrd;   /* false: storage: none, no history kept */
+    char *plugin_dir;       /* NULL: the compiled-in default */
+    char *listen;           /* "" turns the web server off */
+    char *web_token;        /* the bearer token the web server asks for; NULL: none */
+    char *web_users;        /* "user:password" lines for basic authentication; NULL: none */
+    uint32_t web_refresh_s; /* pages refresh themselves this often; 0: never */
+    char *rrdcached;        /* "" writes RRD files directly */
+    bool store_rrd;         /* false: storage: none, no history kept */
     /* The longest a result waits to be written with later ones of its file. */
     uint64_t rrd_write_delay_ms;
     uint32_t max_in_flight;
@@ -39,6 +42,7 @@ struct gw_target_conf {
     const char *name;  /* the part after the slash, inside id */
     size_t council;    /* index into gw_config.councils */
     char *title;       /* display name; NULL: the id */
+    char *title_cy;    /* Welsh display name; NULL: title */
     char *category;    /* NULL when not given */
     char *language;    /* "en", "cy"; NULL when not given */
     char *parity_with; /* full id of the target this one should match, or NULL */
@@ -84,7 +88,7 @@ struct gw_maintenance_conf {
 };
 
 struct gw_config {
-    unsigned refs;
+    unsigned refs; /* atomic: snapshots hold references on other threads */
     char *path;
     struct gw_daemon_conf daemon;
     struct gw_council_conf *councils;
@@ -123,9 +127,9 @@ struct gw_config *gw_config_load_string(const char *name, const char *text,
                                         const struct gw_plugins *plugins,
                                         const struct gw_host *host, struct gw_diag *diag);
 
-/* Takes a reference. Returns config. */
+/* Takes a reference. Returns config. Any thread. */
 struct gw_config *gw_config_ref(struct gw_config *config);
-/* Drops a reference, freeing the configuration with the last; NULL does nothing. */
+/* Drops a reference, freeing the configuration with the last; NULL does nothing. Any thread. */
 void gw_config_unref(struct gw_config *config);
 
 /* The target with full id "council/target", or NULL. */

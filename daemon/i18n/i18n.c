@@ -158,3 +158,10 @@ const char *gw_i18n_target_name(const struct gw_target_conf *target)
 {
     return target->title ? target->title : target->name;
 }
+
+const char *gw_i18n_target_title(const struct gw_target_conf *target, enum gw_lang lang)
+{
+    if (lang == GW_LANG_CY && target->title_cy)
+        return target->title_cy;
+    return gw_i18n_target_name(target);
+}

@@ -124,4 +124,8 @@ const char *gw_i18n_council_name(const struct gw_council_conf *council, enum gw_
 /* A target's display name: its title, else the part of its id after the slash. Borrowed. */
 const char *gw_i18n_target_name(const struct gw_target_conf *target);
 
+/* A target's display name in `lang`: name_cy in Welsh when the configuration
+ * gives it, else as gw_i18n_target_name. Borrowed. */
+const char *gw_i18n_target_title(const struct gw_target_conf *target, enum gw_lang lang);
+
 #endif

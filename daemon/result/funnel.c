@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/snapshot.h"
 #include "storage/rrd_schema.h"
 #include "storage/rrd_writer.h"
 #include "util/clock.h"
@@ -146,5 +147,11 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
                      gw_status_word(result->status), *result->reason ? " " : "", result->reason,
                      result->message);
     }
+    /* Feed items join the entry here once the host table carries them. */
+    struct gw_snap_target *entry = gw_snapshot_entry_new(target, result, NULL);
+    gw_snap_target_unref(target->snap);
+    target->snap = entry;
+    if (funnel->publisher)
+        gw_snapshot_publisher_mark(funnel->publisher);
     store(funnel, target, conf, result);
 }

@@ -15,6 +15,7 @@
 #include "schedule/target.h"
 
 struct gw_rrd_writer;
+struct gw_snapshot_publisher;
 
 struct gw_funnel_stats {
     uint64_t results[4]; /* by enum gw_status */
@@ -24,6 +25,8 @@ struct gw_funnel_stats {
 struct gw_funnel {
     struct gw_rrd_writer *writer; /* borrowed; NULL stores nothing */
     char *data_dir;               /* owned */
+    /* Told of every result, to publish a new snapshot; borrowed, NULL: none. */
+    struct gw_snapshot_publisher *publisher;
     struct gw_funnel_stats stats;
 };
 

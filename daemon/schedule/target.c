@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "result/snapshot.h"
 #include "storage/rrd_schema.h"
 #include "util/xalloc.h"
 
@@ -22,6 +23,7 @@ void gw_target_free(struct gw_target *target)
     if (!target)
         return;
     gw_rrd_series_unref(target->series);
+    gw_snap_target_unref(target->snap);
     free(target);
 }
 

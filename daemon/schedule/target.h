@@ -19,6 +19,7 @@
 struct gw_check;
 struct gw_rrd_series;
 struct gw_sched_slot;
+struct gw_snap_target;
 
 enum gw_wait {
     GW_WAIT_NONE,
@@ -48,6 +49,8 @@ struct gw_target {
     double last_latency_s;
     uint64_t checks;
     uint64_t skipped;
+    /* What the web server sees of it: the entry of its last result (result/snapshot.h). */
+    struct gw_snap_target *snap;
 };
 
 struct gw_targets {

@@ -15,6 +15,7 @@
 #include "plugin/host.h"
 #include "plugin/plugins.h"
 #include "result/funnel.h"
+#include "result/snapshot.h"
 #include "schedule/scheduler.h"
 #include "schedule/target.h"
 #include "service/sdnotify.h"
@@ -26,6 +27,7 @@
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "web/server.h"
 
 struct reload_job {
     uv_work_t work;
@@ -52,7 +54,18 @@ struct gw_daemon {
     struct reload_job *reload;
     bool reload_again;
     bool stopping;
+    /* What the web server sees: snapshots published after each burst of results. */
+    struct gw_snapshot_box *box;
+    struct gw_snapshot_publisher *publisher;
+    struct gw_web *web;
+    int64_t started_ms;
+    uint64_t rate_results; /* results counted at rate_mono_ms */
+    uint64_t rate_mono_ms;
+    double rate_per_s;
 };
+
+/* Results per second, smoothed over about a minute. */
+#define RATE_WINDOW_MS 60000.0
 
 /* ---- checks ------------------------------------------------------------------ */
 
@@ -96,6 +109,46 @@ static void abandon(struct gw_daemon *d, struct gw_target *t)
     gw_check_cancel(t->running, true);
     t->running = NULL;
     gw_scheduler_done(d->scheduler, t);
+}
+
+/* ---- the snapshot's health part ---------------------------------------------------- */
+
+static void health_cb(void *data, struct gw_snap_health *h)
+{
+    struct gw_daemon *d = data;
+    struct gw_scheduler_stats s;
+    gw_scheduler_stats(d->scheduler, &s);
+    struct gw_rrd_writer_stats w;
+    gw_rrd_writer_stats(d->writer, &w);
+    const struct gw_funnel_stats *f = &d->funnel.stats;
+    uint64_t results = f->results[0] + f->results[1] + f->results[2] + f->results[3];
+    uint64_t now = uv_now(&d->loop);
+    if (now > d->rate_mono_ms) {
+        double dt = (double)(now - d->rate_mono_ms);
+        double rate = (double)(results - d->rate_results) * 1000.0 / dt;
+        double k = dt >= RATE_WINDOW_MS ? 1.0 : dt / RATE_WINDOW_MS;
+        d->rate_per_s += k * (rate - d->rate_per_s);
+        d->rate_results = results;
+        d->rate_mono_ms = now;
+    }
+    *h = (struct gw_snap_health){
+        .started_ms = d->started_ms,
+        .checks_started = s.started,
+        .checks_skipped = s.skipped,
+        .transitions = f->transitions,
+        .in_flight = s.in_flight,
+        .waiting = s.waiting,
+        .checks_per_s = d->rate_per_s,
+        .lateness_p50_s = (double)gw_histo_quantile(&s.lateness, 0.5) / 1e6,
+        .lateness_p99_s = (double)gw_histo_quantile(&s.lateness, 0.99) / 1e6,
+        .lateness_max_s = (double)s.lateness.max_us / 1e6,
+        .lateness_count = s.lateness.count,
+        .rrd_written = w.written,
+        .rrd_pending = w.pending,
+        .rrd_errors = w.errors,
+        .rrd_dropped = w.dropped_stale + w.dropped_overflow,
+    };
+    memcpy(h->results, f->results, sizeof(h->results));
 }
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -181,6 +234,7 @@ static void apply(struct gw_daemon *d, struct gw_config *config)
     apply_log_level(d, config);
     d->targets = neu;
     gw_targets_free(old);
+    gw_snapshot_publisher_now(d->publisher);
     gw_log_notice("configuration reloaded from %s: %zu targets (%zu added, %zu removed, %zu "
                   "changed)",
                   config->path, n, added, removed, changed);
@@ -450,6 +504,22 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     for (size_t i = 0; i < d->targets->n; i++)
         gw_scheduler_add(d->scheduler, d->targets->items[i]);
 
+    d->started_ms = gw_clock_wall_ms();
+    d->rate_mono_ms = uv_now(&d->loop);
+    d->box = gw_snapshot_box_new();
+    d->publisher = gw_snapshot_publisher_new(&d->loop, d->box, &d->targets, 100, health_cb, d);
+    d->funnel.publisher = d->publisher;
+    gw_snapshot_publisher_now(d->publisher);
+    const char *listen = d->targets->config->daemon.listen;
+    if (*listen) {
+        rc = gw_web_start(listen, d->box, d->writer, &d->web);
+        if (rc < 0)
+            gw_log_error("web: cannot serve on %s: %s; the checks run without it", listen,
+                         strerror(-rc));
+        else
+            gw_log_notice("web: serving on http://%s/", listen);
+    }
+
     uv_timer_init(&d->loop, &d->run_for);
     d->run_for.data = d;
     if (options->run_for_ms)
@@ -471,6 +541,11 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     gw_host_set_http(&d->host, NULL);
     gw_http_client_free(d->http);
     d->http = NULL;
+    /* The web server reads snapshots only; it stops before they go. */
+    gw_web_stop(d->web);
+    d->web = NULL;
+    d->funnel.publisher = NULL;
+    gw_snapshot_publisher_free(d->publisher);
 
     /* The loop has ended: every check is closed. Flush what was measured. */
     gw_rrd_writer_stop(d->writer);
@@ -480,6 +555,7 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     gw_funnel_fini(&d->funnel);
     gw_targets_free(d->targets);
     uv_run(&d->loop, UV_RUN_DEFAULT);
+    gw_snapshot_box_free(d->box);
 
 out_loop:
     if (d->http) {

@@ -92,6 +92,9 @@ struct gw_rrd_writer {
     struct point_list inbox;             /* under lock */
     bool stopping;                       /* under lock */
     bool flush_all;                      /* under lock */
+    uint64_t flush_asked;                /* under lock: gw_rrd_writer_sync's requests */
+    uint64_t flush_served;               /* under lock: requests whose pass has ended */
+    uv_cond_t synced;                    /* flush_served moved */
     struct gw_rrd_backend *next_backend; /* under lock */
     uint64_t delay_ms;                   /* under lock */
     uint64_t asleep_until_ms;            /* under lock: 0 awake, NO_DEADLINE untimed */
@@ -819,6 +822,7 @@ static void writer_main(void *arg)
         bool stopping = w->stopping;
         bool all = w->flush_all;
         w->flush_all = false;
+        uint64_t serving = w->flush_asked;
         struct gw_rrd_backend *next = w->next_backend;
         w->next_backend = NULL;
         uint64_t delay_ms = w->delay_ms;
@@ -842,6 +846,10 @@ static void writer_main(void *arg)
         }
 
         uv_mutex_lock(&w->lock);
+        if (serving != w->flush_served) {
+            w->flush_served = serving;
+            uv_cond_broadcast(&w->synced);
+        }
         if (stopping)
             break;
         if (w->inbox.head || w->stopping || w->flush_all || w->next_backend || wait_ms == 0)
@@ -856,6 +864,10 @@ static void writer_main(void *arg)
     uv_mutex_unlock(&w->lock);
     last_pass(w);
     abandon(w);
+    uv_mutex_lock(&w->lock);
+    w->flush_served = UINT64_MAX; /* nothing is written after this: nobody waits */
+    uv_cond_broadcast(&w->synced);
+    uv_mutex_unlock(&w->lock);
 
     if (c_locale) {
         uselocale(previous);
@@ -871,7 +883,8 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending)
 {
     struct gw_rrd_writer *w = gw_xcalloc(1, sizeof(*w));
     w->max_pending = max_pending ? max_pending : GW_RRD_WRITER_MAX_PENDING;
-    if (uv_mutex_init(&w->lock) != 0 || uv_cond_init(&w->wake) != 0) {
+    if (uv_mutex_init(&w->lock) != 0 || uv_cond_init(&w->wake) != 0 ||
+        uv_cond_init(&w->synced) != 0) {
         fprintf(stderr, "gwyliwr: cannot initialise the RRD writer's lock\n");
         abort();
     }
@@ -931,6 +944,30 @@ void gw_rrd_writer_flush(struct gw_rrd_writer *w)
     w->flush_all = true;
     uv_mutex_unlock(&w->lock);
     poke(w);
+}
+
+int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms)
+{
+    uint64_t deadline = gw_clock_mono_ms() + timeout_ms;
+    int rc = 0;
+    uv_mutex_lock(&w->lock);
+    if (!w->started || w->stopping) {
+        uv_mutex_unlock(&w->lock);
+        return 0;
+    }
+    uint64_t mine = ++w->flush_asked;
+    w->flush_all = true;
+    uv_cond_signal(&w->wake);
+    while (w->flush_served < mine) {
+        uint64_t now = gw_clock_mono_ms();
+        if (now >= deadline ||
+            uv_cond_timedwait(&w->synced, &w->lock, (deadline - now) * 1000000u) == UV_ETIMEDOUT) {
+            rc = w->flush_served < mine ? -ETIMEDOUT : 0;
+            break;
+        }
+    }
+    uv_mutex_unlock(&w->lock);
+    return rc;
 }
 
 int gw_rrd_writer_start(struct gw_rrd_writer *w)
@@ -1035,6 +1072,7 @@ void gw_rrd_writer_free(struct gw_rrd_writer *w)
     gw_rrd_backend_free(w->next_backend);
     gw_rrd_backend_free(w->backend);
     uv_cond_destroy(&w->wake);
+    uv_cond_destroy(&w->synced);
     uv_mutex_destroy(&w->lock);
     free(w);
 }

@@ -102,6 +102,16 @@ void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);
 /* Has every queued point written now, whatever the delay. Returns at once. Any thread. */
 void gw_rrd_writer_flush(struct gw_rrd_writer *w);
 
+/*
+ * Has every queued point written now (as gw_rrd_writer_flush) and waits until
+ * the writer's pass that does it has ended, or `timeout_ms` has passed, so a
+ * reader of the files (a graph drawn on demand) sees what was measured. Points
+ * whose file is failing stay queued; the pass still ends. Returns 0, or
+ * -ETIMEDOUT. A writer not started or stopping returns 0 at once. Blocks:
+ * never call it on the loop thread. Any other thread.
+ */
+int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms);
+
 /* Starts the writer thread. Returns 0, -EALREADY when it was started before, or uv's error. */
 int gw_rrd_writer_start(struct gw_rrd_writer *w);
 

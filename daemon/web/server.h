@@ -1,0 +1,50 @@
+/*
+ * The built-in web server: libmicrohttpd in threads of its own, bound to
+ * daemon.listen, serving the status pages, graphs, the JSON API, /metrics
+ * and /healthz (docs/web.md) from the snapshots the loop publishes. It never
+ * touches the loop's state, so a slow or hostile client cannot slow the
+ * checks; connection limits (in all, per address) and timeouts keep many
+ * or slow clients from exhausting it.
+ */
+#ifndef GW_SERVER_H
+#define GW_SERVER_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "result/snapshot.h"
+
+struct gw_rrd_writer;
+
+/* Limits; docs/web.md explains them. */
+#define GW_WEB_MAX_CONNECTIONS 512u
+#define GW_WEB_MAX_PER_IP      32u
+#define GW_WEB_TIMEOUT_S       15u
+#define GW_WEB_THREADS         2u
+
+struct gw_web;
+
+/*
+ * Parses a listen address: "IPv4:port", "[IPv6]:port" or "localhost:port"
+ * (numeric addresses only: no name is looked up). Returns 0 and fills *addr
+ * and *len, or -EINVAL.
+ */
+int gw_web_parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len);
+
+/*
+ * Starts serving on `listen` what `box` (borrowed; it must outlive the
+ * server) publishes; graphs are drawn after `writer` (borrowed; NULL: none)
+ * has written what it holds. Returns 0 and *out (caller stops it with
+ * gw_web_stop), or a negative errno: -EINVAL for a bad address,
+ * -EADDRINUSE and the like when it cannot listen.
+ */
+int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_writer *writer,
+                 struct gw_web **out);
+
+/* The port it listens on (useful when asked for port 0). */
+unsigned gw_web_port(const struct gw_web *web);
+
+/* Stops serving, waits for its threads, frees it. NULL does nothing. */
+void gw_web_stop(struct gw_web *web);
+
+#endif
