@@ -17,6 +17,7 @@
 #include "config/config_internal.h"
 #include "util/log.h"
 #include "util/strmap.h"
+#include "util/netaddr.h"
 #include "util/xalloc.h"
 
 /* ---- helpers the build shares --------------------------------------------------------- */
@@ -65,7 +66,7 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     const char *plugin_dir = NULL, *listen = GW_DEFAULT_LISTEN, *rrdcached = "";
     const char *level = "info", *storage = "rrd";
     int64_t in_flight = GW_DEFAULT_MAX_IN_FLIGHT, per_host = GW_DEFAULT_MAX_PER_HOST;
-    uint64_t write_delay_ms = 0;
+    uint64_t write_delay_ms = 0, refresh_ms = 0;
     const struct gw_cfg *node = gw_cfg_child(root, "daemon");
     if (node && node->kind == GW_CFG_KIND_MAP) {
         gw_cfg_get_string(node, "data_dir", &data_dir);
@@ -94,6 +95,20 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
                          "unknown storage \"%s\" (expected rrd or none)", storage);
         if (data_dir && !*data_dir)
             gw_cfg_error(gw_cfg_child(node, "data_dir"), "empty data_dir (expected a directory)");
+        struct sockaddr_storage addr;
+        socklen_t addr_len;
+        if (gw_cfg_get_string(node, "listen", &listen) == 0 && *listen &&
+            gw_netaddr_parse(listen, &addr, &addr_len) < 0)
+            gw_cfg_error(gw_cfg_child(node, "listen"),
+                         "bad listen address \"%s\" (expected \"\", IPv4:port, [IPv6]:port or "
+                         "localhost:port)",
+                         listen);
+        gw_cfg_get_secret(node, "web_token_file", &d->web_token);
+        gw_cfg_get_secret(node, "web_users_file", &d->web_users);
+        if (gw_cfg_get_duration_ms(node, "web_refresh", &refresh_ms) == 0 && refresh_ms &&
+            (refresh_ms < 5000 || refresh_ms > 86400000))
+            gw_cfg_error(gw_cfg_child(node, "web_refresh"),
+                         "web_refresh out of range (expected 0s, or 5s to 1d)");
     }
     d->data_dir = resolve_dir(b->config->path, data_dir);
     d->plugin_dir = plugin_dir ? resolve_dir(b->config->path, plugin_dir) : NULL;
@@ -103,6 +118,7 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     d->max_per_host = (uint32_t)per_host;
     d->store_rrd = strcmp(storage, "none") != 0;
     d->rrd_write_delay_ms = write_delay_ms;
+    d->web_refresh_s = (uint32_t)(refresh_ms / 1000);
     int lv = gw_log_level_parse(level);
     d->log_level = lv < 0 ? GW_LOG_INFO : lv;
 }

@@ -57,6 +57,7 @@ uint64_t gw_config_fingerprint_target(const struct gw_target_conf *t, const stru
     h = hash_u64(h, t->success_threshold);
     h = hash_str(h, t->title);
     h = hash_str(h, t->category);
+    h = hash_str(h, t->title_cy);
     h = hash_str(h, t->language);
     h = hash_str(h, t->parity_with);
     h = hash_str(h, t->depends_on);

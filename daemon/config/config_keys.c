@@ -44,6 +44,11 @@ const struct gw_cfg_key gw_config_keys_daemon[] = {
     {"max_in_flight", GW_CFG_INT, 0, NULL, "checks running at once, in all"},
     {"max_per_host", GW_CFG_INT, 0, NULL, "checks running at once against one host"},
     {"log_level", GW_CFG_STRING, 0, NULL, "debug | info | notice | warning | error"},
+    {"web_token_file", GW_CFG_FILE, 0, NULL,
+     "secret file holding the bearer token the web server asks for"},
+    {"web_users_file", GW_CFG_FILE, 0, NULL,
+     "secret file of user:password lines (clear or crypt hashes) for the web server"},
+    {"web_refresh", GW_CFG_DURATION, 0, NULL, "pages reload themselves this often; 0s: never"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -53,6 +58,7 @@ const struct gw_cfg_key gw_config_keys_target[] = {
     {"id", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "the target's id within its council"},
     {"check", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "the check type (plugin)"},
     {"name", GW_CFG_STRING, 0, NULL, "display name"},
+    {"name_cy", GW_CFG_STRING, 0, NULL, "display name in Welsh"},
     {"description", GW_CFG_STRING, 0, NULL, "free text"},
     {"category", GW_CFG_STRING, 0, NULL, "digital-services, democracy, connectivity, ..."},
     {"interval", GW_CFG_DURATION, 0, NULL, "time between checks"},

@@ -306,6 +306,7 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     t->name = t->id + strlen(council) + 1;
     t->council = council_index;
     t->title = gw_config_opt_string(eff, "name");
+    t->title_cy = gw_config_opt_string(eff, "name_cy");
     t->category = gw_config_opt_string(eff, "category");
     t->language = language ? gw_xstrdup(language) : NULL;
     const char *ref = NULL;

@@ -1,8 +1,6 @@
 #include "web/server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +11,7 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "web/api.h"
@@ -545,52 +544,13 @@ static void log_cb(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ------------------------------------------------------------------ */
 
-int gw_web_parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
-{
-    memset(addr, 0, sizeof(*addr));
-    if (!listen)
-        return -EINVAL;
-    const char *colon = strrchr(listen, ':');
-    if (!colon || !colon[1])
-        return -EINVAL;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535)
-        return -EINVAL;
-    char host[64];
-    size_t hlen = (size_t)(colon - listen);
-    if (hlen >= sizeof(host))
-        return -EINVAL;
-    memcpy(host, listen, hlen);
-    host[hlen] = '\0';
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
-        host[hlen - 1] = '\0';
-        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-            return -EINVAL;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*a6);
-        return 0;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
-    if (strcmp(host, "localhost") == 0)
-        strcpy(host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-        return -EINVAL;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    *len = sizeof(*a4);
-    return 0;
-}
-
 int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_writer *writer,
                  struct gw_web **out)
 {
     *out = NULL;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    if (gw_web_parse_listen(listen, &addr, &addr_len) < 0)
+    if (gw_netaddr_parse(listen, &addr, &addr_len) < 0)
         return -EINVAL;
     struct gw_web *web = gw_xcalloc(1, sizeof(*web));
     web->box = box;

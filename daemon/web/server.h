@@ -10,7 +10,6 @@
 #define GW_SERVER_H
 
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "result/snapshot.h"
 
@@ -23,13 +22,6 @@ struct gw_rrd_writer;
 #define GW_WEB_THREADS         2u
 
 struct gw_web;
-
-/*
- * Parses a listen address: "IPv4:port", "[IPv6]:port" or "localhost:port"
- * (numeric addresses only: no name is looked up). Returns 0 and fills *addr
- * and *len, or -EINVAL.
- */
-int gw_web_parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len);
 
 /*
  * Starts serving on `listen` what `box` (borrowed; it must outlive the
