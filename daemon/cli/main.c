@@ -10,6 +10,7 @@
 #include "cli/demo.h"
 #include "cli/graph_cmd.h"
 #include "cli/probe.h"
+#include "cli/status.h"
 #include "config/config.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
@@ -33,6 +34,8 @@ static void usage(FILE *out)
             "        [--lang en|cy] [--size WxH] draw wales, a council or council/target\n"
             "  demo [--data-dir DIR] [--for DURATION]\n"
             "                                    run a simulated council estate on 127.0.0.1\n"
+            "  status [-c FILE] [--json] [--user USER:PASSWORD]\n"
+            "                                    ask the running daemon how everything is\n"
             "  plugins                           list the check and notifier types\n"
             "  version                           print the version\n"
             "\n"
@@ -188,6 +191,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check-config") == 0)
         return cmd_check_config(argc - 1, argv + 1);
+    if (strcmp(cmd, "status") == 0)
+        return gw_status_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "probe") == 0)
         return gw_probe_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "demo") == 0)

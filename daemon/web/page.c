@@ -67,11 +67,10 @@ static const char *bar_class(double ratio)
     return "major";
 }
 
-void gw_page_bars(struct gw_page *p, const struct gw_avail *a, const char *label)
+void gw_page_bars(struct gw_page *p, const struct gw_avail *a)
 {
-    gw_strbuf_append(p->b, "<ol class=\"bars\" aria-label=\"");
-    gw_page_text(p, label);
-    gw_strbuf_append(p->b, "\">");
+    /* Named by what precedes it (the row's header, or a heading): an <ol> takes no label. */
+    gw_strbuf_append(p->b, "<ol class=\"bars\">");
     for (int d = 0; d < GW_HISTORY_DAYS; d++) {
         double v = a ? a->days[d] : NAN;
         gw_strbuf_printf(p->b, "<li class=\"%s\"><span class=\"vh\">", bar_class(v));

@@ -105,7 +105,7 @@ static void bars_table(struct gw_page *p, const struct gw_council_conf *cc)
         gw_strbuf_append(p->b, "<tr><th scope=\"row\">");
         gw_page_text(p, name);
         gw_strbuf_append(p->b, "</th><td>");
-        gw_page_bars(p, a, name);
+        gw_page_bars(p, a);
         gw_strbuf_append(p->b, "</td><td class=\"num\">");
         gw_page_percent(p, mean_of_days(a));
         gw_strbuf_append(p->b, "</td></tr>\n");

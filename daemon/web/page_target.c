@@ -142,7 +142,7 @@ static void availability(struct gw_page *p, const struct gw_target_conf *t)
     gw_strbuf_append(p->b, "</td></tr></tbody></table></div>\n<h3>");
     gw_page_text(p, gw_i18n_tr(l, "The last 90 days"));
     gw_strbuf_append(p->b, "</h3>\n");
-    gw_page_bars(p, a, gw_i18n_tr(l, "Availability day by day"));
+    gw_page_bars(p, a);
     gw_strbuf_append(p->b, "</section>\n");
 }
 

@@ -561,10 +561,11 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
         flags |= MHD_USE_IPv6;
     errno = 0;
     web->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_cb, web, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_WEB_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)GW_WEB_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)GW_WEB_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GW_WEB_TIMEOUT_S,
+        flags, 0, NULL, NULL, access_cb, web, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)GW_WEB_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)GW_WEB_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)GW_WEB_MAX_PER_IP,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GW_WEB_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         (unsigned)256, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_NOTIFY_COMPLETED,
         completed_cb, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL, MHD_OPTION_END);

@@ -7,6 +7,7 @@ Only the Python standard library is used; everything listens on loopback.
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -202,6 +203,67 @@ def rrd_fetch(path, cf="AVERAGE", start="-300", end="now", resolution=None):
     return rows
 
 
+def start_sim(workdir, scenario_text):
+    """Starts the simulator on `scenario_text` with certificates in workdir/certs;
+    returns (process, {listener: port})."""
+    scenario = os.path.join(workdir, "scenario.yaml")
+    with open(scenario, "w") as f:
+        f.write(scenario_text)
+    log = open(os.path.join(workdir, "sim.log"), "wb")
+    proc = subprocess.Popen([GWYLIWR_SIM, "-c", scenario, "--cert-dir",
+                             os.path.join(workdir, "certs"), "--make-certs"],
+                            stdout=subprocess.PIPE, stderr=log)
+    log.close()
+    buf = b""
+    deadline = time.monotonic() + 30 * SLOW
+    while b"ready\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError("the simulator did not get ready: %r" % buf)
+        r, _, _ = select.select([proc.stdout], [], [], left)
+        if r:
+            buf += os.read(proc.stdout.fileno(), 4096)
+    ports = {}
+    for line in buf.decode().splitlines():
+        if line == "ready":
+            break
+        name, _, addr = line.split()
+        ports[name] = int(addr.rsplit(":", 1)[1])
+    return proc, ports
+
+
+WEB_TOOLS = os.path.join(SOURCE_DIR, "tests", "web")
+
+
+def web_tools():
+    """The directory of the web tests' npm packages (tests/web), installed from
+    its lockfile with `npm ci` when missing; None when node or npm is absent."""
+    import fcntl
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    stamp = os.path.join(WEB_TOOLS, "node_modules", ".package-lock.json")
+    with open(os.path.join(WEB_TOOLS, "package-lock.json"), "rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # tests running at once install once
+        if not os.path.exists(stamp):
+            subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                           cwd=WEB_TOOLS, check=True, stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1"))
+    return WEB_TOOLS
+
+
+def http_get(port, path, headers=None, host="127.0.0.1", timeout=10):
+    """(status, headers dict with lower-case names, body bytes) of GET path, sent as is."""
+    import http.client
+    conn = http.client.HTTPConnection(host, port, timeout=timeout * SLOW)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory, removed afterwards."""
 
@@ -236,5 +298,5 @@ def main():
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "run", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
+           "Listener", "Daemon", "run", "start_sim", "web_tools", "http_get", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
            "main", "json", "os", "time", "signal"]

@@ -23,7 +23,7 @@ import subprocess
 import time
 
 from gwtest import (GWYLIWR, GWYLIWR_SIM, SANITIZE, SLOW, TestCase, main, rrd_lastupdate, run,
-                    wait_until)
+                    start_sim, wait_until)
 
 SCENARIO = r"""
 description: faults for the http check's integration test
@@ -59,35 +59,6 @@ listeners:
 """
 
 
-def start_sim(workdir):
-    """Starts the simulator with certificates; returns (process, {listener: port})."""
-    scenario = os.path.join(workdir, "scenario.yaml")
-    with open(scenario, "w") as f:
-        f.write(SCENARIO)
-    log = open(os.path.join(workdir, "sim.log"), "wb")
-    proc = subprocess.Popen([GWYLIWR_SIM, "-c", scenario, "--cert-dir",
-                             os.path.join(workdir, "certs"), "--make-certs"],
-                            stdout=subprocess.PIPE, stderr=log)
-    log.close()
-    buf = b""
-    deadline = time.monotonic() + 30 * SLOW
-    while b"ready\n" not in buf:
-        left = deadline - time.monotonic()
-        if left <= 0 or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError("the simulator did not get ready: %r" % buf)
-        r, _, _ = select.select([proc.stdout], [], [], left)
-        if r:
-            buf += os.read(proc.stdout.fileno(), 4096)
-    ports = {}
-    for line in buf.decode().splitlines():
-        if line == "ready":
-            break
-        name, _, addr = line.split()
-        ports[name] = int(addr.rsplit(":", 1)[1])
-    return proc, ports
-
-
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -101,7 +72,7 @@ class HttpTest(TestCase):
     def setUpClass(cls):
         cls.simdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-http-%d" % os.getpid())
         os.makedirs(cls.simdir, exist_ok=True)
-        cls.sim, cls.ports = start_sim(cls.simdir)
+        cls.sim, cls.ports = start_sim(cls.simdir, SCENARIO)
         # The CA certificate, kept private so the configuration warns about nothing.
         cls.ca = os.path.join(cls.simdir, "ca.pem")
         shutil.copyfile(os.path.join(cls.simdir, "certs", "ca.crt"), cls.ca)
