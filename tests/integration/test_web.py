@@ -145,7 +145,9 @@ def schema_check(doc, schema, value, where="$"):
     return problems
 
 
-class WebTest(TestCase):
+class Estate(TestCase):
+    """A simulator and a daemon serving its web pages, for the class's tests."""
+
     @classmethod
     def setUpClass(cls):
         cls.dir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-web-%d" % os.getpid())
@@ -186,6 +188,8 @@ class WebTest(TestCase):
     def get(self, path, **kw):
         return http_get(self.port, path, **kw)
 
+
+class WebTest(Estate):
     # ---- pages ---------------------------------------------------------------
 
     def test_web_pages_in_both_languages(self):
