@@ -178,13 +178,16 @@ int gw_demo_main(int argc, char **argv)
            "  configuration   %s\n"
            "  RRD files       %s/data/<council>/<target>.rrd\n"
            "  simulator       %s (ports in %s/ports.json)\n"
+           /* daemon.listen of config/demo.yaml */
+           "  status pages    http://127.0.0.1:18080/ (Cymraeg: http://127.0.0.1:18080/cy/)\n"
            "  logs            below, one line per state change\n"
            "try, in another terminal:\n"
            "  gwyliwr check-config -c %s\n"
            "  gwyliwr probe -c %s cardiff/smtp\n"
+           "  gwyliwr status -c %s\n"
            "  rrdtool lastupdate %s/data/cardiff/smtp.rrd\n"
            "  kill -HUP <pid of gwyliwr> (reload), Ctrl-C here to stop.\n\n",
-           config, dir, estate, dir, config, config, dir);
+           config, dir, estate, dir, config, config, config, dir);
     fflush(stdout);
 
     struct gw_daemon_options options = {

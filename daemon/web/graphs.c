@@ -9,6 +9,7 @@
 #include "storage/rrd_writer.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
+#include "web/server.h"
 
 /* How long a drawing waits for the writer at most: then it draws what is on disk. */
 #define SYNC_TIMEOUT_MS 2000u
@@ -141,6 +142,7 @@ static struct gw_graph_image *draw(struct gw_graphs *g, const struct job *job)
 static void *graphs_main(void *arg)
 {
     struct gw_graphs *g = arg;
+    gw_web_lower_priority();
     pthread_mutex_lock(&g->lock);
     for (;;) {
         while (!g->head && !g->stopping)

@@ -13,6 +13,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "web/server.h"
 
 #define PASS_MIN_MS   10000
 #define PASS_MAX_MS   300000
@@ -277,6 +278,7 @@ static void deadline_in(struct timespec *until, uint64_t ms)
 static void *history_main(void *arg)
 {
     struct gw_history *h = arg;
+    gw_web_lower_priority();
     pthread_mutex_lock(&h->lock);
     while (!h->stopping) {
         h->poked = false;

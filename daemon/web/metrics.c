@@ -1,7 +1,10 @@
 #include "web/metrics.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/xalloc.h"
 
 #include "result/state.h"
 
@@ -30,9 +33,21 @@ static void value(struct gw_strbuf *b, double v)
         gw_strbuf_append(b, " NaN\n");
     else if (isinf(v))
         gw_strbuf_append(b, v > 0 ? " +Inf\n" : " -Inf\n");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        gw_strbuf_printf(b, " %.0f\n", v);
-    else
+    else if (v == floor(v) && fabs(v) < 1e15) {
+        /* Whole numbers (states, counts) are most lines: no printf for them. */
+        char digits[24];
+        size_t n = sizeof(digits);
+        uint64_t u = (uint64_t)fabs(v);
+        digits[--n] = '\n';
+        do {
+            digits[--n] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            digits[--n] = '-';
+        digits[--n] = ' ';
+        gw_strbuf_append_n(b, digits + n, sizeof(digits) - n);
+    } else
         gw_strbuf_printf(b, " %.9g\n", v);
 }
 
@@ -45,23 +60,42 @@ static void extra_label(struct gw_strbuf *b, const char *key, const char *value)
     gw_strbuf_append_char(b, '"');
 }
 
+/*
+ * Each target's labels, council="c",target="t", made once per scrape: a
+ * scrape of 10,000 targets writes them some 120,000 times.
+ */
+static char **labels_new(const struct gw_snapshot *s)
+{
+    char **l = gw_xcalloc(s->n ? s->n : 1, sizeof(*l));
+    for (size_t i = 0; i < s->n; i++) {
+        const struct gw_target_conf *t = &s->config->targets[i];
+        struct gw_strbuf b = {0};
+        gw_strbuf_append(&b, "council=\"");
+        label(&b, s->config->councils[t->council].id);
+        gw_strbuf_append(&b, "\",target=\"");
+        label(&b, t->name);
+        gw_strbuf_append_char(&b, '"');
+        l[i] = gw_strbuf_take(&b);
+    }
+    return l;
+}
+
 /* name{council="c",target="t"[,k1="v1"[,k2="v2"]]} */
-static void target_series2(struct gw_strbuf *b, const char *name, const struct gw_snapshot *s,
+static void target_series2(struct gw_strbuf *b, const char *name, const char *const *labels,
                            size_t i, const char *k1, const char *v1, const char *k2, const char *v2)
 {
-    const struct gw_target_conf *t = &s->config->targets[i];
-    gw_strbuf_printf(b, "%s{council=\"%s\",target=\"", name, s->config->councils[t->council].id);
-    label(b, t->name);
-    gw_strbuf_append_char(b, '"');
+    gw_strbuf_append(b, name);
+    gw_strbuf_append_char(b, '{');
+    gw_strbuf_append(b, labels[i]);
     extra_label(b, k1, v1);
     extra_label(b, k2, v2);
     gw_strbuf_append_char(b, '}');
 }
 
-static void target_series(struct gw_strbuf *b, const char *name, const struct gw_snapshot *s,
+static void target_series(struct gw_strbuf *b, const char *name, const char *const *labels,
                           size_t i, const char *key, const char *value)
 {
-    target_series2(b, name, s, i, key, value, NULL, NULL);
+    target_series2(b, name, labels, i, key, value, NULL, NULL);
 }
 
 static const char *const state_words[] = {"up", "degraded", "down", "unknown", "pending"};
@@ -85,14 +119,14 @@ static bool has_own_metric(const char *name)
            is_item_count(name);
 }
 
-static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
+static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s, const char *const *lb)
 {
     size_t n = s->n;
     head(b, "gwyliwr_target_info", "gauge",
          "A configured target, with its category and check type (always 1).");
     for (size_t i = 0; i < n; i++) {
         const struct gw_target_conf *t = &s->config->targets[i];
-        target_series2(b, "gwyliwr_target_info", s, i, "check", t->type->name, "category",
+        target_series2(b, "gwyliwr_target_info", lb, i, "check", t->type->name, "category",
                        t->category ? t->category : "");
         gw_strbuf_append(b, " 1\n");
     }
@@ -100,7 +134,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
          "1 when the target's state is up or degraded, 0 when down, NaN when unknown or pending.");
     for (size_t i = 0; i < n; i++) {
         uint8_t st = s->targets[i]->state;
-        target_series(b, "gwyliwr_up", s, i, NULL, NULL);
+        target_series(b, "gwyliwr_up", lb, i, NULL, NULL);
         value(b, st == GW_STATUS_UP || st == GW_STATUS_DEGRADED ? 1
                  : st == GW_STATUS_DOWN                         ? 0
                                                                 : NAN);
@@ -109,7 +143,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
     for (size_t i = 0; i < n; i++) {
         uint8_t st = s->targets[i]->state;
         for (uint8_t k = 0; k <= GW_STATE_PENDING; k++) {
-            target_series(b, "gwyliwr_state", s, i, "state", state_words[k]);
+            target_series(b, "gwyliwr_state", lb, i, "state", state_words[k]);
             gw_strbuf_append(b, st == k ? " 1\n" : " 0\n");
         }
     }
@@ -117,25 +151,25 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
          "When the target's hard state began (seconds since the epoch).");
     for (size_t i = 0; i < n; i++)
         if (s->targets[i]->since_ms) {
-            target_series(b, "gwyliwr_state_since_timestamp_seconds", s, i, NULL, NULL);
+            target_series(b, "gwyliwr_state_since_timestamp_seconds", lb, i, NULL, NULL);
             value(b, (double)s->targets[i]->since_ms / 1000.0);
         }
     head(b, "gwyliwr_last_check_timestamp_seconds", "gauge",
          "When the target's last check ended (seconds since the epoch).");
     for (size_t i = 0; i < n; i++)
         if (s->targets[i]->last_ms) {
-            target_series(b, "gwyliwr_last_check_timestamp_seconds", s, i, NULL, NULL);
+            target_series(b, "gwyliwr_last_check_timestamp_seconds", lb, i, NULL, NULL);
             value(b, (double)s->targets[i]->last_ms / 1000.0);
         }
     head(b, "gwyliwr_checks_total", "counter", "Results of the target since the daemon started.");
     for (size_t i = 0; i < n; i++) {
-        target_series(b, "gwyliwr_checks_total", s, i, NULL, NULL);
+        target_series(b, "gwyliwr_checks_total", lb, i, NULL, NULL);
         value(b, (double)s->targets[i]->checks);
     }
     head(b, "gwyliwr_latency_seconds", "gauge", "Response time of the target's last check.");
     for (size_t i = 0; i < n; i++)
         if (!isnan(s->targets[i]->latency_s)) {
-            target_series(b, "gwyliwr_latency_seconds", s, i, NULL, NULL);
+            target_series(b, "gwyliwr_latency_seconds", lb, i, NULL, NULL);
             value(b, s->targets[i]->latency_s);
         }
     head(b, "gwyliwr_phase_seconds", "gauge",
@@ -144,7 +178,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
         const struct gw_snap_target *e = s->targets[i];
         for (size_t f = 0; f < e->n_figures; f++)
             if (is_phase(e->figures[f].name) && !isnan(e->figures[f].value)) {
-                target_series(b, "gwyliwr_phase_seconds", s, i, "phase", e->figures[f].name);
+                target_series(b, "gwyliwr_phase_seconds", lb, i, "phase", e->figures[f].name);
                 value(b, e->figures[f].value);
             }
     }
@@ -153,7 +187,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
     for (size_t i = 0; i < n; i++) {
         double v = gw_snap_target_figure(s->targets[i], "cert_days");
         if (!isnan(v)) {
-            target_series(b, "gwyliwr_certificate_days", s, i, NULL, NULL);
+            target_series(b, "gwyliwr_certificate_days", lb, i, NULL, NULL);
             value(b, v);
         }
     }
@@ -166,7 +200,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
             const char *name = e->figures[f].name;
             if (!is_item_count(name) || isnan(e->figures[f].value))
                 continue;
-            target_series(b, "gwyliwr_feed_items", s, i, "state",
+            target_series(b, "gwyliwr_feed_items", lb, i, "state",
                           strncmp(name, "items_", 6) == 0 ? name + 6 : name);
             value(b, e->figures[f].value);
         }
@@ -176,7 +210,7 @@ static void per_target(struct gw_strbuf *b, const struct gw_snapshot *s)
         const struct gw_snap_target *e = s->targets[i];
         for (size_t f = 0; f < e->n_figures; f++)
             if (!has_own_metric(e->figures[f].name) && !isnan(e->figures[f].value)) {
-                target_series(b, "gwyliwr_figure", s, i, "figure", e->figures[f].name);
+                target_series(b, "gwyliwr_figure", lb, i, "figure", e->figures[f].name);
                 value(b, e->figures[f].value);
             }
     }
@@ -236,6 +270,10 @@ static void health(struct gw_strbuf *b, const struct gw_snapshot *s)
 
 void gw_metrics_render(struct gw_strbuf *b, const struct gw_snapshot *s)
 {
-    per_target(b, s);
+    char **l = labels_new(s);
+    per_target(b, s, (const char *const *)l);
     health(b, s);
+    for (size_t i = 0; i < s->n; i++)
+        free(l[i]);
+    free(l);
 }

@@ -67,19 +67,55 @@ static const char *bar_class(double ratio)
     return "major";
 }
 
+/* A day's figure as the page writes it ("99.95 %", "no data"). */
+static void day_figure(struct gw_page *p, struct gw_strbuf *b, double v)
+{
+    if (isnan(v))
+        gw_strbuf_append_xml_text(b, gw_i18n_text(p->lang, GW_I18N_NO_DATA));
+    else
+        gw_format_percent(b, p->lang, v);
+}
+
 void gw_page_bars(struct gw_page *p, const struct gw_avail *a)
 {
-    /* Named by what precedes it (the row's header, or a heading): an <ol> takes no label. */
+    /* Named by what precedes it (the row's header, or a heading): an <ol> takes no label.
+     * Days in a row with the same figure are one bar as wide as they are, and
+     * one text ("1 Sep – 30 Nov: 100.00 %"): a council of 500 targets stays a
+     * page, not megabytes, and every day still has its figure in words. */
     gw_strbuf_append(p->b, "<ol class=\"bars\">");
-    for (int d = 0; d < GW_HISTORY_DAYS; d++) {
+    struct gw_strbuf fig = {0}, next = {0};
+    int d = 0;
+    while (d < GW_HISTORY_DAYS) {
         double v = a ? a->days[d] : NAN;
-        gw_strbuf_printf(p->b, "<li class=\"%s\"><span class=\"vh\">", bar_class(v));
-        if (p->hist)
+        gw_strbuf_reset(&fig);
+        day_figure(p, &fig, v);
+        int end = d + 1;
+        for (; end < GW_HISTORY_DAYS; end++) {
+            gw_strbuf_reset(&next);
+            day_figure(p, &next, a ? a->days[end] : NAN);
+            if (strcmp(gw_strbuf_str(&next), gw_strbuf_str(&fig)) != 0)
+                break;
+        }
+        int n = end - d;
+        if (n > 1)
+            gw_strbuf_printf(p->b, "<li class=\"%s\" style=\"flex-grow:%d\"><span class=\"vh\">",
+                             bar_class(v), n);
+        else
+            gw_strbuf_printf(p->b, "<li class=\"%s\"><span class=\"vh\">", bar_class(v));
+        if (p->hist) {
             gw_format_day_short(p->b, p->lang, p->hist->day_start_ms[d]);
-        gw_strbuf_append(p->b, ": ");
-        gw_page_percent(p, v);
+            if (n > 1) {
+                gw_strbuf_append(p->b, " – ");
+                gw_format_day_short(p->b, p->lang, p->hist->day_start_ms[end - 1]);
+            }
+            gw_strbuf_append(p->b, ": ");
+        }
+        gw_strbuf_append(p->b, gw_strbuf_str(&fig));
         gw_strbuf_append(p->b, "</span></li>");
+        d = end;
     }
+    gw_strbuf_reset(&fig);
+    gw_strbuf_reset(&next);
     gw_strbuf_append(p->b, "</ol>");
 }
 

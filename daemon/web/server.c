@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -62,24 +65,29 @@ static void security_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'self'; img-src 'self'; "
-                            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    MHD_add_response_header(
+        r, "Content-Security-Policy",
+        "default-src 'none'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
 }
 
 /*
- * Sends `body` (taken: freed here) with an ETag of its content; a client
- * that already has it (If-None-Match) gets 304 and no body.
+ * Sends `body` (taken: freed here) with an ETag of its content unless it
+ * may not be stored; a client that already has it (If-None-Match) gets 304
+ * and no body.
  */
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, const char *type,
                                  char *body, size_t len, const char *cache_control)
 {
-    char etag[40];
-    snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv(body, len));
+    char etag[40] = "";
+    /* What may not be stored needs no validator (and /metrics is megabytes to hash). */
+    bool tagged = strcmp(cache_control, "no-store") != 0;
+    if (tagged)
+        snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv(body, len));
     const char *inm =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     struct MHD_Response *r;
-    if (status == MHD_HTTP_OK && inm && strstr(inm, etag)) {
+    if (tagged && status == MHD_HTTP_OK && inm && strstr(inm, etag)) {
         free(body);
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_NOT_MODIFIED;
@@ -87,7 +95,7 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, cons
         r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     }
-    if (status == MHD_HTTP_OK || status == MHD_HTTP_NOT_MODIFIED)
+    if (tagged && (status == MHD_HTTP_OK || status == MHD_HTTP_NOT_MODIFIED))
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
     security_headers(r);
@@ -472,12 +480,24 @@ static enum MHD_Result dispatch(struct gw_web *web, struct MHD_Connection *c,
     }
 }
 
+void gw_web_lower_priority(void)
+{
+    static _Thread_local bool lowered;
+    if (lowered)
+        return;
+    lowered = true;
+    /* Linux keeps a nice value per thread. */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), GW_WEB_NICE) != 0)
+        gw_log_debug("web: cannot lower the priority of a thread: %s", strerror(errno));
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     (void)upload_data;
+    gw_web_lower_priority(); /* libmicrohttpd makes its threads: they lower themselves */
     struct gw_web *web = cls;
     struct gw_route route;
     char path[1024];

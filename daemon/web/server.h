@@ -20,6 +20,13 @@ struct gw_rrd_writer;
 #define GW_WEB_MAX_PER_IP      32u
 #define GW_WEB_TIMEOUT_S       15u
 #define GW_WEB_THREADS         2u
+/* The web's threads run at this nice value: on a busy machine the check loop
+ * (nice 0) gets the processor first, so a storm of requests cannot make
+ * checks late. */
+#define GW_WEB_NICE 10
+
+/* Lowers the calling thread to GW_WEB_NICE, once per thread. Any web thread. */
+void gw_web_lower_priority(void);
 
 struct gw_web;
 
