@@ -1,6 +1,7 @@
 #include "web/server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdatomic.h>
@@ -33,8 +34,21 @@ extern const char gw_web_style_css[];
 #define EVENTS_LIMIT   1000
 #define EVENTS_MAX     10000
 
+/*
+ * The last body of an answer that is the same for every client of one
+ * snapshot (/metrics, /api/v1/status: megabytes at 10,000 targets): a
+ * scraper, or many, costs one rendering per snapshot, not one per request.
+ */
+struct body_cache {
+    pthread_mutex_t lock;
+    uint64_t generation, history; /* of the snapshot and availability view it shows */
+    char *text;                   /* NULL: empty */
+    size_t len;
+};
+
 struct gw_web {
     struct MHD_Daemon *mhd;
+    struct body_cache metrics, status;
     struct gw_snapshot_box *box;
     struct gw_history *history;
     struct gw_graphs *graphs;
@@ -136,6 +150,40 @@ static enum MHD_Result send_error(struct MHD_Connection *c, const struct gw_rout
     gw_strbuf_append(&b, message);
     gw_strbuf_append_char(&b, '\n');
     return send_buf(c, status, "text/plain; charset=utf-8", &b, "no-store");
+}
+
+/* A copy of the cached body for (generation, history), or NULL. */
+static char *cache_get(struct body_cache *c, uint64_t generation, uint64_t history, size_t *len)
+{
+    char *copy = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (c->text && c->generation == generation && c->history == history) {
+        copy = gw_xmalloc(c->len + 1);
+        memcpy(copy, c->text, c->len + 1);
+        *len = c->len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return copy;
+}
+
+static void cache_put(struct body_cache *c, uint64_t generation, uint64_t history, const char *text,
+                      size_t len)
+{
+    char *keep = gw_xmalloc(len + 1);
+    memcpy(keep, text, len + 1);
+    pthread_mutex_lock(&c->lock);
+    free(c->text);
+    c->text = keep;
+    c->len = len;
+    c->generation = generation;
+    c->history = history;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void cache_fini(struct body_cache *c)
+{
+    free(c->text);
+    pthread_mutex_destroy(&c->lock);
 }
 
 /* ---- query arguments -------------------------------------------------------------- */
@@ -320,7 +368,18 @@ static enum MHD_Result api(struct gw_web *web, struct MHD_Connection *c,
     struct gw_history_view *h = gw_history_acquire(web->history);
     json_t *body = NULL;
     if (route->kind == GW_ROUTE_API_STATUS) {
-        body = gw_api_status(s, h);
+        uint64_t hgen = h ? h->generation : 0;
+        size_t len;
+        char *text = cache_get(&web->status, s->generation, hgen, &len);
+        if (!text) {
+            json_t *j = gw_api_status(s, h);
+            text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+            json_decref(j);
+            len = strlen(text);
+            cache_put(&web->status, s->generation, hgen, text, len);
+        }
+        gw_history_view_unref(h);
+        return send_body(c, MHD_HTTP_OK, "application/json", text, len, "no-cache");
     } else if (route->kind == GW_ROUTE_API_COUNCIL) {
         long k = gw_snapshot_council_index(s, route->council);
         if (k >= 0)
@@ -465,9 +524,17 @@ static enum MHD_Result dispatch(struct gw_web *web, struct MHD_Connection *c,
                          len, "max-age=3600");
     }
     case GW_ROUTE_METRICS: {
-        struct gw_strbuf b = {0};
-        gw_metrics_render(&b, s);
-        return send_buf(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b, "no-store");
+        size_t len;
+        char *text = cache_get(&web->metrics, s->generation, 0, &len);
+        if (!text) {
+            struct gw_strbuf b = {0};
+            gw_metrics_render(&b, s);
+            len = b.len;
+            text = gw_strbuf_take(&b);
+            cache_put(&web->metrics, s->generation, 0, text, len);
+        }
+        return send_body(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
+                         "no-store");
     }
     case GW_ROUTE_GRAPH:
         return graph(web, c, route, s, con_cls);
@@ -575,6 +642,8 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
     struct gw_web *web = gw_xcalloc(1, sizeof(*web));
     web->box = box;
     web->auth = gw_auth_new();
+    pthread_mutex_init(&web->metrics.lock, NULL);
+    pthread_mutex_init(&web->status.lock, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -591,6 +660,8 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
         completed_cb, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL, MHD_OPTION_END);
     if (!web->mhd) {
         int err = errno ? errno : EADDRINUSE;
+        cache_fini(&web->metrics);
+        cache_fini(&web->status);
         gw_auth_free(web->auth);
         free(web);
         return -err;
@@ -616,6 +687,8 @@ void gw_web_stop(struct gw_web *web)
     gw_graphs_free(web->graphs);
     MHD_stop_daemon(web->mhd);
     gw_history_stop(web->history);
+    cache_fini(&web->metrics);
+    cache_fini(&web->status);
     gw_auth_free(web->auth);
     free(web);
 }
