@@ -35,14 +35,19 @@ extern const char gw_web_style_css[];
 #define EVENTS_MAX     10000
 
 /*
- * The last body of an answer that is the same for every client of one
- * snapshot (/metrics, /api/v1/status: megabytes at 10,000 targets): a
- * scraper, or many, costs one rendering per snapshot, not one per request.
+ * The last body of an answer that is the same for every client (/metrics,
+ * /api/v1/status: megabytes at 10,000 targets), kept for BODY_CACHE_MS:
+ * snapshots follow each other every 100 ms under load, and rendering one
+ * such body for every request would let a crowd of scrapers take the
+ * processor from the checks.
  */
+#define BODY_CACHE_MS 1000u
+
 struct body_cache {
     pthread_mutex_t lock;
     uint64_t generation, history; /* of the snapshot and availability view it shows */
-    char *text;                   /* NULL: empty */
+    uint64_t rendered_mono_ms;
+    char *text; /* NULL: empty */
     size_t len;
 };
 
@@ -152,12 +157,14 @@ static enum MHD_Result send_error(struct MHD_Connection *c, const struct gw_rout
     return send_buf(c, status, "text/plain; charset=utf-8", &b, "no-store");
 }
 
-/* A copy of the cached body for (generation, history), or NULL. */
+/* A copy of the cached body of (generation, history) or of the last second, or NULL. */
 static char *cache_get(struct body_cache *c, uint64_t generation, uint64_t history, size_t *len)
 {
     char *copy = NULL;
+    uint64_t now = gw_clock_mono_ms();
     pthread_mutex_lock(&c->lock);
-    if (c->text && c->generation == generation && c->history == history) {
+    bool same = c->generation == generation && c->history == history;
+    if (c->text && (same || now - c->rendered_mono_ms < BODY_CACHE_MS)) {
         copy = gw_xmalloc(c->len + 1);
         memcpy(copy, c->text, c->len + 1);
         *len = c->len;
@@ -177,6 +184,7 @@ static void cache_put(struct body_cache *c, uint64_t generation, uint64_t histor
     c->len = len;
     c->generation = generation;
     c->history = history;
+    c->rendered_mono_ms = gw_clock_mono_ms();
     pthread_mutex_unlock(&c->lock);
 }
 
