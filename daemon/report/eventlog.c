@@ -1,0 +1,254 @@
+#include "report/eventlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define LOG_NAME "events.jsonl"
+/* Unreadable lines logged one by one per file; then only their number. */
+#define SKIPS_LOGGED 5
+
+static const struct {
+    const char *word;
+    enum gw_eventlog_kind kind;
+    bool has_target;
+} kinds[] = {
+    {"state", GW_EVENTLOG_STATE, true},
+    {"flapping", GW_EVENTLOG_FLAPPING, true},
+    {"settled", GW_EVENTLOG_SETTLED, true},
+    {"maintenance_start", GW_EVENTLOG_MAINTENANCE_START, true},
+    {"maintenance_end", GW_EVENTLOG_MAINTENANCE_END, true},
+    {"monitor", GW_EVENTLOG_MONITOR, false},
+    {"start", GW_EVENTLOG_START, false},
+    {"stop", GW_EVENTLOG_STOP, false},
+    {"delivery", GW_EVENTLOG_DELIVERY, false},
+};
+
+static const char *const state_words[] = {
+    [GW_EVENTLOG_S_NONE] = "",     [GW_EVENTLOG_S_PENDING] = "pending",
+    [GW_EVENTLOG_S_UP] = "up",     [GW_EVENTLOG_S_DEGRADED] = "degraded",
+    [GW_EVENTLOG_S_DOWN] = "down", [GW_EVENTLOG_S_UNKNOWN] = "unknown",
+};
+
+const char *gw_eventlog_state_word(enum gw_eventlog_state s)
+{
+    return (size_t)s < sizeof(state_words) / sizeof(state_words[0]) ? state_words[s] : "";
+}
+
+static enum gw_eventlog_state state_of(const char *word)
+{
+    if (!word)
+        return GW_EVENTLOG_S_NONE;
+    for (size_t i = 1; i < sizeof(state_words) / sizeof(state_words[0]); i++)
+        if (strcmp(word, state_words[i]) == 0)
+            return (enum gw_eventlog_state)i;
+    return GW_EVENTLOG_S_NONE;
+}
+
+static const char *string_of(json_t *root, const char *key)
+{
+    return json_string_value(json_object_get(root, key));
+}
+
+static int64_t integer_of(json_t *root, const char *key)
+{
+    json_t *v = json_object_get(root, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out,
+                      const char **error)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        *error = "not JSON";
+        return -EINVAL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *error = "not a JSON object";
+        return -EINVAL;
+    }
+    json_t *time = json_object_get(root, "time_ms");
+    const char *kind = string_of(root, "kind");
+    if (!json_is_integer(time) || !kind) {
+        json_decref(root);
+        *error = "no integer time_ms or no string kind";
+        return -EINVAL;
+    }
+    struct gw_eventlog_rec *r = &out->rec;
+    r->kind = GW_EVENTLOG_OTHER;
+    r->kind_text = kind;
+    bool needs_target = false;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(kind, kinds[i].word) == 0) {
+            r->kind = kinds[i].kind;
+            needs_target = kinds[i].has_target;
+            break;
+        }
+    }
+    r->time_ms = (int64_t)json_integer_value(time);
+    r->seq = integer_of(root, "seq");
+    r->since_ms = integer_of(root, "since_ms");
+    r->target = string_of(root, "target");
+    r->from = state_of(string_of(root, "from"));
+    r->to = state_of(string_of(root, "to"));
+    r->reason = string_of(root, "reason");
+    r->cause = string_of(root, "cause");
+    r->cause_target = string_of(root, "cause_target");
+    r->sentence = string_of(root, "sentence");
+    if (needs_target && (!r->target || !strchr(r->target, '/'))) {
+        json_decref(root);
+        memset(out, 0, sizeof(*out));
+        *error = "no \"council/target\" in target";
+        return -EINVAL;
+    }
+    if (r->kind == GW_EVENTLOG_STATE && r->to == GW_EVENTLOG_S_NONE) {
+        json_decref(root);
+        memset(out, 0, sizeof(*out));
+        *error = "a state change with no known \"to\"";
+        return -EINVAL;
+    }
+    out->root = root;
+    return 0;
+}
+
+void gw_eventlog_line_clear(struct gw_eventlog_line *line)
+{
+    json_decref(line->root);
+    memset(line, 0, sizeof(*line));
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+/* The numbers N of events.jsonl.N in dir, highest (oldest) first. Caller frees. */
+static unsigned long *rotated_files(const char *dir, size_t *n_out)
+{
+    *n_out = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    unsigned long *v = NULL;
+    size_t n = 0;
+    size_t plen = strlen(LOG_NAME);
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *name = e->d_name;
+        if (strncmp(name, LOG_NAME, plen) != 0 || name[plen] != '.')
+            continue;
+        const char *num = name + plen + 1;
+        char *end;
+        if (*num < '1' || *num > '9')
+            continue;
+        errno = 0;
+        unsigned long k = strtoul(num, &end, 10);
+        if (errno || *end)
+            continue;
+        v = gw_xreallocarray(v, n + 1, sizeof(*v));
+        v[n++] = k;
+    }
+    closedir(d);
+    /* Insertion sort, highest first: there are few. */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j - 1] < v[j]; j--) {
+            unsigned long t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    *n_out = n;
+    return v;
+}
+
+static int read_file(const char *path, const char *shown, gw_eventlog_cb cb, void *data,
+                     struct gw_eventlog_stats *st)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    st->files++;
+    char *line = NULL;
+    size_t cap = 0, skipped = 0;
+    unsigned long lineno = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        st->bytes += (uint64_t)len;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len == 0)
+            continue;
+        struct gw_eventlog_line parsed;
+        const char *why;
+        if (gw_eventlog_parse(line, (size_t)len, &parsed, &why) < 0) {
+            if (++skipped <= SKIPS_LOGGED)
+                gw_log_warning("%s:%lu: skipped a line that is not an event (%s)", shown, lineno,
+                               why);
+            continue;
+        }
+        if (!st->first_ms)
+            st->first_ms = parsed.rec.time_ms;
+        st->last_ms = parsed.rec.time_ms;
+        st->lines++;
+        cb(data, &parsed.rec);
+        gw_eventlog_line_clear(&parsed);
+    }
+    int rc = ferror(f) ? -EIO : 0;
+    free(line);
+    fclose(f);
+    if (skipped > SKIPS_LOGGED)
+        gw_log_warning("%s: %zu lines in all skipped that are not events", shown, skipped);
+    st->skipped += skipped;
+    return rc;
+}
+
+bool gw_eventlog_exists(const char *data_dir)
+{
+    char *path = gw_xasprintf("%s/%s", data_dir, LOG_NAME);
+    FILE *f = fopen(path, "re");
+    free(path);
+    if (f) {
+        fclose(f);
+        return true;
+    }
+    size_t n;
+    free(rotated_files(data_dir, &n));
+    return n > 0;
+}
+
+int gw_eventlog_read(const char *data_dir, gw_eventlog_cb cb, void *data,
+                     struct gw_eventlog_stats *stats)
+{
+    struct gw_eventlog_stats local;
+    struct gw_eventlog_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    size_t n;
+    unsigned long *rotated = rotated_files(data_dir, &n);
+    int rc = 0;
+    bool any = false;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *path = gw_xasprintf("%s/%s.%lu", data_dir, LOG_NAME, rotated[i]);
+        rc = read_file(path, path, cb, data, st);
+        if (rc == -ENOENT) /* rotated away while we read: what it held is gone */
+            rc = 0;
+        else
+            any = true;
+        free(path);
+    }
+    free(rotated);
+    if (rc == 0) {
+        char *path = gw_xasprintf("%s/%s", data_dir, LOG_NAME);
+        rc = read_file(path, path, cb, data, st);
+        if (rc == -ENOENT && any)
+            rc = 0;
+        free(path);
+    }
+    return rc;
+}
