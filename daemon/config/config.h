@@ -58,6 +58,9 @@ struct gw_target_conf {
     uint64_t timeout_ms;
     uint32_t failure_threshold;
     uint32_t success_threshold;
+    /* The availability reports hold it to, a ratio: its own `sla`, else its
+     * council's, else that of defaults; NAN when none is set. */
+    double sla;
     /* Hash of the effective settings, to see changes on reload: parsed values
      * (10s and 10000ms are the same), keys in any order, and the contents of
      * the target's secret files (a rotated token is a change). */
@@ -68,6 +71,7 @@ struct gw_council_conf {
     char *id;
     char *name;          /* NULL when not given */
     char *name_cy;       /* NULL when not given */
+    double sla;          /* its own `sla`, else that of defaults; NAN when none */
     size_t first_target; /* targets of a council are contiguous */
     size_t n_targets;
 };
