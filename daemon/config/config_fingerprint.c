@@ -1,5 +1,6 @@
 #include "config/config_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,7 @@ uint64_t gw_config_fingerprint_target(const struct gw_target_conf *t, const stru
     h = hash_str(h, t->language);
     h = hash_str(h, t->parity_with);
     h = hash_str(h, t->depends_on);
+    h = hash_u64(h, isnan(t->sla) ? UINT64_MAX : (uint64_t)llround(t->sla * 1e9));
     h = hash_u64(h, t->n_notify);
     for (size_t i = 0; i < t->n_notify; i++)
         h = hash_str(h, t->notify[i]);

@@ -69,6 +69,7 @@ const struct gw_cfg_key gw_config_keys_target[] = {
     {"depends_on", GW_CFG_STRING, 0, NULL, "parent target id"},
     {"language", GW_CFG_STRING, 0, NULL, "en or cy"},
     {"parity_with", GW_CFG_STRING, 0, NULL, "target in the other language"},
+    {"sla", GW_CFG_PERCENT, 0, NULL, "availability reports hold it to, e.g. 99.9%"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -76,6 +77,7 @@ const struct gw_cfg_key gw_config_keys_council[] = {
     {"id", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "council id"},
     {"name", GW_CFG_STRING, 0, NULL, "English name"},
     {"name_cy", GW_CFG_STRING, 0, NULL, "Welsh name"},
+    {"sla", GW_CFG_PERCENT, 0, NULL, "availability reports hold its targets to, e.g. 99.9%"},
     {"targets", GW_CFG_SEQ, 0, NULL, "what is monitored"},
     {NULL, 0, 0, NULL, NULL},
 };

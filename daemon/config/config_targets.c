@@ -1,5 +1,6 @@
 #include "config/config_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,12 +328,28 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     t->timeout_ms = timeout;
     t->failure_threshold = (uint32_t)failures;
     t->success_threshold = (uint32_t)successes;
+    /* Its own, else its council's (which has fallen back on defaults already). */
+    if (gw_cfg_get_percent(node, "sla", &t->sla) < 0 || !gw_cfg_child(node, "sla"))
+        t->sla = c->councils[council_index].sla;
     t->fingerprint = gw_config_fingerprint_target(t, eff);
 }
 
 static bool has_details(const struct gw_cfg *council)
 {
-    return gw_cfg_child(council, "name") || gw_cfg_child(council, "name_cy");
+    return gw_cfg_child(council, "name") || gw_cfg_child(council, "name_cy") ||
+           gw_cfg_child(council, "sla");
+}
+
+/* A council's SLA: its own, else that of defaults, else none (NAN). */
+static double council_sla(const struct config_builder *b, const struct gw_cfg *node)
+{
+    double v;
+    if (gw_cfg_child(node, "sla") && gw_cfg_get_percent(node, "sla", &v) == 0)
+        return v;
+    if (b->defaults && gw_cfg_child(b->defaults, "sla") &&
+        gw_cfg_get_percent(b->defaults, "sla", &v) == 0)
+        return v;
+    return NAN;
 }
 
 /* Councils may be declared once with their details and extended elsewhere
@@ -376,6 +393,7 @@ void gw_config_targets_build_councils(struct config_builder *b)
                 decl[k] = node;
                 c->councils[k].name = gw_config_opt_string(node, "name");
                 c->councils[k].name_cy = gw_config_opt_string(node, "name_cy");
+                c->councils[k].sla = council_sla(b, node);
             }
         } else {
             k = c->n_councils++;
@@ -390,6 +408,7 @@ void gw_config_targets_build_councils(struct config_builder *b)
                 .id = gw_xstrdup(id),
                 .name = gw_config_opt_string(node, "name"),
                 .name_cy = gw_config_opt_string(node, "name_cy"),
+                .sla = council_sla(b, node),
             };
             decl[k] = node;
             head[k] = tail[k] = SIZE_MAX;

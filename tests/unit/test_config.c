@@ -513,6 +513,49 @@ static void test_config_defaults_without_section(void **state)
     assert_int_equal(c->daemon.log_level, GW_LOG_INFO);
 }
 
+/* A target's SLA is its own, else its council's, else that of defaults. */
+static void test_config_sla_inherited(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_config *c = load(f, "s.yaml",
+                               "defaults:\n"
+                               "  sla: 99.9%\n"
+                               "councils:\n"
+                               "  - id: a\n"
+                               "    sla: 99.5%\n"
+                               "    targets:\n"
+                               "      - {id: own, check: fake, host: h, sla: 98%}\n"
+                               "      - {id: council, check: fake, host: h}\n"
+                               "  - id: b\n"
+                               "    targets:\n"
+                               "      - {id: default, check: fake, host: h}\n");
+    EXPECT_NO_DIAGS(f->diag);
+    assert_non_null(c);
+    assert_true(fabs(c->targets[0].sla - 0.98) < 1e-12);
+    assert_true(fabs(c->targets[1].sla - 0.995) < 1e-12);
+    assert_true(fabs(c->targets[2].sla - 0.999) < 1e-12);
+    assert_true(fabs(c->councils[0].sla - 0.995) < 1e-12);
+    assert_true(fabs(c->councils[1].sla - 0.999) < 1e-12);
+
+    c = load(f, "n.yaml",
+             "councils:\n"
+             "  - id: a\n"
+             "    targets:\n"
+             "      - {id: t, check: fake, host: h}\n");
+    assert_non_null(c);
+    assert_true(isnan(c->targets[0].sla));
+    assert_true(isnan(c->councils[0].sla));
+
+    c = load(f, "bad.yaml",
+             "councils:\n"
+             "  - id: a\n"
+             "    sla: lots\n"
+             "    targets:\n"
+             "      - {id: t, check: fake, host: h, sla: 120%}\n");
+    assert_null(c);
+    assert_int_equal(f->diag->errors, 2);
+}
+
 static void test_config_empty_document(void **state)
 {
     struct fixture *f = *state;
@@ -1713,6 +1756,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_config_valid_document),
         T(test_config_defaults_without_section),
+        T(test_config_sla_inherited),
         T(test_config_empty_document),
         T(test_config_required_key_from_defaults),
         T(test_config_timeout_longer_than_interval),
