@@ -7,10 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_config.h"
 #include "graph/graph.h"
-#include "plugin/host.h"
-#include "plugin/plugins.h"
-#include "util/diag.h"
 
 static void graph_usage(FILE *out)
 {
@@ -145,23 +143,10 @@ int gw_graph_cmd_main(int argc, char **argv, const char *default_config)
         }
     }
 
-    struct gw_plugins *plugins = gw_plugins_new();
-    char *dir = gw_config_plugin_dir_of(config_path);
-    if (gw_plugins_load_dir(plugins, dir) < 0)
-        fprintf(stderr, "gwyliwr graph: cannot read the plugin directory %s\n", dir);
-    free(dir);
-    struct gw_host host;
-    gw_host_init(&host, NULL);
-    struct gw_diag *diag = gw_diag_new();
-    struct gw_config *config = gw_config_load(config_path, plugins, &host, diag);
-    if (!config) {
-        gw_diag_print(diag, stderr);
-        fprintf(stderr, "gwyliwr graph: %s is not a valid configuration\n", config_path);
-        gw_diag_free(diag);
-        gw_plugins_free(plugins);
+    struct gw_plugins *plugins;
+    struct gw_config *config = gw_cli_config_load(config_path, "graph", &plugins);
+    if (!config)
         return 1;
-    }
-    gw_diag_free(diag);
 
     unsigned char *image = NULL;
     size_t size = 0;

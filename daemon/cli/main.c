@@ -9,6 +9,7 @@
 
 #include "cli/demo.h"
 #include "cli/graph_cmd.h"
+#include "cli/report_cmd.h"
 #include "cli/probe.h"
 #include "cli/status.h"
 #include "config/config.h"
@@ -32,6 +33,9 @@ static void usage(FILE *out)
             "                                    run one check now and print its breakdown\n"
             "  graph [-c FILE] SUBJECT --period P|--from T [--to T] --out FILE.png|.svg\n"
             "        [--lang en|cy] [--size WxH] draw wales, a council or council/target\n"
+            "  report [-c FILE] --month YYYY-MM|--from T [--to T] [--council ID] [--category C]\n"
+            "        [--format table|csv|json|html] [--lang en|cy] [--out FILE]\n"
+            "                                    24/7 service-delivery figures per council\n"
             "  demo [--data-dir DIR] [--for DURATION]\n"
             "                                    run a simulated council estate on 127.0.0.1\n"
             "  status [-c FILE] [--json] [--user USER:PASSWORD]\n"
@@ -199,6 +203,8 @@ int main(int argc, char **argv)
         return gw_demo_main(argc - 1, argv + 1);
     if (strcmp(cmd, "graph") == 0)
         return gw_graph_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
+    if (strcmp(cmd, "report") == 0)
+        return gw_report_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
