@@ -164,10 +164,9 @@ static void track_change(struct gw_history *h, struct track *t, const struct gw_
 {
     int64_t now = ev->time_ms;
     if (!t->seen) {
-        if (ev->from == GW_EVENTLOG_S_PENDING) {
-            int64_t from = h->latest_start > 0 && h->latest_start < now ? h->latest_start : now;
-            span_push(t, from, now, GW_TIMELINE_UNKNOWN, GW_TIMELINE_CAUSE_NONE, NULL, NULL);
-        } else if (real_state(ev->from) && ev->since_ms > 0) {
+        /* From pending: the target was new (started, or added by a reload): nothing
+         * was known of it before. */
+        if (real_state(ev->from) && ev->since_ms > 0) {
             span_push(t, ev->since_ms, now, state_of(ev->from), GW_TIMELINE_CAUSE_NONE, NULL, NULL);
         }
     } else if (ev->from == GW_EVENTLOG_S_PENDING && h->latest_start > t->since) {
@@ -263,6 +262,14 @@ void gw_history_finish(struct gw_history *h, int64_t end_ms, bool live)
 int64_t gw_history_begin_ms(const struct gw_history *h)
 {
     return h->begin;
+}
+
+int64_t gw_history_first_ms(const struct gw_history *h, const char *target)
+{
+    const struct track *t = track_find(h, target);
+    if (!t || !t->seen)
+        return INT64_MAX;
+    return t->n_spans ? t->spans[0].start : t->since;
 }
 
 bool gw_history_has(const struct gw_history *h, const char *target)

@@ -12,10 +12,11 @@
  *
  * Rules for the event log (a state holds from its event to the next):
  *   - the span before a state change has the state it changed from; `from:
- *     pending` (the daemon started afresh) makes the time since the last
- *     start unknown;
+ *     pending` after earlier changes (the daemon started afresh, without its
+ *     saved state) makes the time since the last start unknown;
  *   - before a target's first state change, it was in the state the change
- *     was from since `since_ms` (when given); before that, not monitored;
+ *     was from since `since_ms` (when given); before that, and before a first
+ *     change from pending (a new target), nothing is known of it;
  *   - from a `stop` (or, after a crash, from the last line before the next
  *     `start`) to the next `start`, nothing is monitored;
  *   - maintenance is from `maintenance_start` to `maintenance_end`;
@@ -53,6 +54,12 @@ void gw_history_finish(struct gw_history *h, int64_t end_ms, bool live);
 
 /* The time of the log's first line; INT64_MAX when it had none. */
 int64_t gw_history_begin_ms(const struct gw_history *h);
+
+/*
+ * The first instant the log knows the state of `target` (after
+ * gw_history_finish); INT64_MAX when it has no state change of it.
+ */
+int64_t gw_history_first_ms(const struct gw_history *h, const char *target);
 
 /* True when the log has a state change of `target` ("council/target"). */
 bool gw_history_has(const struct gw_history *h, const char *target);

@@ -146,9 +146,11 @@ static struct gw_timeline *target_timeline(struct build *b, size_t i, enum gw_re
     struct gw_timeline *tl = gw_timeline_new();
     *src = GW_REPORT_SOURCE_NONE;
     if (b->history && gw_history_has(b->history, t->id)) {
-        /* Before the log began, the files know what happened. */
-        if (r->start_ms < r->log_begin_ms)
-            fill_from_rrd(b, t, r->start_ms, r->log_begin_ms, tl);
+        /* Before the log knew the target, its files may know what happened. */
+        int64_t first = gw_history_first_ms(b->history, t->id);
+        if (r->start_ms < first)
+            fill_from_rrd(b, t, r->start_ms,
+                          first < r->measured_end_ms ? first : r->measured_end_ms, tl);
         gw_history_fill(b->history, t->id, tl);
         *src = GW_REPORT_SOURCE_EVENTS;
     } else if (fill_from_rrd(b, t, r->start_ms, r->measured_end_ms, tl)) {

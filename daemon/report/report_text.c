@@ -164,8 +164,8 @@ static const char *const rules[] = {
     GW_N_("MTTR (mean time to repair) is downtime divided by the number of outages; MTBF (mean "
           "time between failures) is available time divided by the number of outages."),
     GW_N_("Outages come from the event log, with their exact start, end, reason and cause; for "
-          "targets the log does not cover, and before it began, from the RRD files, at their "
-          "resolution (each target shows its source)."),
+          "targets the log does not cover, and before it first recorded a target, from the RRD "
+          "files, at their resolution (each target shows its source)."),
     GW_N_("The figures of a category, a council and Wales add up the times of their targets, so "
           "a service measured for longer weighs more."),
     GW_N_("The SLA is met when availability is at or above its target; the league table ranks "

@@ -110,10 +110,11 @@ static void test_history_restarts_and_crash(void **state)
     assert_int_equal(f.up_ms + f.degraded_ms + f.down_ms + f.unknown_ms + f.unmonitored_ms +
                          f.maintenance_ms,
                      720 * HOUR);
-    /* Before the log began, and the two stops: 1 day + 1 h + 2 h. */
-    assert_int_equal(f.unmonitored_ms, DAY + 3 * HOUR);
-    /* Pending: the first minute, and two minutes after the crash. */
-    assert_int_equal(f.unknown_ms, 3 * MINUTE);
+    /* Before the log began and before the target's first result, and the two
+     * stops: 1 day + 1 min + 1 h + 2 h. */
+    assert_int_equal(f.unmonitored_ms, DAY + MINUTE + 3 * HOUR);
+    /* Pending after the crash, the state not carried over: two minutes. */
+    assert_int_equal(f.unknown_ms, 2 * MINUTE);
     /* Down 1 h before the stop and 30 min after the start; then 10 min. */
     assert_int_equal(f.down_ms, 90 * MINUTE + 10 * MINUTE);
     assert_int_equal(f.outages, 2);
