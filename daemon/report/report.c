@@ -15,9 +15,6 @@
 #include "util/london.h"
 #include "util/xalloc.h"
 
-/* Rows before the period are read too, so a row that straddles its start is whole. */
-#define ROWS_MARGIN_S 86400
-
 /* ---- periods ------------------------------------------------------------------ */
 
 int gw_report_parse_month(const char *text, int *year, int *month, int64_t *start_ms,
@@ -110,8 +107,8 @@ static int read_rows(struct build *b, const struct gw_target_conf *t, int64_t fr
     char *path = gw_xasprintf("%s/%s/%s.rrd", b->config->daemon.data_dir, c->id, t->name);
     char *name = gw_xasprintf("%s/%s.rrd", c->id, t->name);
     char *err = NULL;
-    int rc = gw_rrd_rows_read(b->reader, path, name, from_ms / 1000 - ROWS_MARGIN_S,
-                              (to_ms + 999) / 1000, rows, &err);
+    int rc =
+        gw_rrd_rows_read(b->reader, path, name, from_ms / 1000, (to_ms + 999) / 1000, rows, &err);
     if (rc == 0) {
         b->r->rrd_files_read++;
     } else if (rc != -ENOENT) {
@@ -369,7 +366,7 @@ static void build_pcpr_target(struct build *b, const struct gw_target_conf *t)
         char *path = gw_xasprintf("%s/%s", dir, e->d_name);
         char *name = gw_xasprintf("%s/%s.items/%s", c->id, t->name, e->d_name);
         char *err = NULL;
-        int rc = gw_rrd_rows_read(b->reader, path, name, r->start_ms / 1000 - ROWS_MARGIN_S,
+        int rc = gw_rrd_rows_read(b->reader, path, name, r->start_ms / 1000,
                                   (r->measured_end_ms + 999) / 1000, &rows, &err);
         if (rc == 0) {
             r->rrd_files_read++;

@@ -2,9 +2,10 @@
  * The rows of an RRD file over a span of time, as averages: what reports
  * read where the event log cannot tell (rrd_schema.h documents the files).
  *
- * librrd picks the finest archive that covers the whole span, so a month
- * two weeks ago is read at 1 hour per row and one a year ago at 1 day per
- * row.
+ * librrd picks the finest archive that covers the whole span, so the last
+ * hour is read at the check's interval, a month two weeks ago at 1 hour per
+ * row and one a year ago at 1 day per row; the first row begins at or
+ * before the span's start (rows are aligned to their step).
  *
  * Reading blocks on file I/O: never on the loop thread.
  */
