@@ -84,6 +84,47 @@ static void test_eventlog_parse_refuses(void **state)
     }
 }
 
+/* Delivery lines take a quicker way: the same records, the same refusals. */
+static void test_eventlog_parse_delivery(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        int rc;
+        int64_t time_ms;
+    } cases[] = {
+        {"{\"v\":1,\"seq\":9,\"time_ms\":1700000000123,\"kind\":\"delivery\",\"events\":"
+         "[\"a\",\"b\"],\"message\":\"HTTP 500: {\\\"error\\\": \\\"}]\\\"}\",\"attempt\":2,"
+         "\"outcome\":\"failed\",\"x\":{\"y\":[1,2.5e3,true,null,{}]}}",
+         0, 1700000000123LL},
+        {" { \"kind\" : \"delivery\" , \"time_ms\" : -5 } ", 0, -5},
+        {"{\"kind\":\"deli\\u0076ery\",\"time_ms\":7}", 0, 7}, /* escaped: the full way */
+        {"{\"kind\":\"delivery\",\"time_ms\":7", -EINVAL, 0},  /* cut short */
+        {"{\"kind\":\"delivery\",\"time_ms\":7,\"kind\":\"state\"}", -EINVAL, 0},
+        {"{\"kind\":\"delivery\",\"time_ms\":7.5}", -EINVAL, 0},
+        {"{\"kind\":\"delivery\",\"time_ms\":7}}", -EINVAL, 0},
+        {"{\"kind\":\"delivery\",\"time_ms\":7,}", -EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct gw_eventlog_line l;
+        const char *why = NULL;
+        int rc = gw_eventlog_parse(cases[i].line, strlen(cases[i].line), &l, &why);
+        if (rc != cases[i].rc)
+            fail_msg("%s: %d, expected %d", cases[i].line, rc, cases[i].rc);
+        if (rc == 0) {
+            assert_int_equal(l.rec.kind, GW_EVENTLOG_DELIVERY);
+            assert_int_equal(l.rec.time_ms, cases[i].time_ms);
+            gw_eventlog_line_clear(&l);
+        }
+    }
+    struct gw_eventlog_line l;
+    const char *why;
+    assert_int_equal(gw_eventlog_parse(cases[0].line, strlen(cases[0].line), &l, &why), 0);
+    assert_int_equal(l.rec.seq, 9);
+    assert_null(l.rec.target);
+    gw_eventlog_line_clear(&l);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char *path = gw_xasprintf("%s/%s", dir, name);
@@ -145,6 +186,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eventlog_parse_state),
         cmocka_unit_test(test_eventlog_parse_refuses),
+        cmocka_unit_test(test_eventlog_parse_delivery),
         cmocka_unit_test(test_eventlog_read_rotated_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
