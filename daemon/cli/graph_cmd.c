@@ -1,6 +1,5 @@
 #include "cli/graph_cmd.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli_config.h"
+#include "cli/cli_output.h"
 #include "graph/graph.h"
 
 static void graph_usage(FILE *out)
@@ -19,18 +19,6 @@ static void graph_usage(FILE *out)
                  "SUBJECT is wales, a council id, or council/target. T is now, -DURATION (-2h),\n"
                  "seconds since the epoch, 2026-11-12T10:00:00Z, or 2026-11-12 [10:00] in local\n"
                  "time. The period defaults to 1d.\n");
-}
-
-static int write_file(const char *path, const unsigned char *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -errno;
-    size_t n = fwrite(data, 1, size, f);
-    int rc = n == size ? 0 : -EIO;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    return rc;
 }
 
 int gw_graph_cmd_main(int argc, char **argv, const char *default_config)
@@ -156,7 +144,7 @@ int gw_graph_cmd_main(int argc, char **argv, const char *default_config)
     if (rc < 0) {
         fprintf(stderr, "gwyliwr graph: %s\n", error);
         status = 1;
-    } else if ((rc = write_file(out_path, image, size)) < 0) {
+    } else if ((rc = gw_cli_output_write(out_path, image, size)) < 0) {
         fprintf(stderr, "gwyliwr graph: cannot write %s: %s\n", out_path, strerror(-rc));
         status = 1;
     }

@@ -1,6 +1,5 @@
 #include "cli/report_cmd.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli_config.h"
+#include "cli/cli_output.h"
 #include "report/report.h"
 #include "report/report_render.h"
 
@@ -58,22 +58,6 @@ static void progress_cb(void *data, size_t done, size_t total)
     p->shown = true;
     fprintf(stderr, "\rgwyliwr report: reading the history of %zu of %zu services", done, total);
     fflush(stderr);
-}
-
-static int write_out(const char *path, const char *text, size_t len)
-{
-    FILE *f = path ? fopen(path, "w") : stdout;
-    if (!f)
-        return -errno;
-    size_t n = fwrite(text, 1, len, f);
-    int rc = n == len ? 0 : -EIO;
-    if (path) {
-        if (fclose(f) != 0 && rc == 0)
-            rc = -errno;
-    } else if (fflush(f) != 0 && rc == 0) {
-        rc = -errno;
-    }
-    return rc;
 }
 
 int gw_report_cmd_main(int argc, char **argv, const char *default_config)
@@ -208,7 +192,7 @@ int gw_report_cmd_main(int argc, char **argv, const char *default_config)
     } else {
         size_t len;
         char *text = gw_report_render(report, format, lang, NULL, &len);
-        rc = write_out(out_path, text, len);
+        rc = gw_cli_output_write(out_path, text, len);
         if (rc < 0) {
             fprintf(stderr, "gwyliwr report: cannot write %s: %s\n",
                     out_path ? out_path : "the report", strerror(-rc));

@@ -4,6 +4,7 @@ servers on 127.0.0.1, a daemon under test, and RRD readers.
 Only the Python standard library is used; everything listens on loopback.
 """
 
+import http.client
 import json
 import os
 import re
@@ -233,6 +234,21 @@ def start_sim(workdir, scenario_text):
     return proc, ports
 
 
+def sim_control(port, method, path, body=None):
+    """A request to the simulator's control endpoint at `port` ("/control/...");
+    returns the reply's JSON (None when empty), or fails when it is not a success."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5 * SLOW)
+    try:
+        conn.request(method, path, body=json.dumps(body) if body is not None else None)
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    if resp.status >= 300:
+        raise AssertionError("%s %s: HTTP %d %r" % (method, path, resp.status, data))
+    return json.loads(data) if data else None
+
+
 WEB_TOOLS = os.path.join(SOURCE_DIR, "tests", "web")
 
 
@@ -254,7 +270,6 @@ def web_tools():
 
 def http_get(port, path, headers=None, host="127.0.0.1", timeout=10):
     """(status, headers dict with lower-case names, body bytes) of GET path, sent as is."""
-    import http.client
     conn = http.client.HTTPConnection(host, port, timeout=timeout * SLOW)
     try:
         conn.request("GET", path, headers=headers or {})
@@ -298,5 +313,5 @@ def main():
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "run", "start_sim", "web_tools", "http_get", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
+           "Listener", "Daemon", "run", "start_sim", "sim_control", "web_tools", "http_get", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
            "main", "json", "os", "time", "signal"]

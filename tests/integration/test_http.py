@@ -13,7 +13,6 @@ names without asking a name server: the unit tests (test_http_client,
 test_check_http) have one; here no name but 127.0.0.1 is ever used.
 """
 
-import http.client
 import json
 import os
 import select
@@ -23,7 +22,7 @@ import subprocess
 import time
 
 from gwtest import (GWYLIWR, GWYLIWR_SIM, SANITIZE, SLOW, TestCase, main, rrd_lastupdate, run,
-                    start_sim, wait_until)
+                    sim_control, start_sim, wait_until)
 
 SCENARIO = r"""
 description: faults for the http check's integration test
@@ -89,13 +88,7 @@ class HttpTest(TestCase):
 
     def control(self, method, path, body=None):
         """A request to the simulator's control endpoint."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.ports["control"], timeout=5)
-        conn.request(method, path, body=json.dumps(body) if body is not None else None)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        self.assertLess(resp.status, 300, data)
-        return json.loads(data) if data else None
+        return sim_control(self.ports["control"], method, path, body)
 
     def write_config(self, targets, interval="1s", timeout="1s", data=None):
         lines = ["daemon:", "  data_dir: %s" % (data or os.path.join(self.tmp, "data")),

@@ -7,7 +7,6 @@ clocks, checked figure by figure in every format and both languages.
 
 import calendar
 import csv
-import http.client
 import io
 import json
 import os
@@ -18,7 +17,7 @@ import subprocess
 import time
 from html.parser import HTMLParser
 
-from gwtest import GWYLIWR, SLOW, TestCase, main, run, start_sim, wait_until
+from gwtest import GWYLIWR, SLOW, TestCase, main, run, sim_control, start_sim, wait_until
 
 SCENARIO = r"""
 description: scripted outages for the report's integration test
@@ -167,20 +166,12 @@ class ReportFromDaemonTest(TestCase):
         self.sim.stdout.close()
         super().tearDown()
 
-    def control(self, method, path, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.ports["control"], timeout=5)
-        conn.request(method, path, body=json.dumps(body) if body is not None else None)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        self.assertLess(resp.status, 300, data)
-
     def outage(self, path, override, seconds):
         """Plays an outage for `seconds`; returns how long it really lasted."""
-        self.control("POST", path, override)
+        sim_control(self.ports["control"], "POST", path, override)
         began = time.time()
         time.sleep(seconds)
-        self.control("DELETE", path)
+        sim_control(self.ports["control"], "DELETE", path)
         return time.time() - began
 
     def test_scripted_outages_are_reported(self):

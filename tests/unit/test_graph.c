@@ -24,6 +24,7 @@
 #include "graph/graph.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
+#include "config_testutil.h"
 #include "tmp_testutil.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
@@ -226,10 +227,7 @@ static int setup(void **state)
 {
     struct fixture *f = gw_xcalloc(1, sizeof(*f));
     f->dir = temp_dir("gw-test-graph");
-    f->plugins = gw_plugins_new();
-    const char *plugin_dir = getenv("GW_PLUGIN_DIR");
-    assert_non_null(plugin_dir);
-    assert_true(gw_plugins_load_dir(f->plugins, plugin_dir) > 0);
+    f->plugins = test_plugins_load();
     gw_host_init(&f->host, NULL);
 
     f->end = (int64_t)time(NULL) / STEP * STEP;
@@ -254,12 +252,7 @@ static int setup(void **state)
                               "  - id: powys\n    targets:\n"
                               "      - {id: website, check: tcp, host: 127.0.0.1, port: 9}\n",
                               data);
-    struct gw_diag *diag = gw_diag_new();
-    f->config = gw_config_load_string("graph.yaml", yaml, f->plugins, &f->host, diag);
-    if (!f->config)
-        gw_diag_print(diag, stderr);
-    assert_non_null(f->config);
-    gw_diag_free(diag);
+    f->config = test_config_load("graph.yaml", yaml, f->plugins, &f->host);
     free(yaml);
     free(data);
     free(council);

@@ -36,6 +36,7 @@
 #include "report/report.h"
 #include "report/report_render.h"
 #include "report/report_web.h"
+#include "config_testutil.h"
 #include "tmp_testutil.h"
 #include "util/diag.h"
 #include "util/log.h"
@@ -194,10 +195,7 @@ static int setup(void **state)
     fclose(f->log);
     f->log = NULL;
 
-    f->plugins = gw_plugins_new();
-    const char *plugin_dir = getenv("GW_PLUGIN_DIR");
-    assert_non_null(plugin_dir);
-    assert_true(gw_plugins_load_dir(f->plugins, plugin_dir) > 0);
+    f->plugins = test_plugins_load();
     gw_host_init(&f->host, NULL);
     char *yaml = gw_xasprintf(
         "daemon:\n  data_dir: %s/data\n  listen: \"\"\n"
@@ -218,12 +216,7 @@ static int setup(void **state)
         "  - id: powys\n    name: Powys County Council\n    targets:\n"
         "      - {check: tcp, id: website, category: digital-services}\n",
         f->dir);
-    struct gw_diag *diag = gw_diag_new();
-    f->config = gw_config_load_string("report.yaml", yaml, f->plugins, &f->host, diag);
-    if (!f->config)
-        gw_diag_print(diag, stderr);
-    assert_non_null(f->config);
-    gw_diag_free(diag);
+    f->config = test_config_load("report.yaml", yaml, f->plugins, &f->host);
     free(yaml);
     *state = f;
     return 0;

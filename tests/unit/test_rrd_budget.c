@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "config_testutil.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
 #include "rrd_testutil.h"
@@ -124,14 +125,8 @@ static struct gw_config *load(struct fixture *f, const char *daemon_extra)
                               "    targets:\n"
                               "      - {id: web, check: phases, interval: 1d}\n",
                               f->dir, daemon_extra);
-    struct gw_diag *diag = gw_diag_new();
-    struct gw_config *config =
-        gw_config_load_string("budget.yaml", text, f->plugins, &f->host, diag);
-    if (!config)
-        gw_diag_print(diag, stderr);
-    gw_diag_free(diag);
+    struct gw_config *config = test_config_load("budget.yaml", text, f->plugins, &f->host);
     free(text);
-    assert_non_null(config);
     return config;
 }
 
