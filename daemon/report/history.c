@@ -129,14 +129,14 @@ static void window_push(struct window **v, size_t *n, int64_t start, int64_t end
     (*v)[(*n)++] = (struct window){start, end};
 }
 
-static enum gw_timeline_state state_of(enum gw_eventlog_state s)
+static enum gw_timeline_state state_of(enum gw_event_lines_state s)
 {
     switch (s) {
-    case GW_EVENTLOG_S_UP:
+    case GW_EVENT_LINES_S_UP:
         return GW_TIMELINE_UP;
-    case GW_EVENTLOG_S_DEGRADED:
+    case GW_EVENT_LINES_S_DEGRADED:
         return GW_TIMELINE_DEGRADED;
-    case GW_EVENTLOG_S_DOWN:
+    case GW_EVENT_LINES_S_DOWN:
         return GW_TIMELINE_DOWN;
     default:
         return GW_TIMELINE_UNKNOWN;
@@ -154,13 +154,13 @@ static enum gw_timeline_cause cause_of(const char *cause)
     return GW_TIMELINE_CAUSE_NONE;
 }
 
-static bool real_state(enum gw_eventlog_state s)
+static bool real_state(enum gw_event_lines_state s)
 {
-    return s != GW_EVENTLOG_S_NONE && s != GW_EVENTLOG_S_PENDING;
+    return s != GW_EVENT_LINES_S_NONE && s != GW_EVENT_LINES_S_PENDING;
 }
 
 /* The span that a change at time t ends, then the new state from t. */
-static void track_change(struct gw_history *h, struct track *t, const struct gw_eventlog_rec *ev)
+static void track_change(struct gw_history *h, struct track *t, const struct gw_event_lines_rec *ev)
 {
     int64_t now = ev->time_ms;
     if (!t->seen) {
@@ -169,7 +169,7 @@ static void track_change(struct gw_history *h, struct track *t, const struct gw_
         if (real_state(ev->from) && ev->since_ms > 0) {
             span_push(t, ev->since_ms, now, state_of(ev->from), GW_TIMELINE_CAUSE_NONE, NULL, NULL);
         }
-    } else if (ev->from == GW_EVENTLOG_S_PENDING && h->latest_start > t->since) {
+    } else if (ev->from == GW_EVENT_LINES_S_PENDING && h->latest_start > t->since) {
         int64_t start = h->latest_start < now ? h->latest_start : now;
         span_push(t, t->since, start, t->state, t->cause, t->reason, t->cause_target);
         span_push(t, start, now, GW_TIMELINE_UNKNOWN, GW_TIMELINE_CAUSE_NONE, NULL, NULL);
@@ -190,7 +190,7 @@ static void track_change(struct gw_history *h, struct track *t, const struct gw_
     t->cause_target = ev->cause_target ? gw_xstrdup(ev->cause_target) : NULL;
 }
 
-void gw_history_add(struct gw_history *h, const struct gw_eventlog_rec *ev)
+void gw_history_add(struct gw_history *h, const struct gw_event_lines_rec *ev)
 {
     int64_t now = ev->time_ms;
     bool first = !h->any_line;
@@ -199,7 +199,7 @@ void gw_history_add(struct gw_history *h, const struct gw_eventlog_rec *ev)
         h->begin = now;
     }
     switch (ev->kind) {
-    case GW_EVENTLOG_START:
+    case GW_EVENT_LINES_START:
         if (h->running && !first) /* no stop since the last start: it crashed */
             window_push(&h->stops, &h->n_stops, h->last_line, now);
         else if (!h->running)
@@ -207,28 +207,28 @@ void gw_history_add(struct gw_history *h, const struct gw_eventlog_rec *ev)
         h->running = true;
         h->latest_start = now;
         break;
-    case GW_EVENTLOG_STOP:
+    case GW_EVENT_LINES_STOP:
         if (h->running) {
             h->running = false;
             h->stopped_at = now;
         }
         break;
-    case GW_EVENTLOG_STATE:
+    case GW_EVENT_LINES_STATE:
         track_change(h, track_of(h, ev->target), ev);
         break;
-    case GW_EVENTLOG_SETTLED: {
+    case GW_EVENT_LINES_SETTLED: {
         struct track *t = track_of(h, ev->target);
         if (real_state(ev->to) && (!t->seen || state_of(ev->to) != t->state))
             track_change(h, t, ev);
         break;
     }
-    case GW_EVENTLOG_MAINTENANCE_START: {
+    case GW_EVENT_LINES_MAINTENANCE_START: {
         struct track *t = track_of(h, ev->target);
         if (t->maint_open < 0)
             t->maint_open = now;
         break;
     }
-    case GW_EVENTLOG_MAINTENANCE_END: {
+    case GW_EVENT_LINES_MAINTENANCE_END: {
         struct track *t = track_of(h, ev->target);
         if (t->maint_open >= 0)
             window_push(&t->maint, &t->n_maint, t->maint_open, now);
@@ -362,15 +362,21 @@ static bool covers(const struct gw_maintenance_conf *m, const char *target_id)
     return false;
 }
 
-/* Local minutes after midnight of day y-m-d, as UTC milliseconds. */
-static int64_t local_minute_ms(int y, int mo, int d, int minutes)
+/*
+ * The instant (ms) local clocks show `minutes` after the midnight that
+ * begins local date `days` (minutes may pass 1440: a later day). A start
+ * takes the first time the clocks show it, an end the last; in March's
+ * skipped hour both are the moment the clocks went forward.
+ */
+static int64_t local_ms(int64_t days, int minutes, bool end)
 {
-    int64_t days = gw_london_days_from_civil(y, mo, d) + minutes / 1440;
+    days += minutes / 1440;
     minutes %= 1440;
-    /* Back from days to a civil date through UTC noon of that day. */
-    struct gw_london_civil c;
-    gw_london_civil(days * 86400 + 43200, &c);
-    return gw_london_to_utc(c.year, c.month, c.day, minutes / 60, minutes % 60, 0) * 1000;
+    int y, m, d;
+    gw_london_date(days, &y, &m, &d);
+    int64_t at[2];
+    int n = gw_london_instants(y, m, d, minutes, at);
+    return (end && n == 2 ? at[1] : at[0]) * 1000;
 }
 
 void gw_history_config_windows(const struct gw_config *config, const char *target_id,
@@ -388,20 +394,15 @@ void gw_history_config_windows(const struct gw_config *config, const char *targe
             continue;
         }
         /* Every local day from the one before the period (a window across midnight). */
-        struct gw_london_civil c;
+        struct gw_civil c;
         gw_london_civil(start_ms / 1000 - 86400, &c);
-        int64_t day = gw_london_days_from_civil(c.year, c.month, c.day);
-        for (;; day++) {
-            struct gw_london_civil dc;
-            gw_london_civil(day * 86400 + 43200, &dc);
-            int64_t day_start = local_minute_ms(dc.year, dc.month, dc.day, 0);
-            if (day_start >= end_ms)
+        for (int64_t day = gw_london_days(c.year, c.month, c.day);; day++) {
+            if (local_ms(day, 0, false) >= end_ms)
                 break;
-            if (dc.weekday != m->weekday)
+            if (gw_london_weekday(day) != m->weekday)
                 continue;
             int to = m->to_min > m->from_min ? m->to_min : m->to_min + 1440;
-            int64_t s = local_minute_ms(dc.year, dc.month, dc.day, m->from_min);
-            int64_t e = local_minute_ms(dc.year, dc.month, dc.day, to);
+            int64_t s = local_ms(day, m->from_min, false), e = local_ms(day, to, true);
             if (e > start_ms && s < end_ms)
                 gw_timeline_add_maintenance(tl, s > start_ms ? s : start_ms,
                                             e < end_ms ? e : end_ms);

@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "report/eventlog.h"
+#include "report/event_lines.h"
 #include "report/timeline.h"
 
 struct gw_history;
@@ -44,7 +44,7 @@ struct gw_history *gw_history_new(void);
 void gw_history_free(struct gw_history *h);
 
 /* Takes in one line of the log (borrowed for the call), in the log's order. */
-void gw_history_add(struct gw_history *h, const struct gw_eventlog_rec *ev);
+void gw_history_add(struct gw_history *h, const struct gw_event_lines_rec *ev);
 
 /*
  * Ends every open state and window at `end_ms`. `live`: the log ends now,

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "graph/graph.h"
-#include "report/eventlog.h"
+#include "report/event_lines.h"
 #include "report/history.h"
 #include "report/rrd_rows.h"
 #include "util/log.h"
@@ -17,6 +17,21 @@
 
 /* ---- periods ------------------------------------------------------------------ */
 
+/* The instant local time in Wales shows `minute` on y-m-d first; midnights are never
+ * skipped nor repeated. */
+static int64_t local_ms(int year, int month, int day, int minute)
+{
+    int64_t at[2];
+    gw_london_instants(year, month, day, minute, at);
+    return at[0] * 1000;
+}
+
+void gw_report_month_bounds(int year, int month, int64_t *start_ms, int64_t *end_ms)
+{
+    *start_ms = local_ms(year, month, 1, 0);
+    *end_ms = month == 12 ? local_ms(year + 1, 1, 1, 0) : local_ms(year, month + 1, 1, 0);
+}
+
 int gw_report_parse_month(const char *text, int *year, int *month, int64_t *start_ms,
                           int64_t *end_ms)
 {
@@ -24,36 +39,29 @@ int gw_report_parse_month(const char *text, int *year, int *month, int64_t *star
     if (!text || sscanf(text, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7 || text[used] != '\0' ||
         text[4] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12)
         return -EINVAL;
-    int64_t s, e;
-    gw_london_month_bounds(y, m, &s, &e);
     *year = y;
     *month = m;
-    *start_ms = s * 1000;
-    *end_ms = e * 1000;
+    gw_report_month_bounds(y, m, start_ms, end_ms);
     return 0;
 }
 
-/* "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS]": local, no zone. */
+/* "YYYY-MM-DD" (local midnight), or with a time as gw_london_parse_local reads it. */
 static int parse_local(const char *text, int64_t *out_ms)
 {
-    int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
-    if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
-        return -EINVAL;
-    const char *p = text + used;
-    if (*p == ' ' || *p == 'T') {
-        int n = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+    int y, mo, d, used = 0;
+    if (strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 &&
+        used == 10) {
+        int cy, cm, cd;
+        gw_london_date(gw_london_days(y, mo, d), &cy, &cm, &cd);
+        if (mo < 1 || mo > 12 || cm != mo || cd != d)
             return -EINVAL;
-        p += 1 + n;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &s, &n) != 1 || n != 2)
-                return -EINVAL;
-            p += 1 + n;
-        }
+        *out_ms = local_ms(y, mo, d, 0);
+        return 0;
     }
-    if (*p || !gw_london_valid(y, mo, d, h, mi, s))
+    int64_t s;
+    if (gw_london_parse_local(text, false, &s) < 0)
         return -EINVAL;
-    *out_ms = gw_london_to_utc(y, mo, d, h, mi, s) * 1000;
+    *out_ms = s * 1000;
     return 0;
 }
 
@@ -94,7 +102,7 @@ static void progress(struct build *b)
         b->req->progress(b->req->progress_data, b->done, b->total);
 }
 
-static void history_cb(void *data, const struct gw_eventlog_rec *rec)
+static void history_cb(void *data, const struct gw_event_lines_rec *rec)
 {
     gw_history_add(data, rec);
 }
@@ -414,12 +422,12 @@ static void read_event_log(struct build *b)
 {
     struct gw_report *r = b->r;
     const char *dir = b->config->daemon.data_dir;
-    r->event_log = gw_eventlog_exists(dir);
+    r->event_log = gw_event_lines_exists(dir);
     if (!r->event_log)
         return;
     b->history = gw_history_new();
-    struct gw_eventlog_stats st;
-    int rc = gw_eventlog_read(dir, history_cb, b->history, &st);
+    struct gw_event_lines_stats st;
+    int rc = gw_event_lines_read(dir, history_cb, b->history, &st);
     if (rc < 0 && rc != -ENOENT)
         gw_log_warning("report: the event log in %s could not be read to its end: %s", dir,
                        strerror(-rc));

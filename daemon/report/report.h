@@ -7,7 +7,7 @@
  * `parity_with` pair, and the reliability of rapid charge points.
  *
  * Where figures come from (each target's `source` says which it had):
- *   events  the event log (report/eventlog.h): exact outages with reasons
+ *   events  the event log (report/event_lines.h): exact outages with reasons
  *           and causes; before the log's first line, the RRD files fill in;
  *   rrd     the RRD files' `up` and `degraded` averages at their resolution,
  *           for targets the log knows nothing of (or when there is no log);
@@ -161,6 +161,13 @@ int gw_report_build(struct gw_config *config, const struct gw_report_request *re
 
 /* Frees a report; NULL does nothing. */
 void gw_report_free(struct gw_report *report);
+
+/*
+ * The first instant of month `month` (1..12) of `year` in Europe/London time
+ * and the first of the next month, in ms since the epoch: local midnights,
+ * so a month with a change of the clocks lasts 743 or 745 hours.
+ */
+void gw_report_month_bounds(int year, int month, int64_t *start_ms, int64_t *end_ms);
 
 /*
  * The period of "YYYY-MM" in Europe/London time: 0 with *start_ms and

@@ -81,7 +81,7 @@ const char *gw_report_text_month(int month, enum gw_lang lang)
 
 void gw_report_text_datetime(char *buf, size_t size, int64_t ms, enum gw_lang lang)
 {
-    struct gw_london_civil c;
+    struct gw_civil c;
     int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     gw_london_civil(s, &c);
     snprintf(buf, size, "%d %s %d, %02d:%02d", c.day, gw_report_text_month(c.month, lang), c.year,

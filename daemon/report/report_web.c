@@ -148,7 +148,7 @@ void gw_report_web_handle(struct gw_config *config, enum gw_report_web_kind kind
 
 void gw_report_web_last_month(int64_t now_ms, char out[8])
 {
-    struct gw_london_civil c;
+    struct gw_civil c;
     gw_london_civil(now_ms / 1000, &c);
     unsigned y = (unsigned)(c.month == 1 ? c.year - 1 : c.year) % 10000;
     unsigned m = c.month == 1 ? 12 : (unsigned)c.month - 1;

@@ -1,58 +1,60 @@
 /*
- * Wall-clock time in Wales: Europe/London, GMT in winter and BST (UTC+1)
- * from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
- * Sunday of October (the rule in force since 1996; earlier years are taken
- * by the same rule). Computed, not read from the system's zone files or
- * TZ, so reports and maintenance windows mean the same on a server set to
- * UTC, and any thread may call these at any time.
- *
- * Pure: no I/O, no clocks read inside.
+ * Europe/London civil time, computed from the rule in force since 1996
+ * (British Summer Time, UTC+1, from 01:00 UTC on the last Sunday of March
+ * to 01:00 UTC on the last Sunday of October; GMT otherwise) instead of the
+ * process's time zone, so maintenance windows and the times people read
+ * mean the same whatever TZ the daemon runs under. Pure.
  */
 #ifndef GW_LONDON_H
 #define GW_LONDON_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* A local date and time, as people in Wales read it. */
-struct gw_london_civil {
-    int year;
-    int month;    /* 1..12 */
-    int day;      /* 1..31 */
-    int hour;     /* 0..23 */
-    int minute;   /* 0..59 */
-    int second;   /* 0..59 */
-    int weekday;  /* 0 = Sunday .. 6 */
-    int offset_s; /* 0 (GMT) or 3600 (BST) */
+struct gw_civil {
+    int year, month, day; /* month 1..12 */
+    int hour, minute, second;
+    int weekday; /* 0 = Sunday .. 6 */
 };
 
-/* Days from 1970-01-01 to the date y-m-d of the proleptic Gregorian calendar. */
-int64_t gw_london_days_from_civil(int year, int month, int day);
-/* The number of days of month `month` (1..12) of `year`; 0 for a month out of range. */
-int gw_london_days_in_month(int year, int month);
+/* Days since 1970-01-01 of a date of the proleptic Gregorian calendar. */
+int64_t gw_london_days(int year, int month, int day);
+/* The date `days` after 1970-01-01. */
+void gw_london_date(int64_t days, int *year, int *month, int *day);
+/* The weekday (0 = Sunday) of the date `days` after 1970-01-01. */
+int gw_london_weekday(int64_t days);
 
-/* The offset of local time from UTC at `utc_s`: 0 or 3600 seconds. */
-int gw_london_offset_s(int64_t utc_s);
+/* The instants (seconds since the epoch) the clocks go forward and back in `year`. */
+int64_t gw_london_bst_start(int year);
+int64_t gw_london_bst_end(int year);
 
-/* The local date and time of `utc_s` (seconds since the epoch). */
-void gw_london_civil(int64_t utc_s, struct gw_london_civil *out);
+/* Europe/London's offset from UTC at the instant t_s: 0 (GMT) or 3600 (BST). */
+int gw_london_offset_s(int64_t t_s);
 
-/*
- * Seconds since the epoch of a local date and time. A time that does not
- * exist (the hour skipped in March) is taken as GMT, so it lands as far into
- * BST as it was into the gap; a time that happens twice (the hour repeated in
- * October) is the first, in BST. Fields out of range are not checked: use
- * gw_london_valid first for input from people.
- */
-int64_t gw_london_to_utc(int year, int month, int day, int hour, int minute, int second);
-
-/* True when the fields form a real calendar date and a time of day (hour < 24). */
-int gw_london_valid(int year, int month, int day, int hour, int minute, int second);
+/* The local time in Europe/London at the instant t_s. */
+void gw_london_civil(int64_t t_s, struct gw_civil *out);
 
 /*
- * The first instant of local month `month` of `year` and the first of the
- * next month, as seconds since the epoch (local midnights): a month holding
- * a change of clocks is 743 or 745 hours long.
+ * The instants at which Europe/London clocks show `minute` (0..1440;
+ * 1440 is the midnight that ends the day) on the date year-month-day.
+ * Returns 1 on an ordinary day; 2 in October's repeated hour (out[0] the
+ * first pass, in BST; out[1] the second, in GMT); 0 in March's skipped
+ * hour, the clock never showing that time: out[0] is then the instant
+ * the clocks went forward.
  */
-void gw_london_month_bounds(int year, int month, int64_t *start_s, int64_t *end_s);
+int gw_london_instants(int year, int month, int day, int minute, int64_t out[2]);
+
+/*
+ * A local time in Europe/London without a zone, "2026-12-01 22:00" or
+ * "2026-12-01T22:00:30", to seconds since the epoch: a time the clocks show
+ * twice is its first pass (with `last`, its second); one they skip is the
+ * moment they went forward. Returns 0, or -EINVAL for any other text
+ * (a time with a zone included).
+ */
+int gw_london_parse_local(const char *text, bool last, int64_t *out_s);
+
+/* "2026-03-29 02:30 BST": the instant as people in Wales read it. Truncated to size. */
+void gw_london_format(int64_t t_s, char *buf, size_t size);
 
 #endif

@@ -13,11 +13,21 @@
 #include <cmocka.h>
 
 #include "report/history.h"
+#include "report/report.h"
 #include "util/london.h"
 
 #define MINUTE 60000LL
 #define HOUR   (60 * MINUTE)
 #define DAY    (24 * HOUR)
+
+/* The local midnights that begin and end a month in Wales, in seconds. */
+static void month_bounds_s(int year, int month, int64_t *start_s, int64_t *end_s)
+{
+    int64_t s, e;
+    gw_report_month_bounds(year, month, &s, &e);
+    *start_s = s / 1000;
+    *end_s = e / 1000;
+}
 
 static int64_t nov_start, nov_end;
 
@@ -25,24 +35,24 @@ static int setup(void **state)
 {
     (void)state;
     int64_t s, e;
-    gw_london_month_bounds(2026, 11, &s, &e);
+    month_bounds_s(2026, 11, &s, &e);
     nov_start = s * 1000;
     nov_end = e * 1000;
     return 0;
 }
 
-static void daemon_line(struct gw_history *h, enum gw_eventlog_kind kind, int64_t t)
+static void daemon_line(struct gw_history *h, enum gw_event_lines_kind kind, int64_t t)
 {
-    struct gw_eventlog_rec ev = {.kind = kind, .time_ms = t};
+    struct gw_event_lines_rec ev = {.kind = kind, .time_ms = t};
     gw_history_add(h, &ev);
 }
 
-static void change(struct gw_history *h, const char *target, int64_t t, enum gw_eventlog_state from,
-                   enum gw_eventlog_state to, const char *reason, const char *cause,
-                   const char *cause_target)
+static void change(struct gw_history *h, const char *target, int64_t t,
+                   enum gw_event_lines_state from, enum gw_event_lines_state to, const char *reason,
+                   const char *cause, const char *cause_target)
 {
-    struct gw_eventlog_rec ev = {
-        .kind = GW_EVENTLOG_STATE,
+    struct gw_event_lines_rec ev = {
+        .kind = GW_EVENT_LINES_STATE,
         .time_ms = t,
         .target = target,
         .from = from,
@@ -56,8 +66,8 @@ static void change(struct gw_history *h, const char *target, int64_t t, enum gw_
 
 static void maintenance(struct gw_history *h, const char *target, int64_t t, bool start)
 {
-    struct gw_eventlog_rec ev = {
-        .kind = start ? GW_EVENTLOG_MAINTENANCE_START : GW_EVENTLOG_MAINTENANCE_END,
+    struct gw_event_lines_rec ev = {
+        .kind = start ? GW_EVENT_LINES_MAINTENANCE_START : GW_EVENT_LINES_MAINTENANCE_END,
         .time_ms = t,
         .target = target,
     };
@@ -81,22 +91,22 @@ static void test_history_restarts_and_crash(void **state)
     struct gw_history *h = gw_history_new();
     const char *web = "cardiff/website";
     int64_t t = nov_start + DAY;
-    daemon_line(h, GW_EVENTLOG_START, t);
-    change(h, web, t + MINUTE, GW_EVENTLOG_S_PENDING, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
-    change(h, web, t + HOUR, GW_EVENTLOG_S_UP, GW_EVENTLOG_S_DOWN, "http_status", NULL, NULL);
+    daemon_line(h, GW_EVENT_LINES_START, t);
+    change(h, web, t + MINUTE, GW_EVENT_LINES_S_PENDING, GW_EVENT_LINES_S_UP, NULL, NULL, NULL);
+    change(h, web, t + HOUR, GW_EVENT_LINES_S_UP, GW_EVENT_LINES_S_DOWN, "http_status", NULL, NULL);
     /* A clean stop while down, an hour's pause, a start that carries the state on. */
-    daemon_line(h, GW_EVENTLOG_STOP, t + 2 * HOUR);
-    daemon_line(h, GW_EVENTLOG_START, t + 3 * HOUR);
-    change(h, web, t + 3 * HOUR + 30 * MINUTE, GW_EVENTLOG_S_DOWN, GW_EVENTLOG_S_UP, NULL, NULL,
-           NULL);
-    /* A crash: the last line before the next start is where monitoring stopped. */
-    daemon_line(h, GW_EVENTLOG_MONITOR, t + 5 * HOUR);
-    daemon_line(h, GW_EVENTLOG_START, t + 7 * HOUR);
-    /* Started afresh: pending until the first result, which says down. */
-    change(h, web, t + 7 * HOUR + 2 * MINUTE, GW_EVENTLOG_S_PENDING, GW_EVENTLOG_S_DOWN, "timeout",
+    daemon_line(h, GW_EVENT_LINES_STOP, t + 2 * HOUR);
+    daemon_line(h, GW_EVENT_LINES_START, t + 3 * HOUR);
+    change(h, web, t + 3 * HOUR + 30 * MINUTE, GW_EVENT_LINES_S_DOWN, GW_EVENT_LINES_S_UP, NULL,
            NULL, NULL);
-    change(h, web, t + 7 * HOUR + 12 * MINUTE, GW_EVENTLOG_S_DOWN, GW_EVENTLOG_S_UP, NULL, NULL,
-           NULL);
+    /* A crash: the last line before the next start is where monitoring stopped. */
+    daemon_line(h, GW_EVENT_LINES_MONITOR, t + 5 * HOUR);
+    daemon_line(h, GW_EVENT_LINES_START, t + 7 * HOUR);
+    /* Started afresh: pending until the first result, which says down. */
+    change(h, web, t + 7 * HOUR + 2 * MINUTE, GW_EVENT_LINES_S_PENDING, GW_EVENT_LINES_S_DOWN,
+           "timeout", NULL, NULL);
+    change(h, web, t + 7 * HOUR + 12 * MINUTE, GW_EVENT_LINES_S_DOWN, GW_EVENT_LINES_S_UP, NULL,
+           NULL, NULL);
     gw_history_finish(h, nov_end, false);
     assert_int_equal(gw_history_begin_ms(h), t);
     assert_true(gw_history_has(h, web));
@@ -132,12 +142,12 @@ static void test_history_first_change_uses_since(void **state)
     struct gw_history *h = gw_history_new();
     int64_t t = nov_start + 10 * DAY;
     /* The log's first line is a change from up, which had held for two days. */
-    struct gw_eventlog_rec ev = {
-        .kind = GW_EVENTLOG_STATE,
+    struct gw_event_lines_rec ev = {
+        .kind = GW_EVENT_LINES_STATE,
         .time_ms = t,
         .target = "powys/website",
-        .from = GW_EVENTLOG_S_UP,
-        .to = GW_EVENTLOG_S_DOWN,
+        .from = GW_EVENT_LINES_S_UP,
+        .to = GW_EVENT_LINES_S_DOWN,
         .reason = "dns",
         .since_ms = t - 2 * DAY,
     };
@@ -161,21 +171,22 @@ static void test_history_maintenance_and_parent(void **state)
     struct gw_history *h = gw_history_new();
     const char *web = "gwynedd/website", *net = "gwynedd/network";
     int64_t t = nov_start;
-    daemon_line(h, GW_EVENTLOG_START, t);
-    change(h, web, t, GW_EVENTLOG_S_PENDING, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
-    change(h, net, t, GW_EVENTLOG_S_PENDING, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
+    daemon_line(h, GW_EVENT_LINES_START, t);
+    change(h, web, t, GW_EVENT_LINES_S_PENDING, GW_EVENT_LINES_S_UP, NULL, NULL, NULL);
+    change(h, net, t, GW_EVENT_LINES_S_PENDING, GW_EVENT_LINES_S_UP, NULL, NULL, NULL);
     /* The network goes down; the website with it, caused by its parent. */
-    change(h, net, t + DAY, GW_EVENTLOG_S_UP, GW_EVENTLOG_S_DOWN, "timeout", NULL, NULL);
-    change(h, web, t + DAY + MINUTE, GW_EVENTLOG_S_UP, GW_EVENTLOG_S_DOWN, "connect_timeout",
+    change(h, net, t + DAY, GW_EVENT_LINES_S_UP, GW_EVENT_LINES_S_DOWN, "timeout", NULL, NULL);
+    change(h, web, t + DAY + MINUTE, GW_EVENT_LINES_S_UP, GW_EVENT_LINES_S_DOWN, "connect_timeout",
            "parent", net);
-    change(h, net, t + DAY + HOUR, GW_EVENTLOG_S_DOWN, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
-    change(h, web, t + DAY + HOUR + MINUTE, GW_EVENTLOG_S_DOWN, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
+    change(h, net, t + DAY + HOUR, GW_EVENT_LINES_S_DOWN, GW_EVENT_LINES_S_UP, NULL, NULL, NULL);
+    change(h, web, t + DAY + HOUR + MINUTE, GW_EVENT_LINES_S_DOWN, GW_EVENT_LINES_S_UP, NULL, NULL,
+           NULL);
     /* A maintenance window on the website: down inside it, then up before it ends. */
     maintenance(h, web, t + 2 * DAY, true);
-    change(h, web, t + 2 * DAY + 5 * MINUTE, GW_EVENTLOG_S_UP, GW_EVENTLOG_S_DOWN, "http_status",
-           "maintenance", NULL);
-    change(h, web, t + 2 * DAY + 50 * MINUTE, GW_EVENTLOG_S_DOWN, GW_EVENTLOG_S_UP, NULL, NULL,
-           NULL);
+    change(h, web, t + 2 * DAY + 5 * MINUTE, GW_EVENT_LINES_S_UP, GW_EVENT_LINES_S_DOWN,
+           "http_status", "maintenance", NULL);
+    change(h, web, t + 2 * DAY + 50 * MINUTE, GW_EVENT_LINES_S_DOWN, GW_EVENT_LINES_S_UP, NULL,
+           NULL, NULL);
     maintenance(h, web, t + 2 * DAY + HOUR, false);
     /* A window still open when the log ends. */
     maintenance(h, web, nov_end - HOUR, true);
@@ -199,15 +210,15 @@ static void test_history_settled_changes_state(void **state)
     (void)state;
     struct gw_history *h = gw_history_new();
     int64_t t = nov_start;
-    change(h, "a/b", t, GW_EVENTLOG_S_PENDING, GW_EVENTLOG_S_UP, NULL, NULL, NULL);
-    struct gw_eventlog_rec flap = {
-        .kind = GW_EVENTLOG_FLAPPING, .time_ms = t + HOUR, .target = "a/b"};
+    change(h, "a/b", t, GW_EVENT_LINES_S_PENDING, GW_EVENT_LINES_S_UP, NULL, NULL, NULL);
+    struct gw_event_lines_rec flap = {
+        .kind = GW_EVENT_LINES_FLAPPING, .time_ms = t + HOUR, .target = "a/b"};
     gw_history_add(h, &flap);
-    struct gw_eventlog_rec settled = {.kind = GW_EVENTLOG_SETTLED,
-                                      .time_ms = t + 2 * HOUR,
-                                      .target = "a/b",
-                                      .to = GW_EVENTLOG_S_DOWN,
-                                      .reason = "reset"};
+    struct gw_event_lines_rec settled = {.kind = GW_EVENT_LINES_SETTLED,
+                                         .time_ms = t + 2 * HOUR,
+                                         .target = "a/b",
+                                         .to = GW_EVENT_LINES_S_DOWN,
+                                         .reason = "reset"};
     gw_history_add(h, &settled);
     settled.time_ms = t + 3 * HOUR; /* settled again in the same state: no change */
     gw_history_add(h, &settled);
@@ -291,7 +302,7 @@ static void test_history_config_windows(void **state)
 
     /* In summer time the same window is 22:00-24:00 UTC. */
     int64_t s, e;
-    gw_london_month_bounds(2026, 7, &s, &e);
+    month_bounds_s(2026, 7, &s, &e);
     tl = gw_timeline_new();
     gw_timeline_add_span(tl, s * 1000, e * 1000, GW_TIMELINE_UP, NULL, GW_TIMELINE_CAUSE_NONE,
                          NULL);
@@ -301,8 +312,7 @@ static void test_history_config_windows(void **state)
     assert_true(ns > 1);
     assert_int_equal(segs[1].kind, GW_TIMELINE_K_MAINTENANCE);
     /* Sunday 5 July 2026, 23:00 BST. */
-    assert_int_equal(segs[1].start_ms,
-                     (gw_london_days_from_civil(2026, 7, 5) * 86400 + 22 * 3600) * 1000);
+    assert_int_equal(segs[1].start_ms, (gw_london_days(2026, 7, 5) * 86400 + 22 * 3600) * 1000);
     assert_int_equal(segs[1].end_ms - segs[1].start_ms, 2 * HOUR);
     free(segs);
     gw_timeline_free(tl);

@@ -1,128 +1,132 @@
 /*
- * Europe/London time computed by rule: the changes of clocks, months that
- * hold one, times that do not exist or happen twice.
+ * Europe/London civil time from its rule, checked against instants
+ * computed independently with timegm() and the published change dates.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "util/london.h"
 
-/* 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC. */
-#define MAR29_0100Z 1774746000LL
-#define OCT25_0100Z 1792890000LL
-
-static void test_london_offset_changes_at_one_utc(void **state)
+static int64_t utc(int y, int mo, int d, int h, int mi)
 {
-    (void)state;
-    assert_int_equal(gw_london_offset_s(MAR29_0100Z - 1), 0);
-    assert_int_equal(gw_london_offset_s(MAR29_0100Z), 3600);
-    assert_int_equal(gw_london_offset_s(OCT25_0100Z - 1), 3600);
-    assert_int_equal(gw_london_offset_s(OCT25_0100Z), 0);
-    /* Midsummer and midwinter. */
-    assert_int_equal(gw_london_offset_s(gw_london_days_from_civil(2026, 7, 1) * 86400), 3600);
-    assert_int_equal(gw_london_offset_s(gw_london_days_from_civil(2026, 1, 1) * 86400), 0);
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (int64_t)timegm(&tm);
 }
 
-static void test_london_civil_reads_local_time(void **state)
+static void test_london_change_dates(void **state)
 {
     (void)state;
-    struct gw_london_civil c;
-    gw_london_civil(MAR29_0100Z, &c); /* clocks go forward: 01:00 GMT is 02:00 BST */
-    assert_int_equal(c.year, 2026);
-    assert_int_equal(c.month, 3);
-    assert_int_equal(c.day, 29);
-    assert_int_equal(c.hour, 2);
-    assert_int_equal(c.minute, 0);
-    assert_int_equal(c.weekday, 0);
-    assert_int_equal(c.offset_s, 3600);
-    gw_london_civil(OCT25_0100Z - 1, &c); /* 01:59:59 BST, then 01:00:00 GMT */
-    assert_int_equal(c.hour, 1);
-    assert_int_equal(c.minute, 59);
-    assert_int_equal(c.second, 59);
-    gw_london_civil(OCT25_0100Z, &c);
-    assert_int_equal(c.hour, 1);
-    assert_int_equal(c.minute, 0);
-    assert_int_equal(c.offset_s, 0);
-    /* New Year's Eve late in UTC is already the next day nowhere: GMT. */
-    gw_london_civil(gw_london_days_from_civil(2027, 1, 1) * 86400 - 1, &c);
-    assert_int_equal(c.year, 2026);
-    assert_int_equal(c.month, 12);
-    assert_int_equal(c.day, 31);
-    assert_int_equal(c.hour, 23);
-    /* Before the epoch. */
-    gw_london_civil(-1, &c);
-    assert_int_equal(c.year, 1969);
-    assert_int_equal(c.second, 59);
-}
-
-static void test_london_to_utc_gap_and_repeat(void **state)
-{
-    (void)state;
-    /* 01:30 on 29 March 2026 does not exist: taken as GMT, so 02:30 BST. */
-    assert_int_equal(gw_london_to_utc(2026, 3, 29, 1, 30, 0), MAR29_0100Z + 1800);
-    assert_int_equal(gw_london_to_utc(2026, 3, 29, 2, 30, 0), MAR29_0100Z + 1800);
-    assert_int_equal(gw_london_to_utc(2026, 3, 29, 0, 30, 0), MAR29_0100Z - 1800);
-    /* 01:30 on 25 October happens twice: the first, in BST. */
-    assert_int_equal(gw_london_to_utc(2026, 10, 25, 1, 30, 0), OCT25_0100Z - 1800);
-    assert_int_equal(gw_london_to_utc(2026, 10, 25, 2, 0, 0), OCT25_0100Z + 3600);
-    /* Round trip over a year, every 7 hours and 13 minutes. */
-    int64_t start = gw_london_days_from_civil(2026, 1, 1) * 86400;
-    for (int64_t t = start; t < start + 366 * 86400; t += 7 * 3600 + 13 * 60) {
-        struct gw_london_civil c;
-        gw_london_civil(t, &c);
-        int64_t back = gw_london_to_utc(c.year, c.month, c.day, c.hour, c.minute, c.second);
-        /* Only the repeated hour maps to its first occurrence. */
-        if (back != t)
-            assert_int_equal(back, t - 3600);
+    /* Clocks go forward at 01:00 UTC on the last Sunday of March and back
+     * at 01:00 UTC on the last Sunday of October. */
+    static const struct {
+        int year, march, october;
+    } years[] = {{2024, 31, 27}, {2025, 30, 26}, {2026, 29, 25}, {2027, 28, 31}, {2028, 26, 29}};
+    for (size_t i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
+        assert_int_equal(gw_london_bst_start(years[i].year),
+                         utc(years[i].year, 3, years[i].march, 1, 0));
+        assert_int_equal(gw_london_bst_end(years[i].year),
+                         utc(years[i].year, 10, years[i].october, 1, 0));
     }
 }
 
-static void test_london_month_lengths(void **state)
+static void test_london_offset_and_civil(void **state)
 {
     (void)state;
-    int64_t s, e;
-    gw_london_month_bounds(2026, 3, &s, &e);
-    assert_int_equal(e - s, 743 * 3600);
-    gw_london_month_bounds(2026, 10, &s, &e);
-    assert_int_equal(e - s, 745 * 3600);
-    gw_london_month_bounds(2026, 11, &s, &e);
-    assert_int_equal(e - s, 720 * 3600);
-    assert_int_equal(s, gw_london_days_from_civil(2026, 11, 1) * 86400);
-    gw_london_month_bounds(2026, 7, &s, &e); /* BST: local midnight is 23:00 UTC */
-    assert_int_equal(s, gw_london_days_from_civil(2026, 7, 1) * 86400 - 3600);
-    assert_int_equal(e - s, 744 * 3600);
-    gw_london_month_bounds(2026, 12, &s, &e);
-    assert_int_equal(e, gw_london_days_from_civil(2027, 1, 1) * 86400);
-    gw_london_month_bounds(2028, 2, &s, &e);
-    assert_int_equal(e - s, 29 * 86400);
+    struct {
+        int64_t t;
+        int offset;
+        int y, mo, d, h, mi, wday;
+    } cases[] = {
+        {utc(2026, 3, 29, 0, 59), 0, 2026, 3, 29, 0, 59, 0},
+        {utc(2026, 3, 29, 1, 0), 3600, 2026, 3, 29, 2, 0, 0},
+        {utc(2026, 10, 25, 0, 59), 3600, 2026, 10, 25, 1, 59, 0},
+        {utc(2026, 10, 25, 1, 0), 0, 2026, 10, 25, 1, 0, 0},
+        {utc(2026, 6, 30, 23, 30), 3600, 2026, 7, 1, 0, 30, 3},
+        {utc(2027, 3, 28, 1, 0), 3600, 2027, 3, 28, 2, 0, 0},
+        {utc(2027, 10, 31, 0, 30), 3600, 2027, 10, 31, 1, 30, 0},
+        {utc(2027, 10, 31, 1, 30), 0, 2027, 10, 31, 1, 30, 0},
+        {utc(2028, 2, 29, 12, 0), 0, 2028, 2, 29, 12, 0, 2},
+        {utc(1969, 12, 31, 23, 0), 0, 1969, 12, 31, 23, 0, 3},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct gw_civil c;
+        gw_london_civil(cases[i].t, &c);
+        assert_int_equal(gw_london_offset_s(cases[i].t), cases[i].offset);
+        assert_int_equal(c.year, cases[i].y);
+        assert_int_equal(c.month, cases[i].mo);
+        assert_int_equal(c.day, cases[i].d);
+        assert_int_equal(c.hour, cases[i].h);
+        assert_int_equal(c.minute, cases[i].mi);
+        assert_int_equal(c.weekday, cases[i].wday);
+    }
 }
 
-static void test_london_valid(void **state)
+static void test_london_instants_across_the_changes(void **state)
 {
     (void)state;
-    assert_true(gw_london_valid(2028, 2, 29, 23, 59, 59));
-    assert_false(gw_london_valid(2026, 2, 29, 0, 0, 0));
-    assert_false(gw_london_valid(2026, 13, 1, 0, 0, 0));
-    assert_false(gw_london_valid(2026, 4, 31, 0, 0, 0));
-    assert_false(gw_london_valid(2026, 4, 1, 24, 0, 0));
-    assert_false(gw_london_valid(2026, 4, 1, 0, 60, 0));
-    assert_int_equal(gw_london_days_in_month(2100, 2), 28);
-    assert_int_equal(gw_london_days_in_month(2000, 2), 29);
-    assert_int_equal(gw_london_days_in_month(2026, 0), 0);
+    int64_t at[2];
+    /* an ordinary time */
+    assert_int_equal(gw_london_instants(2026, 7, 1, 9 * 60, at), 1);
+    assert_int_equal(at[0], utc(2026, 7, 1, 8, 0));
+    /* March: 01:30 never shows; the answer is the moment of the change */
+    assert_int_equal(gw_london_instants(2026, 3, 29, 90, at), 0);
+    assert_int_equal(at[0], utc(2026, 3, 29, 1, 0));
+    assert_int_equal(gw_london_instants(2027, 3, 28, 60, at), 0);
+    assert_int_equal(at[0], utc(2027, 3, 28, 1, 0));
+    assert_int_equal(gw_london_instants(2026, 3, 29, 120, at), 1); /* 02:00 BST */
+    assert_int_equal(at[0], utc(2026, 3, 29, 1, 0));
+    /* October: 01:30 shows twice, BST then GMT */
+    assert_int_equal(gw_london_instants(2026, 10, 25, 90, at), 2);
+    assert_int_equal(at[0], utc(2026, 10, 25, 0, 30));
+    assert_int_equal(at[1], utc(2026, 10, 25, 1, 30));
+    assert_int_equal(gw_london_instants(2027, 10, 31, 60, at), 2);
+    assert_int_equal(at[0], utc(2027, 10, 31, 0, 0));
+    assert_int_equal(at[1], utc(2027, 10, 31, 1, 0));
+    assert_int_equal(gw_london_instants(2026, 10, 25, 120, at), 1);
+    assert_int_equal(at[0], utc(2026, 10, 25, 2, 0));
+    /* 24:00 is the next midnight */
+    assert_int_equal(gw_london_instants(2026, 7, 1, 1440, at), 1);
+    assert_int_equal(at[0], utc(2026, 7, 1, 23, 0));
+}
+
+static void test_london_dates_round_trip(void **state)
+{
+    (void)state;
+    for (int64_t days = -800000; days <= 800000; days += 997) {
+        int y, m, d;
+        gw_london_date(days, &y, &m, &d);
+        assert_int_equal(gw_london_days(y, m, d), days);
+    }
+    assert_int_equal(gw_london_days(1970, 1, 1), 0);
+    assert_int_equal(gw_london_weekday(0), 4); /* a Thursday */
+    assert_int_equal(gw_london_weekday(-1), 3);
+}
+
+static void test_london_format(void **state)
+{
+    (void)state;
+    char buf[64];
+    gw_london_format(utc(2026, 3, 29, 1, 30), buf, sizeof(buf));
+    assert_string_equal(buf, "2026-03-29 02:30 BST");
+    gw_london_format(utc(2026, 12, 1, 22, 5), buf, sizeof(buf));
+    assert_string_equal(buf, "2026-12-01 22:05 GMT");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_london_offset_changes_at_one_utc),
-        cmocka_unit_test(test_london_civil_reads_local_time),
-        cmocka_unit_test(test_london_to_utc_gap_and_repeat),
-        cmocka_unit_test(test_london_month_lengths),
-        cmocka_unit_test(test_london_valid),
+        cmocka_unit_test(test_london_change_dates),
+        cmocka_unit_test(test_london_offset_and_civil),
+        cmocka_unit_test(test_london_instants_across_the_changes),
+        cmocka_unit_test(test_london_dates_round_trip),
+        cmocka_unit_test(test_london_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,44 +5,44 @@
  *
  * Reading blocks on file I/O: never on the loop thread. Any thread.
  */
-#ifndef GW_EVENTLOG_H
-#define GW_EVENTLOG_H
+#ifndef GW_EVENT_LINES_H
+#define GW_EVENT_LINES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum gw_eventlog_kind {
-    GW_EVENTLOG_OTHER, /* a kind this reader does not know: kept for its time only */
-    GW_EVENTLOG_STATE,
-    GW_EVENTLOG_FLAPPING,
-    GW_EVENTLOG_SETTLED,
-    GW_EVENTLOG_MAINTENANCE_START,
-    GW_EVENTLOG_MAINTENANCE_END,
-    GW_EVENTLOG_MONITOR,
-    GW_EVENTLOG_START,
-    GW_EVENTLOG_STOP,
-    GW_EVENTLOG_DELIVERY,
+enum gw_event_lines_kind {
+    GW_EVENT_LINES_OTHER, /* a kind this reader does not know: kept for its time only */
+    GW_EVENT_LINES_STATE,
+    GW_EVENT_LINES_FLAPPING,
+    GW_EVENT_LINES_SETTLED,
+    GW_EVENT_LINES_MAINTENANCE_START,
+    GW_EVENT_LINES_MAINTENANCE_END,
+    GW_EVENT_LINES_MONITOR,
+    GW_EVENT_LINES_START,
+    GW_EVENT_LINES_STOP,
+    GW_EVENT_LINES_DELIVERY,
 };
 
-enum gw_eventlog_state {
-    GW_EVENTLOG_S_NONE, /* absent or not a state this reader knows */
-    GW_EVENTLOG_S_PENDING,
-    GW_EVENTLOG_S_UP,
-    GW_EVENTLOG_S_DEGRADED,
-    GW_EVENTLOG_S_DOWN,
-    GW_EVENTLOG_S_UNKNOWN,
+enum gw_event_lines_state {
+    GW_EVENT_LINES_S_NONE, /* absent or not a state this reader knows */
+    GW_EVENT_LINES_S_PENDING,
+    GW_EVENT_LINES_S_UP,
+    GW_EVENT_LINES_S_DEGRADED,
+    GW_EVENT_LINES_S_DOWN,
+    GW_EVENT_LINES_S_UNKNOWN,
 };
 
 /* One line. Strings are borrowed for the callback's duration; NULL when absent. */
-struct gw_eventlog_rec {
+struct gw_event_lines_rec {
     int64_t seq;
     int64_t time_ms;
     int64_t since_ms; /* 0 when absent */
-    enum gw_eventlog_kind kind;
+    enum gw_event_lines_kind kind;
     const char *kind_text;
     const char *target; /* "council/target" */
-    enum gw_eventlog_state from, to;
+    enum gw_event_lines_state from, to;
     const char *reason;
     const char *cause; /* "parent", "maintenance" */
     const char *cause_target;
@@ -50,30 +50,30 @@ struct gw_eventlog_rec {
 };
 
 /* A parsed line: its record, and the document that holds the record's strings. */
-struct gw_eventlog_line {
-    struct gw_eventlog_rec rec;
+struct gw_event_lines_line {
+    struct gw_event_lines_rec rec;
     void *root; /* jansson's json_t */
 };
 
 /*
  * Parses one line (`len` bytes, no newline needed) into *out, which holds
- * its strings until gw_eventlog_line_clear. Returns 0, or -EINVAL when the
+ * its strings until gw_event_lines_line_clear. Returns 0, or -EINVAL when the
  * line is not a JSON object with an integer `time_ms` and a string `kind`
  * (with a "council/target" `target` for kinds that concern one, and a known
  * `to` for a state change), with *error set to a static description and
  * nothing to clear.
  */
-int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out,
-                      const char **error);
+int gw_event_lines_parse(const char *line, size_t len, struct gw_event_lines_line *out,
+                         const char **error);
 /* Frees what a parsed line holds; a cleared line may be cleared again. */
-void gw_eventlog_line_clear(struct gw_eventlog_line *line);
+void gw_event_lines_line_clear(struct gw_event_lines_line *line);
 
 /* The word of a state as the log writes it ("down"); "" for none. Static. */
-const char *gw_eventlog_state_word(enum gw_eventlog_state s);
+const char *gw_event_lines_state_word(enum gw_event_lines_state s);
 
-typedef void (*gw_eventlog_cb)(void *data, const struct gw_eventlog_rec *rec);
+typedef void (*gw_event_lines_cb)(void *data, const struct gw_event_lines_rec *rec);
 
-struct gw_eventlog_stats {
+struct gw_event_lines_stats {
     size_t files;              /* files read */
     size_t lines;              /* lines given to the callback */
     size_t skipped;            /* lines that did not parse (each logged, a few per file) */
@@ -91,10 +91,10 @@ struct gw_eventlog_stats {
  * another negative errno when a file exists but cannot be read (*stats says
  * how far it got).
  */
-int gw_eventlog_read(const char *data_dir, gw_eventlog_cb cb, void *data,
-                     struct gw_eventlog_stats *stats);
+int gw_event_lines_read(const char *data_dir, gw_event_lines_cb cb, void *data,
+                        struct gw_event_lines_stats *stats);
 
 /* True when `data_dir` holds an event log (events.jsonl or a rotated file). */
-bool gw_eventlog_exists(const char *data_dir);
+bool gw_event_lines_exists(const char *data_dir);
 
 #endif

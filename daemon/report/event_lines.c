@@ -1,4 +1,4 @@
-#include "report/eventlog.h"
+#include "report/event_lines.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,39 +17,39 @@
 
 static const struct {
     const char *word;
-    enum gw_eventlog_kind kind;
+    enum gw_event_lines_kind kind;
     bool has_target;
 } kinds[] = {
-    {"state", GW_EVENTLOG_STATE, true},
-    {"flapping", GW_EVENTLOG_FLAPPING, true},
-    {"settled", GW_EVENTLOG_SETTLED, true},
-    {"maintenance_start", GW_EVENTLOG_MAINTENANCE_START, true},
-    {"maintenance_end", GW_EVENTLOG_MAINTENANCE_END, true},
-    {"monitor", GW_EVENTLOG_MONITOR, false},
-    {"start", GW_EVENTLOG_START, false},
-    {"stop", GW_EVENTLOG_STOP, false},
-    {"delivery", GW_EVENTLOG_DELIVERY, false},
+    {"state", GW_EVENT_LINES_STATE, true},
+    {"flapping", GW_EVENT_LINES_FLAPPING, true},
+    {"settled", GW_EVENT_LINES_SETTLED, true},
+    {"maintenance_start", GW_EVENT_LINES_MAINTENANCE_START, true},
+    {"maintenance_end", GW_EVENT_LINES_MAINTENANCE_END, true},
+    {"monitor", GW_EVENT_LINES_MONITOR, false},
+    {"start", GW_EVENT_LINES_START, false},
+    {"stop", GW_EVENT_LINES_STOP, false},
+    {"delivery", GW_EVENT_LINES_DELIVERY, false},
 };
 
 static const char *const state_words[] = {
-    [GW_EVENTLOG_S_NONE] = "",     [GW_EVENTLOG_S_PENDING] = "pending",
-    [GW_EVENTLOG_S_UP] = "up",     [GW_EVENTLOG_S_DEGRADED] = "degraded",
-    [GW_EVENTLOG_S_DOWN] = "down", [GW_EVENTLOG_S_UNKNOWN] = "unknown",
+    [GW_EVENT_LINES_S_NONE] = "",     [GW_EVENT_LINES_S_PENDING] = "pending",
+    [GW_EVENT_LINES_S_UP] = "up",     [GW_EVENT_LINES_S_DEGRADED] = "degraded",
+    [GW_EVENT_LINES_S_DOWN] = "down", [GW_EVENT_LINES_S_UNKNOWN] = "unknown",
 };
 
-const char *gw_eventlog_state_word(enum gw_eventlog_state s)
+const char *gw_event_lines_state_word(enum gw_event_lines_state s)
 {
     return (size_t)s < sizeof(state_words) / sizeof(state_words[0]) ? state_words[s] : "";
 }
 
-static enum gw_eventlog_state state_of(const char *word)
+static enum gw_event_lines_state state_of(const char *word)
 {
     if (!word)
-        return GW_EVENTLOG_S_NONE;
+        return GW_EVENT_LINES_S_NONE;
     for (size_t i = 1; i < sizeof(state_words) / sizeof(state_words[0]); i++)
         if (strcmp(word, state_words[i]) == 0)
-            return (enum gw_eventlog_state)i;
-    return GW_EVENTLOG_S_NONE;
+            return (enum gw_event_lines_state)i;
+    return GW_EVENT_LINES_S_NONE;
 }
 
 static const char *string_of(json_t *root, const char *key)
@@ -160,7 +160,7 @@ static bool scan_integer(struct scan *s, int64_t *out)
 }
 
 /* True when the line is a delivery attempt, with its time (and seq) read. */
-static bool scan_delivery(const char *line, size_t len, struct gw_eventlog_rec *rec)
+static bool scan_delivery(const char *line, size_t len, struct gw_event_lines_rec *rec)
 {
     struct scan s = {line, line + len};
     bool have_time = false, have_seq = false, delivery = false, have_kind = false;
@@ -210,12 +210,12 @@ static bool scan_delivery(const char *line, size_t len, struct gw_eventlog_rec *
     return s.p == s.end && delivery && have_time;
 }
 
-int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out,
-                      const char **error)
+int gw_event_lines_parse(const char *line, size_t len, struct gw_event_lines_line *out,
+                         const char **error)
 {
     memset(out, 0, sizeof(*out));
     if (scan_delivery(line, len, &out->rec)) {
-        out->rec.kind = GW_EVENTLOG_DELIVERY;
+        out->rec.kind = GW_EVENT_LINES_DELIVERY;
         out->rec.kind_text = "delivery";
         return 0;
     }
@@ -238,8 +238,8 @@ int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out
         *error = "no integer time_ms or no string kind";
         return -EINVAL;
     }
-    struct gw_eventlog_rec *r = &out->rec;
-    r->kind = GW_EVENTLOG_OTHER;
+    struct gw_event_lines_rec *r = &out->rec;
+    r->kind = GW_EVENT_LINES_OTHER;
     r->kind_text = kind;
     bool needs_target = false;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -265,7 +265,7 @@ int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out
         *error = "no \"council/target\" in target";
         return -EINVAL;
     }
-    if (r->kind == GW_EVENTLOG_STATE && r->to == GW_EVENTLOG_S_NONE) {
+    if (r->kind == GW_EVENT_LINES_STATE && r->to == GW_EVENT_LINES_S_NONE) {
         json_decref(root);
         memset(out, 0, sizeof(*out));
         *error = "a state change with no known \"to\"";
@@ -275,7 +275,7 @@ int gw_eventlog_parse(const char *line, size_t len, struct gw_eventlog_line *out
     return 0;
 }
 
-void gw_eventlog_line_clear(struct gw_eventlog_line *line)
+void gw_event_lines_line_clear(struct gw_event_lines_line *line)
 {
     json_decref(line->root);
     memset(line, 0, sizeof(*line));
@@ -320,8 +320,8 @@ static unsigned long *rotated_files(const char *dir, size_t *n_out)
     return v;
 }
 
-static int read_file(const char *path, const char *shown, gw_eventlog_cb cb, void *data,
-                     struct gw_eventlog_stats *st)
+static int read_file(const char *path, const char *shown, gw_event_lines_cb cb, void *data,
+                     struct gw_event_lines_stats *st)
 {
     FILE *f = fopen(path, "re");
     if (!f)
@@ -338,9 +338,9 @@ static int read_file(const char *path, const char *shown, gw_eventlog_cb cb, voi
             len--;
         if (len == 0)
             continue;
-        struct gw_eventlog_line parsed;
+        struct gw_event_lines_line parsed;
         const char *why;
-        if (gw_eventlog_parse(line, (size_t)len, &parsed, &why) < 0) {
+        if (gw_event_lines_parse(line, (size_t)len, &parsed, &why) < 0) {
             if (++skipped <= SKIPS_LOGGED)
                 gw_log_warning("%s:%lu: skipped a line that is not an event (%s)", shown, lineno,
                                why);
@@ -351,7 +351,7 @@ static int read_file(const char *path, const char *shown, gw_eventlog_cb cb, voi
         st->last_ms = parsed.rec.time_ms;
         st->lines++;
         cb(data, &parsed.rec);
-        gw_eventlog_line_clear(&parsed);
+        gw_event_lines_line_clear(&parsed);
     }
     int rc = ferror(f) ? -EIO : 0;
     free(line);
@@ -362,7 +362,7 @@ static int read_file(const char *path, const char *shown, gw_eventlog_cb cb, voi
     return rc;
 }
 
-bool gw_eventlog_exists(const char *data_dir)
+bool gw_event_lines_exists(const char *data_dir)
 {
     char *path = gw_xasprintf("%s/%s", data_dir, LOG_NAME);
     FILE *f = fopen(path, "re");
@@ -376,11 +376,11 @@ bool gw_eventlog_exists(const char *data_dir)
     return n > 0;
 }
 
-int gw_eventlog_read(const char *data_dir, gw_eventlog_cb cb, void *data,
-                     struct gw_eventlog_stats *stats)
+int gw_event_lines_read(const char *data_dir, gw_event_lines_cb cb, void *data,
+                        struct gw_event_lines_stats *stats)
 {
-    struct gw_eventlog_stats local;
-    struct gw_eventlog_stats *st = stats ? stats : &local;
+    struct gw_event_lines_stats local;
+    struct gw_event_lines_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof(*st));
     size_t n;
     unsigned long *rotated = rotated_files(data_dir, &n);

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "report/eventlog.h"
+#include "report/event_lines.h"
 #include "tmp_testutil.h"
 #include "util/log.h"
 
-static void test_eventlog_parse_state(void **state)
+static void test_event_lines_parse_state(void **state)
 {
     (void)state;
     const char *line =
@@ -27,40 +27,40 @@ static void test_eventlog_parse_state(void **state)
         "\"reason\":\"http_status\",\"sentence\":\"HTTP 503\",\"figures\":{\"latency\":0.2},"
         "\"since_ms\":1793530000000,\"cause\":\"parent\",\"cause_target\":\"cardiff/network\","
         "\"notify\":[]}";
-    struct gw_eventlog_line l;
+    struct gw_event_lines_line l;
     const char *why = NULL;
-    assert_int_equal(gw_eventlog_parse(line, strlen(line), &l, &why), 0);
-    assert_int_equal(l.rec.kind, GW_EVENTLOG_STATE);
+    assert_int_equal(gw_event_lines_parse(line, strlen(line), &l, &why), 0);
+    assert_int_equal(l.rec.kind, GW_EVENT_LINES_STATE);
     assert_int_equal(l.rec.seq, 42);
     assert_int_equal(l.rec.time_ms, 1793534400123LL);
     assert_int_equal(l.rec.since_ms, 1793530000000LL);
     assert_string_equal(l.rec.target, "cardiff/website");
-    assert_int_equal(l.rec.from, GW_EVENTLOG_S_UP);
-    assert_int_equal(l.rec.to, GW_EVENTLOG_S_DOWN);
+    assert_int_equal(l.rec.from, GW_EVENT_LINES_S_UP);
+    assert_int_equal(l.rec.to, GW_EVENT_LINES_S_DOWN);
     assert_string_equal(l.rec.reason, "http_status");
     assert_string_equal(l.rec.cause, "parent");
     assert_string_equal(l.rec.cause_target, "cardiff/network");
     assert_string_equal(l.rec.sentence, "HTTP 503");
-    assert_string_equal(gw_eventlog_state_word(l.rec.to), "down");
-    gw_eventlog_line_clear(&l);
-    gw_eventlog_line_clear(&l); /* again: nothing */
+    assert_string_equal(gw_event_lines_state_word(l.rec.to), "down");
+    gw_event_lines_line_clear(&l);
+    gw_event_lines_line_clear(&l); /* again: nothing */
 
     const char *pending =
         "{\"time_ms\":5,\"kind\":\"state\",\"target\":\"a/b\",\"from\":\"pending\","
         "\"to\":\"up\",\"reason\":null}";
-    assert_int_equal(gw_eventlog_parse(pending, strlen(pending), &l, &why), 0);
-    assert_int_equal(l.rec.from, GW_EVENTLOG_S_PENDING);
+    assert_int_equal(gw_event_lines_parse(pending, strlen(pending), &l, &why), 0);
+    assert_int_equal(l.rec.from, GW_EVENT_LINES_S_PENDING);
     assert_null(l.rec.reason);
-    gw_eventlog_line_clear(&l);
+    gw_event_lines_line_clear(&l);
 
     const char *future = "{\"time_ms\":7,\"kind\":\"reminder\",\"target\":\"a/b\"}";
-    assert_int_equal(gw_eventlog_parse(future, strlen(future), &l, &why), 0);
-    assert_int_equal(l.rec.kind, GW_EVENTLOG_OTHER);
+    assert_int_equal(gw_event_lines_parse(future, strlen(future), &l, &why), 0);
+    assert_int_equal(l.rec.kind, GW_EVENT_LINES_OTHER);
     assert_string_equal(l.rec.kind_text, "reminder");
-    gw_eventlog_line_clear(&l);
+    gw_event_lines_line_clear(&l);
 }
 
-static void test_eventlog_parse_refuses(void **state)
+static void test_event_lines_parse_refuses(void **state)
 {
     (void)state;
     static const char *const bad[] = {
@@ -77,15 +77,15 @@ static void test_eventlog_parse_refuses(void **state)
         "{\"time_ms\":12,\"kind\":\"sta",                        /* cut short by a crash */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct gw_eventlog_line l;
+        struct gw_event_lines_line l;
         const char *why = NULL;
-        assert_int_equal(gw_eventlog_parse(bad[i], strlen(bad[i]), &l, &why), -EINVAL);
+        assert_int_equal(gw_event_lines_parse(bad[i], strlen(bad[i]), &l, &why), -EINVAL);
         assert_non_null(why);
     }
 }
 
 /* Delivery lines take a quicker way: the same records, the same refusals. */
-static void test_eventlog_parse_delivery(void **state)
+static void test_event_lines_parse_delivery(void **state)
 {
     (void)state;
     static const struct {
@@ -106,23 +106,23 @@ static void test_eventlog_parse_delivery(void **state)
         {"{\"kind\":\"delivery\",\"time_ms\":7,}", -EINVAL, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct gw_eventlog_line l;
+        struct gw_event_lines_line l;
         const char *why = NULL;
-        int rc = gw_eventlog_parse(cases[i].line, strlen(cases[i].line), &l, &why);
+        int rc = gw_event_lines_parse(cases[i].line, strlen(cases[i].line), &l, &why);
         if (rc != cases[i].rc)
             fail_msg("%s: %d, expected %d", cases[i].line, rc, cases[i].rc);
         if (rc == 0) {
-            assert_int_equal(l.rec.kind, GW_EVENTLOG_DELIVERY);
+            assert_int_equal(l.rec.kind, GW_EVENT_LINES_DELIVERY);
             assert_int_equal(l.rec.time_ms, cases[i].time_ms);
-            gw_eventlog_line_clear(&l);
+            gw_event_lines_line_clear(&l);
         }
     }
-    struct gw_eventlog_line l;
+    struct gw_event_lines_line l;
     const char *why;
-    assert_int_equal(gw_eventlog_parse(cases[0].line, strlen(cases[0].line), &l, &why), 0);
+    assert_int_equal(gw_event_lines_parse(cases[0].line, strlen(cases[0].line), &l, &why), 0);
     assert_int_equal(l.rec.seq, 9);
     assert_null(l.rec.target);
-    gw_eventlog_line_clear(&l);
+    gw_event_lines_line_clear(&l);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -140,22 +140,22 @@ struct seen {
     size_t n;
 };
 
-static void collect_cb(void *data, const struct gw_eventlog_rec *rec)
+static void collect_cb(void *data, const struct gw_event_lines_rec *rec)
 {
     struct seen *s = data;
     if (s->n < 16)
         s->times[s->n++] = rec->time_ms;
 }
 
-static void test_eventlog_read_rotated_in_order(void **state)
+static void test_event_lines_read_rotated_in_order(void **state)
 {
     (void)state;
     gw_log_set_level(GW_LOG_ERROR); /* the skipped line's warning is expected */
-    char *dir = temp_dir("gw-eventlog");
+    char *dir = temp_dir("gw-event-lines");
     struct seen s = {0};
-    struct gw_eventlog_stats st;
-    assert_false(gw_eventlog_exists(dir));
-    assert_int_equal(gw_eventlog_read(dir, collect_cb, &s, &st), -ENOENT);
+    struct gw_event_lines_stats st;
+    assert_false(gw_event_lines_exists(dir));
+    assert_int_equal(gw_event_lines_read(dir, collect_cb, &s, &st), -ENOENT);
 
     write_file(dir, "events.jsonl.10", "{\"time_ms\":1,\"kind\":\"start\"}\n");
     write_file(dir, "events.jsonl.2", "{\"time_ms\":2,\"kind\":\"stop\"}\r\n\n");
@@ -163,11 +163,11 @@ static void test_eventlog_read_rotated_in_order(void **state)
                "{\"time_ms\":3,\"kind\":\"start\"}\n{broken\n{\"time_ms\":4,\"kind\":\"stop\"}");
     write_file(dir, "events.jsonl.x", "{\"time_ms\":99,\"kind\":\"start\"}\n");
     write_file(dir, "events.jsonl.01", "{\"time_ms\":98,\"kind\":\"start\"}\n");
-    assert_true(gw_eventlog_exists(dir)); /* rotated files alone are a log */
-    assert_int_equal(gw_eventlog_read(dir, collect_cb, &s, &st), 0);
+    assert_true(gw_event_lines_exists(dir)); /* rotated files alone are a log */
+    assert_int_equal(gw_event_lines_read(dir, collect_cb, &s, &st), 0);
     write_file(dir, "events.jsonl", "{\"time_ms\":5,\"kind\":\"start\"}\n");
     s.n = 0;
-    assert_int_equal(gw_eventlog_read(dir, collect_cb, &s, &st), 0);
+    assert_int_equal(gw_event_lines_read(dir, collect_cb, &s, &st), 0);
     assert_int_equal(s.n, 5);
     for (size_t i = 0; i < s.n; i++)
         assert_int_equal(s.times[i], (int64_t)i + 1);
@@ -184,10 +184,10 @@ static void test_eventlog_read_rotated_in_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eventlog_parse_state),
-        cmocka_unit_test(test_eventlog_parse_refuses),
-        cmocka_unit_test(test_eventlog_parse_delivery),
-        cmocka_unit_test(test_eventlog_read_rotated_in_order),
+        cmocka_unit_test(test_event_lines_parse_state),
+        cmocka_unit_test(test_event_lines_parse_refuses),
+        cmocka_unit_test(test_event_lines_parse_delivery),
+        cmocka_unit_test(test_event_lines_read_rotated_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
