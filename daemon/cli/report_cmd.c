@@ -11,6 +11,7 @@
 #include "cli/cli_config.h"
 #include "cli/cli_output.h"
 #include "report/report.h"
+#include "report/report_period.h"
 #include "report/report_render.h"
 
 /* The progress line is redrawn at most this often. */
@@ -136,19 +137,19 @@ int gw_report_cmd_main(int argc, char **argv, const char *default_config)
         fprintf(stderr, "gwyliwr report: --to needs --from\n");
         return 2;
     }
-    if (month &&
-        gw_report_parse_month(month, &req.year, &req.month, &req.start_ms, &req.end_ms) < 0) {
+    if (month && gw_report_period_parse_month(month, &req.year, &req.month, &req.start_ms,
+                                              &req.end_ms) < 0) {
         fprintf(stderr, "gwyliwr report: bad month \"%s\" (expected YYYY-MM, like 2026-11)\n",
                 month);
         return 2;
     }
     if (from) {
         req.end_ms = req.now_ms;
-        if (gw_report_parse_time(from, req.now_ms, &req.start_ms) < 0) {
+        if (gw_report_period_parse_time(from, req.now_ms, &req.start_ms) < 0) {
             fprintf(stderr, "gwyliwr report: bad time \"%s\"\n", from);
             return 2;
         }
-        if (to && gw_report_parse_time(to, req.now_ms, &req.end_ms) < 0) {
+        if (to && gw_report_period_parse_time(to, req.now_ms, &req.end_ms) < 0) {
             fprintf(stderr, "gwyliwr report: bad time \"%s\"\n", to);
             return 2;
         }

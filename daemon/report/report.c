@@ -1,86 +1,17 @@
 #include "report/report.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/graph.h"
 #include "report/event_lines.h"
 #include "report/history.h"
+#include "report/report_internal.h"
 #include "report/rrd_rows.h"
 #include "util/log.h"
-#include "util/london.h"
 #include "util/xalloc.h"
-
-/* ---- periods ------------------------------------------------------------------ */
-
-/* The instant local time in Wales shows `minute` on y-m-d first; midnights are never
- * skipped nor repeated. */
-static int64_t local_ms(int year, int month, int day, int minute)
-{
-    int64_t at[2];
-    gw_london_instants(year, month, day, minute, at);
-    return at[0] * 1000;
-}
-
-void gw_report_month_bounds(int year, int month, int64_t *start_ms, int64_t *end_ms)
-{
-    *start_ms = local_ms(year, month, 1, 0);
-    *end_ms = month == 12 ? local_ms(year + 1, 1, 1, 0) : local_ms(year, month + 1, 1, 0);
-}
-
-int gw_report_parse_month(const char *text, int *year, int *month, int64_t *start_ms,
-                          int64_t *end_ms)
-{
-    int y, m, used = 0;
-    if (!text || sscanf(text, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7 || text[used] != '\0' ||
-        text[4] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12)
-        return -EINVAL;
-    *year = y;
-    *month = m;
-    gw_report_month_bounds(y, m, start_ms, end_ms);
-    return 0;
-}
-
-/* "YYYY-MM-DD" (local midnight), or with a time as gw_london_parse_local reads it. */
-static int parse_local(const char *text, int64_t *out_ms)
-{
-    int y, mo, d, used = 0;
-    if (strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 &&
-        used == 10) {
-        int cy, cm, cd;
-        gw_london_date(gw_london_days(y, mo, d), &cy, &cm, &cd);
-        if (mo < 1 || mo > 12 || cm != mo || cd != d)
-            return -EINVAL;
-        *out_ms = local_ms(y, mo, d, 0);
-        return 0;
-    }
-    int64_t s;
-    if (gw_london_parse_local(text, false, &s) < 0)
-        return -EINVAL;
-    *out_ms = s * 1000;
-    return 0;
-}
-
-int gw_report_parse_time(const char *text, int64_t now_ms, int64_t *out_ms)
-{
-    if (!text || !*text)
-        return -EINVAL;
-    if (parse_local(text, out_ms) == 0)
-        return 0;
-    /* A local date that is not valid ("2026-02-30") is refused here: the graph's
-     * parser would read it in the system's time zone. RFC 3339 times go on. */
-    if (strlen(text) >= 10 && text[4] == '-' && text[7] == '-' && !strpbrk(text + 10, "Zz+-"))
-        return -EINVAL;
-    int64_t s;
-    if (gw_graph_parse_time(text, now_ms / 1000, &s) < 0)
-        return -EINVAL;
-    *out_ms = s * 1000;
-    return 0;
-}
 
 /* ---- building ----------------------------------------------------------------- */
 
@@ -107,6 +38,21 @@ static void history_cb(void *data, const struct gw_event_lines_rec *rec)
     gw_history_add(data, rec);
 }
 
+int gw_report_read_file(struct gw_report *r, struct gw_rrd_rows_reader *reader, const char *path,
+                        const char *name, int64_t from_ms, int64_t to_ms, struct gw_rrd_rows *rows)
+{
+    char *err = NULL;
+    int rc = gw_rrd_rows_read(reader, path, name, from_ms / 1000, (to_ms + 999) / 1000, rows, &err);
+    if (rc == 0) {
+        r->rrd_files_read++;
+    } else if (rc != -ENOENT) {
+        r->rrd_files_failed++;
+        gw_log_warning("report: cannot read %s: %s", path, err ? err : strerror(-rc));
+    }
+    free(err);
+    return rc;
+}
+
 /* Reads the main RRD file of target t over [from, to]; 0, -ENOENT or -EIO. */
 static int read_rows(struct build *b, const struct gw_target_conf *t, int64_t from_ms,
                      int64_t to_ms, struct gw_rrd_rows *rows)
@@ -114,16 +60,7 @@ static int read_rows(struct build *b, const struct gw_target_conf *t, int64_t fr
     const struct gw_council_conf *c = &b->config->councils[t->council];
     char *path = gw_xasprintf("%s/%s/%s.rrd", b->config->daemon.data_dir, c->id, t->name);
     char *name = gw_xasprintf("%s/%s.rrd", c->id, t->name);
-    char *err = NULL;
-    int rc =
-        gw_rrd_rows_read(b->reader, path, name, from_ms / 1000, (to_ms + 999) / 1000, rows, &err);
-    if (rc == 0) {
-        b->r->rrd_files_read++;
-    } else if (rc != -ENOENT) {
-        b->r->rrd_files_failed++;
-        gw_log_warning("report: cannot read %s: %s", path, err ? err : strerror(-rc));
-    }
-    free(err);
+    int rc = gw_report_read_file(b->r, b->reader, path, name, from_ms, to_ms, rows);
     free(path);
     free(name);
     return rc;
@@ -308,114 +245,6 @@ static void build_parity(struct build *b)
     }
 }
 
-/* ---- charge points ------------------------------------------------------------ */
-
-/* "%2F" back to "/" for people; an id cut and hashed stays as it is. */
-static char *item_id_of(const char *file)
-{
-    size_t len = strlen(file) - 4; /* ".rrd" */
-    char *id = gw_xmalloc(len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned v;
-        if (file[i] == '%' && i + 2 < len && sscanf(file + i + 1, "%2x", &v) == 1) {
-            id[o++] = (char)v;
-            i += 2;
-        } else {
-            id[o++] = file[i];
-        }
-    }
-    id[o] = '\0';
-    return id;
-}
-
-static int charger_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct gw_report_charger *)a)->id,
-                  ((const struct gw_report_charger *)b)->id);
-}
-
-/* Adds the rows of a `working` or ratio column to p, each counted for its part in [from, to). */
-static void add_ratio_rows(struct gw_pcpr *p, const struct gw_rrd_rows *rows, int col, int64_t from,
-                           int64_t to)
-{
-    for (size_t k = 0; k < rows->n_rows; k++) {
-        int64_t r0 = rows->first_ms + (int64_t)k * rows->step_ms, r1 = r0 + rows->step_ms;
-        int64_t lo = r0 > from ? r0 : from, hi = r1 < to ? r1 : to;
-        if (hi > lo)
-            gw_pcpr_add_ratio(p, rows->data[k * rows->n_cols + (size_t)col], hi - lo);
-    }
-}
-
-static void build_pcpr_target(struct build *b, const struct gw_target_conf *t)
-{
-    struct gw_report *r = b->r;
-    const struct gw_council_conf *c = &b->config->councils[t->council];
-    char *dir = gw_xasprintf("%s/%s/%s.items", b->config->daemon.data_dir, c->id, t->name);
-    struct gw_report_pcpr entry = {.target = t, .rapid_reliability = NAN};
-
-    /* The feed's own figure for its rapid charge points, from the target's file. */
-    struct gw_rrd_rows rows;
-    if (read_rows(b, t, r->start_ms, r->measured_end_ms, &rows) == 0) {
-        int col = gw_rrd_rows_col(&rows, "rapid_reliability");
-        if (col >= 0) {
-            struct gw_pcpr net = {0};
-            add_ratio_rows(&net, &rows, col, r->start_ms, r->measured_end_ms);
-            entry.rapid_reliability = gw_pcpr_reliability(&net);
-        }
-        gw_rrd_rows_clear(&rows);
-    }
-
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len <= 4 || strcmp(e->d_name + len - 4, ".rrd") != 0 || e->d_name[0] == '.')
-            continue;
-        char *path = gw_xasprintf("%s/%s", dir, e->d_name);
-        char *name = gw_xasprintf("%s/%s.items/%s", c->id, t->name, e->d_name);
-        char *err = NULL;
-        int rc = gw_rrd_rows_read(b->reader, path, name, r->start_ms / 1000,
-                                  (r->measured_end_ms + 999) / 1000, &rows, &err);
-        if (rc == 0) {
-            r->rrd_files_read++;
-            int col = gw_rrd_rows_col(&rows, "working");
-            if (col >= 0) {
-                entry.chargers =
-                    gw_xreallocarray(entry.chargers, entry.n_chargers + 1, sizeof(*entry.chargers));
-                struct gw_report_charger *ch = &entry.chargers[entry.n_chargers++];
-                memset(ch, 0, sizeof(*ch));
-                ch->id = item_id_of(e->d_name);
-                add_ratio_rows(&ch->p, &rows, col, r->start_ms, r->measured_end_ms);
-                gw_pcpr_sum(&entry.network, &ch->p);
-            }
-            gw_rrd_rows_clear(&rows);
-        } else {
-            r->rrd_files_failed++;
-            gw_log_warning("report: cannot read %s: %s", path, err ? err : strerror(-rc));
-        }
-        free(err);
-        free(path);
-        free(name);
-    }
-    if (d)
-        closedir(d);
-    free(dir);
-    if (entry.n_chargers > 1)
-        qsort(entry.chargers, entry.n_chargers, sizeof(*entry.chargers), charger_cmp);
-    if (entry.n_chargers || !isnan(entry.rapid_reliability)) {
-        r->pcpr = gw_xreallocarray(r->pcpr, r->n_pcpr + 1, sizeof(*r->pcpr));
-        r->pcpr[r->n_pcpr++] = entry;
-    }
-}
-
-static bool is_charging(const struct gw_target_conf *t)
-{
-    for (size_t i = 0; i < t->n_figures; i++)
-        if (strcmp(t->figures[i].name, "rapid_reliability") == 0)
-            return true;
-    return t->category && strcmp(t->category, "ev-charging") == 0;
-}
-
 /* ---- the report --------------------------------------------------------------- */
 
 static void read_event_log(struct build *b)
@@ -464,7 +293,7 @@ static int check_request(const struct gw_config *config, const struct gw_report_
     return 0;
 }
 
-int gw_report_build(struct gw_config *config, const struct gw_report_request *req,
+int gw_report_build(const struct gw_config *config, const struct gw_report_request *req,
                     struct gw_report **out, char **error)
 {
     *out = NULL;
@@ -474,7 +303,7 @@ int gw_report_build(struct gw_config *config, const struct gw_report_request *re
         return rc;
 
     struct gw_report *r = gw_xcalloc(1, sizeof(*r));
-    r->config = gw_config_ref(config);
+    r->config = config;
     r->start_ms = req->start_ms;
     r->end_ms = req->end_ms;
     r->measured_end_ms = req->end_ms < req->now_ms ? req->end_ms : req->now_ms;
@@ -501,7 +330,7 @@ int gw_report_build(struct gw_config *config, const struct gw_report_request *re
         size_t j;
         if (t->parity_with && gw_strmap_get(config->index, t->parity_with, &j) == 0)
             needed[j] = true;
-        b.total += 1 + is_charging(t);
+        b.total += 1 + gw_report_pcpr_wanted(t);
     }
     for (size_t i = 0; i < config->n_targets; i++)
         b.total += needed[i] && !b.wanted[i];
@@ -548,8 +377,8 @@ int gw_report_build(struct gw_config *config, const struct gw_report_request *re
     build_league(r);
     build_parity(&b);
     for (size_t i = 0; i < config->n_targets; i++) {
-        if (b.wanted[i] && is_charging(&config->targets[i])) {
-            build_pcpr_target(&b, &config->targets[i]);
+        if (b.wanted[i] && gw_report_pcpr_wanted(&config->targets[i])) {
+            gw_report_pcpr_build(r, config, b.reader, &config->targets[i]);
             progress(&b);
         }
     }
@@ -595,6 +424,5 @@ void gw_report_free(struct gw_report *r)
     free(r->council);
     free(r->category);
     free(r->rrd_access);
-    gw_config_unref(r->config);
     free(r);
 }

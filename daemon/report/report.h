@@ -121,9 +121,9 @@ struct gw_report_pcpr {
 };
 
 struct gw_report {
-    struct gw_config *config; /* a reference */
-    int64_t start_ms, end_ms; /* the period as asked */
-    int64_t measured_end_ms;  /* end_ms, or now when the period is not over */
+    const struct gw_config *config; /* borrowed: the caller keeps it while the report lives */
+    int64_t start_ms, end_ms;       /* the period as asked */
+    int64_t measured_end_ms;        /* end_ms, or now when the period is not over */
     int year, month;
     char *council, *category; /* the filters; NULL: none */
     int64_t generated_ms;     /* the request's now */
@@ -150,38 +150,19 @@ struct gw_report {
 };
 
 /*
- * Builds the report `req` asks for from the files of `config` (a reference
- * is taken). Returns 0 and *out (caller frees with gw_report_free); or
- * -EINVAL (the period is empty or reversed), -ENOENT (req->council is not
- * a council of the configuration, or no target has req->category), with
- * *error set to a sentence for people (caller frees).
+ * Builds the report `req` asks for from the files of `config`, which is
+ * borrowed: the report points into it, so the caller keeps it alive until
+ * gw_report_free (no reference is taken, so any thread may build from a
+ * configuration another thread holds, such as a snapshot's). Returns 0 and
+ * *out (caller frees with gw_report_free); or -EINVAL (the period is empty
+ * or reversed), -ENOENT (req->council is not a council of the
+ * configuration, or no target has req->category), with *error set to a
+ * sentence for people (caller frees).
  */
-int gw_report_build(struct gw_config *config, const struct gw_report_request *req,
+int gw_report_build(const struct gw_config *config, const struct gw_report_request *req,
                     struct gw_report **out, char **error);
 
 /* Frees a report; NULL does nothing. */
 void gw_report_free(struct gw_report *report);
-
-/*
- * The first instant of month `month` (1..12) of `year` in Europe/London time
- * and the first of the next month, in ms since the epoch: local midnights,
- * so a month with a change of the clocks lasts 743 or 745 hours.
- */
-void gw_report_month_bounds(int year, int month, int64_t *start_ms, int64_t *end_ms);
-
-/*
- * The period of "YYYY-MM" in Europe/London time: 0 with *start_ms and
- * *end_ms, *year and *month set; or -EINVAL.
- */
-int gw_report_parse_month(const char *text, int *year, int *month, int64_t *start_ms,
-                          int64_t *end_ms);
-
-/*
- * A point in time for --from / --to: "YYYY-MM-DD" (local midnight),
- * "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS]" in Europe/London time,
- * an RFC 3339 time with its zone, seconds since the epoch, "now", or
- * "-DURATION" before now. Returns 0 and *out_ms, or -EINVAL.
- */
-int gw_report_parse_time(const char *text, int64_t now_ms, int64_t *out_ms);
 
 #endif

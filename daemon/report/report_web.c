@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "report/report.h"
+#include "report/report_period.h"
 #include "util/london.h"
 #include "util/xalloc.h"
 
@@ -100,8 +101,8 @@ static bool valid_category(const char *c)
     return true;
 }
 
-void gw_report_web_handle(struct gw_config *config, enum gw_report_web_kind kind, const char *rest,
-                          const char *category, enum gw_lang lang, int64_t now_ms,
+void gw_report_web_handle(const struct gw_config *config, enum gw_report_web_kind kind,
+                          const char *rest, const char *category, enum gw_lang lang, int64_t now_ms,
                           const struct gw_report_html_options *html,
                           struct gw_report_web_reply *out)
 {
@@ -123,7 +124,8 @@ void gw_report_web_handle(struct gw_config *config, enum gw_report_web_kind kind
         .category = category,
         .now_ms = now_ms,
     };
-    if (gw_report_parse_month(p.month, &req.year, &req.month, &req.start_ms, &req.end_ms) < 0) {
+    if (gw_report_period_parse_month(p.month, &req.year, &req.month, &req.start_ms, &req.end_ms) <
+        0) {
         reply_error(out, kind, 404, "no such month (expected YYYY-MM)");
         return;
     }

@@ -47,14 +47,15 @@ struct gw_report_web_reply {
 
 /*
  * Answers the request for `rest` (the path after the prefix, without a
- * leading slash; borrowed) with the report of `config` (a reference is taken
- * for the call) in `lang`, for the time `now_ms`. `category` is the query
+ * leading slash; borrowed) with the report of `config` (borrowed for the
+ * call: the snapshot the web server reads holds it) in `lang`, for the time
+ * `now_ms`. `category` is the query
  * parameter or NULL. `html` shapes HTML pages (NULL: a page that stands
  * alone). Fills *out; the body of an error is a sentence (JSON {"error":
  * "..."} for the API).
  */
-void gw_report_web_handle(struct gw_config *config, enum gw_report_web_kind kind, const char *rest,
-                          const char *category, enum gw_lang lang, int64_t now_ms,
+void gw_report_web_handle(const struct gw_config *config, enum gw_report_web_kind kind,
+                          const char *rest, const char *category, enum gw_lang lang, int64_t now_ms,
                           const struct gw_report_html_options *html,
                           struct gw_report_web_reply *out);
 

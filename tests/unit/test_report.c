@@ -34,6 +34,7 @@
 #include "plugin/host.h"
 #include "plugin/plugins.h"
 #include "report/report.h"
+#include "report/report_period.h"
 #include "report/report_render.h"
 #include "report/report_web.h"
 #include "config_testutil.h"
@@ -61,7 +62,7 @@ struct fixture {
 static void month_bounds_s(int year, int month, int64_t *start_s, int64_t *end_s)
 {
     int64_t s, e;
-    gw_report_month_bounds(year, month, &s, &e);
+    gw_report_period_month_bounds(year, month, &s, &e);
     *start_s = s / 1000;
     *end_s = e / 1000;
 }
@@ -567,29 +568,29 @@ static void test_report_parse_periods(void **state)
     (void)state;
     int y, m;
     int64_t s, e;
-    assert_int_equal(gw_report_parse_month("2026-10", &y, &m, &s, &e), 0);
+    assert_int_equal(gw_report_period_parse_month("2026-10", &y, &m, &s, &e), 0);
     assert_int_equal(e - s, 745 * HOUR);
     static const char *const bad_months[] = {"2026-1",   "2026-00", "2026-13", "26-11",
                                              "2026-11x", "2026/11", "",        "1969-12"};
     for (size_t i = 0; i < sizeof(bad_months) / sizeof(bad_months[0]); i++)
-        assert_int_equal(gw_report_parse_month(bad_months[i], &y, &m, &s, &e), -EINVAL);
+        assert_int_equal(gw_report_period_parse_month(bad_months[i], &y, &m, &s, &e), -EINVAL);
 
     int64_t now = local_s(2026, 12, 2, 12, 0) * 1000, t;
-    assert_int_equal(gw_report_parse_time("2026-07-01", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("2026-07-01", now, &t), 0);
     assert_int_equal(t, gw_london_days(2026, 7, 1) * 86400000 - HOUR); /* BST */
-    assert_int_equal(gw_report_parse_time("2026-12-01 10:30", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("2026-12-01 10:30", now, &t), 0);
     assert_int_equal(t, (gw_london_days(2026, 12, 1) * 86400 + 10 * 3600 + 1800) * 1000);
-    assert_int_equal(gw_report_parse_time("2026-12-01T10:30:15", now, &t), 0);
-    assert_int_equal(gw_report_parse_time("2026-12-01T10:30:00Z", now, &t), 0);
-    assert_int_equal(gw_report_parse_time("2026-12-01T10:30:00+01:00", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("2026-12-01T10:30:15", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("2026-12-01T10:30:00Z", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("2026-12-01T10:30:00+01:00", now, &t), 0);
     assert_int_equal(t, (gw_london_days(2026, 12, 1) * 86400 + 9 * 3600 + 1800) * 1000);
-    assert_int_equal(gw_report_parse_time("now", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("now", now, &t), 0);
     assert_int_equal(t, now);
-    assert_int_equal(gw_report_parse_time("-7d", now, &t), 0);
+    assert_int_equal(gw_report_period_parse_time("-7d", now, &t), 0);
     assert_int_equal(t, now - 7 * DAY);
-    assert_int_equal(gw_report_parse_time("2026-02-30", now, &t), -EINVAL);
-    assert_int_equal(gw_report_parse_time("2026-12-01 25:00", now, &t), -EINVAL);
-    assert_int_equal(gw_report_parse_time("yesterday", now, &t), -EINVAL);
+    assert_int_equal(gw_report_period_parse_time("2026-02-30", now, &t), -EINVAL);
+    assert_int_equal(gw_report_period_parse_time("2026-12-01 25:00", now, &t), -EINVAL);
+    assert_int_equal(gw_report_period_parse_time("yesterday", now, &t), -EINVAL);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 
 #include "report/timeline.h"
 #include "report/report.h"
+#include "report/report_period.h"
 #include "util/london.h"
 
 #define MINUTE 60000LL
@@ -25,7 +26,7 @@
 static void month_bounds_s(int year, int month, int64_t *start_s, int64_t *end_s)
 {
     int64_t s, e;
-    gw_report_month_bounds(year, month, &s, &e);
+    gw_report_period_month_bounds(year, month, &s, &e);
     *start_s = s / 1000;
     *end_s = e / 1000;
 }
