@@ -1,9 +1,9 @@
 /*
  * The report as an HTML page: valid HTML, `lang` set, a skip link, one
- * section per table with a heading, tables with captions, column headers
- * (scope=col) and row headers (scope=row), totals in <tfoot>, a region that
- * scrolls sideways on narrow screens and can be reached by keyboard, and
- * results in words as well as colour. No script.
+ * section per part with a heading, tables with captions, column headers
+ * (scope=col) and row headers (scope=row), totals in <tfoot>, each table in
+ * a box that scrolls sideways on narrow screens and can be reached by
+ * keyboard, and results in words as well as colour. No script.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,39 +14,41 @@
 #include "util/xalloc.h"
 
 /*
- * Class names shared with the web pages: .skip (skip link), .period,
- * .table-wrap (a scrolling region), td.num (figures), tr.total, .met and
- * .missed (an SLA result, always in words too), .notes, .rules.
- * Colours meet WCAG 2.2 AA on white (text 16:1, links 5.2:1, red 4.5:1,
- * green 6.1:1); focus is a thick yellow outline with a dark edge.
+ * The web pages' conventions (daemon/web's style.css): .skip (skip link),
+ * .scroll (a table that may scroll sideways), .num (figures, aligned
+ * right), the same colours and focus; and the report's own .period,
+ * tr.total, .met and .missed (an SLA result, always in words too), .notes,
+ * .rules. Colours meet WCAG 2.2 AA on white: text 16:1, links 8:1, the red
+ * 7:1, the green 6:1; focus is a thick dark outline on yellow.
  */
 static const char stylesheet[] =
-    ":root{--text:#0b0c0c;--muted:#505a5f;--line:#b1b4b6;--stripe:#f3f2f1;"
-    "--link:#1d70b8;--focus:#ffdd00;--met:#00703c;--missed:#d4351c}\n"
-    "body{margin:0;font:1rem/1.5 system-ui,-apple-system,\"Segoe UI\",Arial,sans-serif;"
-    "color:var(--text);background:#fff}\n"
-    "main{max-width:80rem;margin:0 auto;padding:1rem}\n"
-    "h1{font-size:1.75rem;margin:.5rem 0}h2{font-size:1.35rem;margin:2rem 0 .5rem}\n"
-    ".period{font-size:1.2rem;margin:0 0 .25rem}.generated,.notes{color:var(--muted)}\n"
-    "a{color:var(--link)}\n"
-    "a:focus,.table-wrap:focus{outline:3px solid var(--focus);outline-offset:0;"
-    "box-shadow:0 0 0 6px var(--text)}\n"
-    ".skip{position:absolute;left:-999rem}.skip:focus{position:static;display:inline-block;"
-    "padding:.5rem;background:var(--focus);color:var(--text)}\n"
-    ".table-wrap{overflow-x:auto;margin:0 0 1rem}\n"
-    "table{border-collapse:collapse;font-variant-numeric:tabular-nums}\n"
-    "caption{text-align:left;font-weight:600;padding:.25rem 0}\n"
-    "th,td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:left;"
-    "vertical-align:top}\n"
-    "thead th{border-bottom:2px solid var(--text)}\n"
-    "td.num,th.num{text-align:right;white-space:nowrap}\n"
-    "tbody tr:nth-child(even){background:var(--stripe)}\n"
-    "tfoot th,tfoot td{font-weight:600;border-top:2px solid var(--text)}\n"
-    ".met{color:var(--met)}.missed{color:var(--missed);font-weight:600}\n"
-    "@media print{.skip{display:none}.table-wrap{overflow:visible}"
-    "body{font-size:9pt}main{max-width:none;padding:0}"
-    "tbody tr:nth-child(even){background:none}h2{break-after:avoid}"
-    "table{break-inside:auto}tr{break-inside:avoid}}\n";
+    "*,*::before,*::after{box-sizing:border-box}\n"
+    "html{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"DejaVu Sans\",sans-serif;"
+    "font-size:100%;line-height:1.5;color:#1b1b1b;background:#fff}\n"
+    "body{margin:0}\n"
+    "a{color:#1d4f91;text-decoration:underline;text-underline-offset:.15em}\n"
+    "a:focus-visible,main:focus-visible,[tabindex]:focus-visible{outline:3px solid #1b1b1b;"
+    "outline-offset:2px;background:#ffdd00;color:#1b1b1b}\n"
+    ".skip{position:absolute;left:-9999px;top:0;padding:.5rem 1rem;background:#ffdd00;"
+    "color:#1b1b1b;z-index:10}\n"
+    ".skip:focus{left:.5rem;top:.5rem}\n"
+    "main{display:block;padding:0 1rem 2rem;max-width:90rem}\n"
+    "h1{font-size:2rem;line-height:1.2;margin:1rem 0;overflow-wrap:anywhere}\n"
+    "h2{font-size:1.5rem;margin:2rem 0 .75rem}\n"
+    ".period{font-size:1.2rem;margin:0 0 .25rem}.generated,.notes{color:#505a5f}\n"
+    ".scroll{max-width:100%;overflow-x:auto;position:relative}\n"
+    "table{border-collapse:collapse;margin:0 0 1.5rem}\n"
+    "caption{text-align:left;font-weight:700;font-size:1.1rem;padding:0 0 .5rem}\n"
+    "th,td{text-align:left;vertical-align:top;padding:.4rem .75rem .4rem 0;"
+    "border-bottom:1px solid #b1b4b6}\n"
+    "thead th{border-bottom:2px solid #505a5f}\n"
+    ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "tfoot th,tfoot td{font-weight:700;border-top:2px solid #505a5f}\n"
+    ".met{color:#00703c}.missed{color:#b10e1e;font-weight:700}\n"
+    "@media (max-width:40rem){h1{font-size:1.5rem}main{padding:0 .5rem 1rem}"
+    "th,td{padding-right:.5rem}}\n"
+    "@media print{.skip{display:none}html{font-size:9pt;color:#000}.scroll{overflow:visible}"
+    "main{max-width:none;padding:0}h2{break-after:avoid}tr{break-inside:avoid}}\n";
 
 const char *gw_report_html_stylesheet(void)
 {
@@ -85,9 +87,11 @@ static void put_table(struct gw_strbuf *b, const struct gw_report_table *t)
         }
         return;
     }
+    /* A wide table scrolls sideways in its own box, which the keyboard can reach and a
+     * screen reader names by the table's caption. */
     gw_strbuf_printf(b,
-                     "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"cap-%s\" "
-                     "tabindex=\"0\">\n<table id=\"%s\">\n<caption id=\"cap-%s\">",
+                     "<section class=\"scroll\" aria-labelledby=\"cap-%s\" tabindex=\"0\">\n"
+                     "<table id=\"%s\">\n<caption id=\"cap-%s\">",
                      t->id, t->id, t->id);
     gw_strbuf_append_xml_text(b, t->caption);
     gw_strbuf_append(b, "</caption>\n<thead><tr>");
@@ -118,7 +122,7 @@ static void put_table(struct gw_strbuf *b, const struct gw_report_table *t)
             put_row(b, t, r);
         gw_strbuf_append(b, "</tfoot>\n");
     }
-    gw_strbuf_append(b, "</table>\n</div>\n");
+    gw_strbuf_append(b, "</table>\n</section>\n");
 }
 
 static void put_list(struct gw_strbuf *b, const char *id, const char *heading, const char *cls,
