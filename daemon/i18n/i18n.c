@@ -165,3 +165,24 @@ const char *gw_i18n_target_title(const struct gw_target_conf *target, enum gw_la
         return target->title_cy;
     return gw_i18n_target_name(target);
 }
+
+static const struct {
+    const char *id;
+    const char *name;
+} categories[] = {
+    {"digital-services", GW_N_("Digital services")},
+    {"democracy", GW_N_("Democracy")},
+    {"connectivity", GW_N_("Connectivity")},
+    {"ev-charging", GW_N_("EV charging")},
+    {"data", GW_N_("Data and APIs")},
+};
+
+const char *gw_i18n_category(enum gw_lang lang, const char *category)
+{
+    if (!category)
+        return gw_i18n_tr(lang, "Other services");
+    for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
+        if (strcmp(categories[i].id, category) == 0)
+            return gw_i18n_tr(lang, categories[i].name);
+    return category;
+}

@@ -121,6 +121,14 @@ int gw_i18n_find(const char *id, enum gw_i18n_key *out);
  */
 const char *gw_i18n_council_name(const struct gw_council_conf *council, enum gw_lang lang);
 
+/*
+ * The name of a category to show: "Digital services" / "Gwasanaethau
+ * digidol" for the categories of the Digital Strategy for Wales
+ * (digital-services, democracy, connectivity, ev-charging, data), "Other
+ * services" for none (NULL), any other word as it is. Borrowed.
+ */
+const char *gw_i18n_category(enum gw_lang lang, const char *category);
+
 /* A target's display name: its title, else the part of its id after the slash. Borrowed. */
 const char *gw_i18n_target_name(const struct gw_target_conf *target);
 

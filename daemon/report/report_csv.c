@@ -91,9 +91,9 @@ static void put_row(struct gw_strbuf *b, const struct row *r, enum gw_lang lang)
     field(b, gw_i18n_tr(lang, r->level), true);
     field(b, r->council ? r->council->id : NULL, false);
     field(b, r->council ? gw_i18n_council_name(r->council, lang) : NULL, false);
-    field(b, r->category_given ? gw_report_text_category(r->category, lang) : NULL, false);
+    field(b, r->category_given ? gw_i18n_category(lang, r->category) : NULL, false);
     field(b, r->target ? r->target->id : NULL, false);
-    field(b, r->target ? gw_i18n_target_name(r->target) : NULL, false);
+    field(b, r->target ? gw_i18n_target_title(r->target, lang) : NULL, false);
     const struct gw_timeline_figures *f = r->fig;
     double a = gw_timeline_availability(f);
     /* Percent to a thousandth, rounded down as everywhere else. */

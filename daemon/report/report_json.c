@@ -76,7 +76,7 @@ static json_t *group(const struct gw_report_group *g, enum gw_lang lang, bool wi
     json_t *o = json_object();
     if (with_category) {
         json_object_set_new(o, "category", string_or_null(g->category));
-        json_object_set_new(o, "label", json_string(gw_report_text_category(g->category, lang)));
+        json_object_set_new(o, "label", json_string(gw_i18n_category(lang, g->category)));
     }
     json_object_set_new(o, "targets", json_integer((json_int_t)g->n_targets));
     json_object_set_new(o, "measured", json_integer((json_int_t)g->n_measured));
@@ -110,11 +110,11 @@ static const char *source_word(enum gw_report_source s)
     return s == GW_REPORT_SOURCE_EVENTS ? "events" : s == GW_REPORT_SOURCE_RRD ? "rrd" : "none";
 }
 
-static json_t *target(const struct gw_report_target *t)
+static json_t *target(const struct gw_report_target *t, enum gw_lang lang)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(t->conf->id));
-    json_object_set_new(o, "name", json_string(gw_i18n_target_name(t->conf)));
+    json_object_set_new(o, "name", json_string(gw_i18n_target_title(t->conf, lang)));
     json_object_set_new(o, "category", string_or_null(t->conf->category));
     json_object_set_new(o, "language", string_or_null(t->conf->language));
     json_object_set_new(o, "source", json_string(source_word(t->source)));
@@ -143,7 +143,7 @@ static json_t *council(const struct gw_report_council *c, enum gw_lang lang)
     json_object_set_new(o, "categories", cats);
     json_t *targets = json_array();
     for (size_t i = 0; i < c->n_targets; i++)
-        json_array_append_new(targets, target(&c->targets[i]));
+        json_array_append_new(targets, target(&c->targets[i], lang));
     json_object_set_new(o, "targets", targets);
     return o;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n/format.h"
 #include "report/report_text.h"
 #include "util/xalloc.h"
 
@@ -77,39 +78,50 @@ static void cellf(char **row, size_t i, const char *fmt, ...)
 
 /* ---- figures as cells ------------------------------------------------------------ */
 
-static void cell_percent(char **row, size_t i, double ratio)
+/* Sets cell i to what `put` appends (a figure in the shared format of i18n/format.h). */
+static void cell_take(char **row, size_t i, struct gw_strbuf *b)
 {
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_percent(b, sizeof(b), ratio);
-    cell(row, i, b);
+    free(row[i]);
+    row[i] = gw_strbuf_take(b);
+}
+
+static void cell_percent(char **row, size_t i, double ratio, enum gw_lang lang)
+{
+    struct gw_strbuf b = {0};
+    gw_format_percent(&b, lang, ratio);
+    cell_take(row, i, &b);
 }
 
 static void cell_minutes(char **row, size_t i, int64_t ms)
 {
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_minutes(b, sizeof(b), ms);
-    cell(row, i, b);
+    struct gw_strbuf b = {0};
+    gw_report_text_minutes(&b, ms);
+    cell_take(row, i, &b);
 }
 
+/* A duration; GW_REPORT_TEXT_NONE when ms < 0 (no such figure). */
 static void cell_duration(char **row, size_t i, int64_t ms, enum gw_lang lang)
 {
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_duration(b, sizeof(b), ms, lang);
-    cell(row, i, b);
+    struct gw_strbuf b = {0};
+    if (ms < 0)
+        gw_strbuf_append(&b, GW_REPORT_TEXT_NONE);
+    else
+        gw_format_duration(&b, lang, (double)ms / 1000.0);
+    cell_take(row, i, &b);
 }
 
 static void cell_count(char **row, size_t i, uint64_t n)
 {
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_count(b, sizeof(b), n);
-    cell(row, i, b);
+    struct gw_strbuf b = {0};
+    gw_format_count(&b, n);
+    cell_take(row, i, &b);
 }
 
 static void cell_datetime(char **row, size_t i, int64_t ms, enum gw_lang lang)
 {
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_datetime(b, sizeof(b), ms, lang);
-    cell(row, i, b);
+    struct gw_strbuf b = {0};
+    gw_format_datetime(&b, lang, ms, 0);
+    cell_take(row, i, &b);
 }
 
 /* The figures every summary shows, from column `at`: 9 cells. */
@@ -125,7 +137,7 @@ static void cell_datetime(char **row, size_t i, int64_t ms, enum gw_lang lang)
 static void cells_figures(char **row, size_t at, const struct gw_timeline_figures *f,
                           enum gw_lang lang)
 {
-    cell_percent(row, at, gw_timeline_availability(f));
+    cell_percent(row, at, gw_timeline_availability(f), lang);
     cell_minutes(row, at + 1, f->down_ms);
     cell_count(row, at + 2, f->outages);
     cell_duration(row, at + 3, f->outages ? f->longest_outage_ms : -1, lang);
@@ -136,16 +148,17 @@ static void cells_figures(char **row, size_t at, const struct gw_timeline_figure
     cell_duration(row, at + 8, f->unmonitored_ms, lang);
 }
 
-/* "99.900%: met" or "—". */
+/* "99.90 %: met" or "–". */
 static void cell_sla(char **row, size_t i, double sla, enum gw_report_sla result, enum gw_lang lang)
 {
+    struct gw_strbuf b = {0};
     if (isnan(sla)) {
-        cell(row, i, GW_REPORT_TEXT_NONE);
-        return;
+        gw_strbuf_append(&b, GW_REPORT_TEXT_NONE);
+    } else {
+        gw_format_percent(&b, lang, sla);
+        gw_strbuf_printf(&b, ": %s", gw_report_text_sla(result, lang));
     }
-    char b[GW_REPORT_TEXT_MAX];
-    gw_report_text_percent(b, sizeof(b), sla);
-    cellf(row, i, "%s: %s", b, gw_report_text_sla(result, lang));
+    cell_take(row, i, &b);
 }
 
 static void cell_sla_count(char **row, size_t i, const struct gw_report_group *g, enum gw_lang lang)
@@ -169,7 +182,7 @@ static void add_summary(struct gw_report_layout *l, const struct gw_report *r)
                                           sizeof(cols) / sizeof(cols[0]));
     for (size_t i = 0; i < r->n_categories; i++) {
         char **row = row_add(t, false);
-        cell(row, 0, gw_report_text_category(r->categories[i].category, lang));
+        cell(row, 0, gw_i18n_category(lang, r->categories[i].category));
         cells_figures(row, 1, &r->categories[i].fig, lang);
         cell_sla_count(row, 1 + N_FIGURE_COLUMNS, &r->categories[i], lang);
     }
@@ -221,7 +234,7 @@ static void add_league(struct gw_report_layout *l, const struct gw_report *r)
         else
             cell(row, 0, GW_REPORT_TEXT_NONE);
         cell(row, 1, gw_i18n_council_name(c->conf, lang));
-        cell_percent(row, 2, gw_timeline_availability(&c->total.fig));
+        cell_percent(row, 2, gw_timeline_availability(&c->total.fig), lang);
         cell_minutes(row, 3, c->total.fig.down_ms);
         cell_count(row, 4, c->total.fig.outages);
         cell_duration(row, 5, c->total.fig.outages ? c->total.fig.longest_outage_ms : -1, lang);
@@ -251,8 +264,8 @@ static void add_council(struct gw_report_layout *l, const struct gw_report_counc
     for (size_t i = 0; i < c->n_targets; i++) {
         const struct gw_report_target *rt = &c->targets[i];
         char **row = row_add(t, false);
-        cell(row, 0, gw_i18n_target_name(rt->conf));
-        cell(row, 1, gw_report_text_category(rt->conf->category, lang));
+        cell(row, 0, gw_i18n_target_title(rt->conf, lang));
+        cell(row, 1, gw_i18n_category(lang, rt->conf->category));
         cells_figures(row, 2, &rt->fig, lang);
         cell_duration(row, 2 + N_FIGURE_COLUMNS, rt->fig.degraded_ms, lang);
         cell_sla(row, 3 + N_FIGURE_COLUMNS, rt->sla, rt->sla_result, lang);
@@ -263,8 +276,8 @@ static void add_council(struct gw_report_layout *l, const struct gw_report_counc
     for (size_t i = 0; c->n_categories > 1 && i < c->n_categories; i++) {
         const struct gw_report_group *g = &c->categories[i];
         char **row = row_add(t, true);
-        cellf(row, 0, gw_i18n_tr(lang, "All %s"), gw_report_text_category(g->category, lang));
-        cell(row, 1, gw_report_text_category(g->category, lang));
+        cellf(row, 0, gw_i18n_tr(lang, "All %s"), gw_i18n_category(lang, g->category));
+        cell(row, 1, gw_i18n_category(lang, g->category));
         cells_figures(row, 2, &g->fig, lang);
         cell_duration(row, 2 + N_FIGURE_COLUMNS, g->fig.degraded_ms, lang);
         cell_sla_count(row, 3 + N_FIGURE_COLUMNS, g, lang);
@@ -296,7 +309,7 @@ static void add_council(struct gw_report_layout *l, const struct gw_report_counc
         for (size_t k = 0; k < rt->n_outages; k++) {
             const struct gw_timeline_outage *o = &rt->outages[k];
             char **row = row_add(t, false);
-            cell(row, 0, gw_i18n_target_name(rt->conf));
+            cell(row, 0, gw_i18n_target_title(rt->conf, lang));
             cell_datetime(row, 1, o->start_ms, lang);
             if (o->ongoing)
                 cell(row, 2, gw_i18n_tr(lang, "still down"));
@@ -355,7 +368,7 @@ static void cells_pcpr(struct gw_report_table *t, char **row, size_t at, const s
                        enum gw_lang lang)
 {
     double rel = gw_pcpr_reliability(p);
-    cell_percent(row, at, rel);
+    cell_percent(row, at, rel, lang);
     cell_duration(row, at + 1, p->working_ms, lang);
     cell_duration(row, at + 2, p->broken_ms, lang);
     cell_duration(row, at + 3, p->out_of_service_ms, lang);
@@ -394,7 +407,7 @@ static void add_pcpr(struct gw_report_layout *l, const struct gw_report *r)
         if (!isnan(p->rapid_reliability)) {
             char **row = row_add(t, true);
             cell(row, 0, gw_i18n_tr(lang, "Rapid charge points, as the feed counts them"));
-            cell_percent(row, 1, p->rapid_reliability);
+            cell_percent(row, 1, p->rapid_reliability, lang);
             for (size_t c = 2; c < t->n_cols - 1; c++)
                 cell(row, c, "");
             cell(row, t->n_cols - 1, gw_report_text_sla(pcpr_result(p->rapid_reliability), lang));
@@ -418,9 +431,10 @@ struct gw_report_layout *gw_report_layout_new(const struct gw_report *r, enum gw
     else
         l->title = gw_xasprintf(gw_i18n_tr(lang, "24/7 service delivery: %s"), scope);
     l->period = gw_report_text_period(r, lang);
-    char when[GW_REPORT_TEXT_MAX];
-    gw_report_text_datetime(when, sizeof(when), r->generated_ms, lang);
-    l->generated = gw_xasprintf(gw_i18n_tr(lang, "Made %s by gwyliwr."), when);
+    struct gw_strbuf when = {0};
+    gw_format_datetime(&when, lang, r->generated_ms, 0);
+    l->generated = gw_xasprintf(gw_i18n_tr(lang, "Made %s by gwyliwr."), gw_strbuf_str(&when));
+    gw_strbuf_reset(&when);
     l->n_notes = gw_report_text_sources(r, lang, &l->notes);
 
     add_summary(l, r);

@@ -1,108 +1,44 @@
 #include "report/report_text.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/london.h"
+#include "i18n/format.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-void gw_report_text_percent(char *buf, size_t size, double ratio)
-{
-    if (isnan(ratio)) {
-        snprintf(buf, size, "%s", GW_REPORT_TEXT_NONE);
-        return;
-    }
-    /* Whole thousandths of a percent, rounded down: 99.9996% is not 100%. */
-    double thousandths = floor(ratio * 100000.0 + 1e-7);
-    snprintf(buf, size, "%.3f%%", thousandths / 1000.0);
-}
-
-void gw_report_text_count(char *buf, size_t size, uint64_t n)
-{
-    char digits[32];
-    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 1 < size; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && o + 2 < size)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o < size ? o : size - 1] = '\0';
-}
-
-void gw_report_text_minutes(char *buf, size_t size, int64_t ms)
+void gw_report_text_minutes(struct gw_strbuf *b, int64_t ms)
 {
     if (ms < 0) {
-        snprintf(buf, size, "%s", GW_REPORT_TEXT_NONE);
+        gw_strbuf_append(b, GW_REPORT_TEXT_NONE);
         return;
     }
     /* Tenths of a minute, to nearest. */
     uint64_t tenths = (uint64_t)((ms + 3000) / 6000);
-    char whole[48];
-    gw_report_text_count(whole, sizeof(whole), tenths / 10);
-    snprintf(buf, size, "%s.%u", whole, (unsigned)(tenths % 10));
-}
-
-void gw_report_text_duration(char *buf, size_t size, int64_t ms, enum gw_lang lang)
-{
-    if (ms < 0) {
-        snprintf(buf, size, "%s", GW_REPORT_TEXT_NONE);
-        return;
-    }
-    unsigned long s = (unsigned long)((ms + 500) / 1000);
-    unsigned long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
-    if (s == 0)
-        snprintf(buf, size, "%s", gw_i18n_trp(lang, "duration", "0 min"));
-    else if (d)
-        snprintf(buf, size, gw_i18n_trp(lang, "duration", "%lu d %lu h"), d, h);
-    else if (h)
-        snprintf(buf, size, gw_i18n_trp(lang, "duration", "%lu h %02lu min"), h, m);
-    else if (m)
-        snprintf(buf, size, gw_i18n_trp(lang, "duration", "%lu min %02lu s"), m, sec);
-    else
-        snprintf(buf, size, gw_i18n_trp(lang, "duration", "%lu s"), sec);
-}
-
-static const char *const month_names[12] = {
-    GW_N_("January"),   GW_N_("February"), GW_N_("March"),    GW_N_("April"),
-    GW_N_("May"),       GW_N_("June"),     GW_N_("July"),     GW_N_("August"),
-    GW_N_("September"), GW_N_("October"),  GW_N_("November"), GW_N_("December"),
-};
-
-const char *gw_report_text_month(int month, enum gw_lang lang)
-{
-    if (month < 1 || month > 12)
-        return "";
-    return gw_i18n_tr(lang, month_names[month - 1]);
-}
-
-void gw_report_text_datetime(char *buf, size_t size, int64_t ms, enum gw_lang lang)
-{
-    struct gw_civil c;
-    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    gw_london_civil(s, &c);
-    snprintf(buf, size, "%d %s %d, %02d:%02d", c.day, gw_report_text_month(c.month, lang), c.year,
-             c.hour, c.minute);
+    gw_format_count(b, tenths / 10);
+    gw_strbuf_printf(b, ".%u", (unsigned)(tenths % 10));
 }
 
 char *gw_report_text_period(const struct gw_report *r, enum gw_lang lang)
 {
     struct gw_strbuf b = {0};
     if (r->year && r->month) {
-        gw_strbuf_printf(&b, "%s %d", gw_report_text_month(r->month, lang), r->year);
+        gw_strbuf_printf(&b, "%s %d", gw_format_month(lang, r->month), r->year);
     } else {
-        char from[GW_REPORT_TEXT_MAX], to[GW_REPORT_TEXT_MAX];
-        gw_report_text_datetime(from, sizeof(from), r->start_ms, lang);
-        gw_report_text_datetime(to, sizeof(to), r->end_ms, lang);
-        gw_strbuf_printf(&b, gw_i18n_tr(lang, "%s to %s"), from, to);
+        struct gw_strbuf from = {0}, to = {0};
+        gw_format_datetime(&from, lang, r->start_ms, 0);
+        gw_format_datetime(&to, lang, r->end_ms, 0);
+        gw_strbuf_printf(&b, gw_i18n_tr(lang, "%s to %s"), gw_strbuf_str(&from),
+                         gw_strbuf_str(&to));
+        gw_strbuf_reset(&from);
+        gw_strbuf_reset(&to);
     }
     if (r->measured_end_ms < r->end_ms) {
-        char until[GW_REPORT_TEXT_MAX];
-        gw_report_text_datetime(until, sizeof(until), r->measured_end_ms, lang);
-        gw_strbuf_printf(&b, gw_i18n_tr(lang, " (so far: until %s)"), until);
+        struct gw_strbuf until = {0};
+        gw_format_datetime(&until, lang, r->measured_end_ms, 0);
+        gw_strbuf_printf(&b, gw_i18n_tr(lang, " (so far: until %s)"), gw_strbuf_str(&until));
+        gw_strbuf_reset(&until);
     }
     return gw_strbuf_take(&b);
 }
@@ -131,11 +67,6 @@ const char *gw_report_text_source(enum gw_report_source source, enum gw_lang lan
         break;
     }
     return gw_i18n_tr(lang, "no data");
-}
-
-const char *gw_report_text_category(const char *category, enum gw_lang lang)
-{
-    return category ? category : gw_i18n_tr(lang, "no category");
 }
 
 char *gw_report_text_cause(const struct gw_timeline_outage *o, enum gw_lang lang)
@@ -190,27 +121,34 @@ size_t gw_report_text_sources(const struct gw_report *r, enum gw_lang lang, char
 {
     char **lines = gw_xcalloc(4, sizeof(char *));
     size_t n = 0;
-    char a[GW_REPORT_TEXT_MAX], b[GW_REPORT_TEXT_MAX];
+    struct gw_strbuf a = {0}, b = {0};
     if (r->event_log && r->log_begin_ms) {
-        gw_report_text_datetime(a, sizeof(a), r->log_begin_ms, lang);
-        gw_report_text_count(b, sizeof(b), r->event_lines);
-        lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "Event log from %s: %s lines read."), a, b);
+        gw_format_datetime(&a, lang, r->log_begin_ms, 0);
+        gw_format_count(&b, r->event_lines);
+        lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "Event log from %s: %s lines read."),
+                                  gw_strbuf_str(&a), gw_strbuf_str(&b));
         if (r->event_skipped) {
-            gw_report_text_count(b, sizeof(b), r->event_skipped);
+            gw_strbuf_reset(&b);
+            gw_format_count(&b, r->event_skipped);
             lines[n++] = gw_xasprintf(
                 gw_i18n_tr(lang, "%s lines of the event log could not be read and were skipped."),
-                b);
+                gw_strbuf_str(&b));
         }
     } else {
         lines[n++] =
             gw_xstrdup(gw_i18n_tr(lang, "No event log: every figure is from the RRD files."));
     }
-    gw_report_text_count(a, sizeof(a), r->rrd_files_read);
-    lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "RRD files read: %s."), a);
+    gw_strbuf_reset(&a);
+    gw_format_count(&a, r->rrd_files_read);
+    lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "RRD files read: %s."), gw_strbuf_str(&a));
     if (r->rrd_files_failed) {
-        gw_report_text_count(a, sizeof(a), r->rrd_files_failed);
-        lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "RRD files that could not be read: %s."), a);
+        gw_strbuf_reset(&a);
+        gw_format_count(&a, r->rrd_files_failed);
+        lines[n++] = gw_xasprintf(gw_i18n_tr(lang, "RRD files that could not be read: %s."),
+                                  gw_strbuf_str(&a));
     }
+    gw_strbuf_reset(&a);
+    gw_strbuf_reset(&b);
     *out = lines;
     return n;
 }

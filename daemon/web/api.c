@@ -8,7 +8,7 @@
 #include "i18n/i18n.h"
 #include "result/state.h"
 #include "util/strbuf.h"
-#include "web/format.h"
+#include "i18n/format.h"
 
 /* daemon/web/openapi.json, embedded at build time. */
 extern const char gw_web_openapi_json[];

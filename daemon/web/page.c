@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "result/state.h"
-#include "web/format.h"
+#include "i18n/format.h"
 
 void gw_page_text(struct gw_page *p, const char *s)
 {
@@ -117,27 +117,6 @@ void gw_page_bars(struct gw_page *p, const struct gw_avail *a)
     gw_strbuf_reset(&fig);
     gw_strbuf_reset(&next);
     gw_strbuf_append(p->b, "</ol>");
-}
-
-static const struct {
-    const char *id;
-    const char *name;
-} categories[] = {
-    {"digital-services", GW_N_("Digital services")},
-    {"democracy", GW_N_("Democracy")},
-    {"connectivity", GW_N_("Connectivity")},
-    {"ev-charging", GW_N_("EV charging")},
-    {"data", GW_N_("Data and APIs")},
-};
-
-const char *gw_page_category(enum gw_lang lang, const char *category)
-{
-    if (!category)
-        return gw_i18n_tr(lang, "Other services");
-    for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
-        if (strcmp(categories[i].id, category) == 0)
-            return gw_i18n_tr(lang, categories[i].name);
-    return category;
 }
 
 /* ---- the frame ---------------------------------------------------------------- */

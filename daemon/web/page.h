@@ -51,7 +51,5 @@ const char *gw_page_state_word(enum gw_lang lang, uint8_t state);
 void gw_page_percent(struct gw_page *p, double ratio);
 /* The GW_HISTORY_DAYS daily bars of `a`, each with its day and figure in text. */
 void gw_page_bars(struct gw_page *p, const struct gw_avail *a);
-/* The display name of a category id ("digital-services" -> "Digital services"). */
-const char *gw_page_category(enum gw_lang lang, const char *category);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 
 #include "result/state.h"
-#include "web/format.h"
+#include "i18n/format.h"
 #include "web/pages.h"
 
 static void th(struct gw_page *p, const char *text, const char *cls)
@@ -41,7 +41,7 @@ static void targets_table(struct gw_page *p, const struct gw_council_conf *cc)
         gw_strbuf_append(p->b, "\">");
         gw_page_text(p, gw_i18n_target_title(t, l));
         gw_strbuf_append(p->b, "</a></th><td>");
-        gw_page_text(p, gw_page_category(l, t->category));
+        gw_page_text(p, gw_i18n_category(l, t->category));
         gw_strbuf_append(p->b, "</td><td>");
         gw_page_state(p, e->state);
         gw_strbuf_append(p->b, "</td><td>");

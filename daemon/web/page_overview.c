@@ -4,7 +4,7 @@
 
 #include "result/state.h"
 #include "util/xalloc.h"
-#include "web/format.h"
+#include "i18n/format.h"
 #include "web/pages.h"
 
 void gw_page_since(struct gw_page *p, int64_t since_ms)
@@ -82,7 +82,7 @@ void gw_page_outages(struct gw_page *p, size_t first, size_t count, int level)
         if (!in_cat)
             continue;
         gw_strbuf_append(p->b, "<div class=\"scroll\"><table class=\"outages\">\n<caption>");
-        gw_page_text(p, gw_page_category(p->lang, cats[k]));
+        gw_page_text(p, gw_i18n_category(p->lang, cats[k]));
         gw_strbuf_append(p->b, "</caption>\n<thead><tr><th scope=\"col\">");
         gw_page_text(p, gw_i18n_tr(p->lang, "Service"));
         gw_strbuf_append(p->b, "</th><th scope=\"col\">");
@@ -206,7 +206,7 @@ static void categories_table(struct gw_page *p)
             .last_30d = m[2].n ? m[2].sum / (double)m[2].n : NAN,
         };
         gw_strbuf_append(p->b, "<tr><th scope=\"row\">");
-        gw_page_text(p, gw_page_category(p->lang, cats[k]));
+        gw_page_text(p, gw_i18n_category(p->lang, cats[k]));
         gw_strbuf_append(p->b, "</th>");
         counts_cells(p, &n);
         avail_cells(p, &a);

@@ -5,7 +5,7 @@
 
 #include "graph/graph.h"
 #include "result/state.h"
-#include "web/format.h"
+#include "i18n/format.h"
 #include "web/pages.h"
 
 static void row(struct gw_page *p, const char *head)
@@ -84,7 +84,7 @@ static void about(struct gw_page *p, const struct gw_target_conf *t, const struc
         gw_strbuf_append(p->b, "</td></tr>\n");
     }
     row(p, gw_i18n_tr(l, "Category"));
-    gw_page_text(p, gw_page_category(l, t->category));
+    gw_page_text(p, gw_i18n_category(l, t->category));
     gw_strbuf_append(p->b, "</td></tr>\n");
     row(p, gw_i18n_tr(l, "Check"));
     gw_strbuf_append(p->b, "<code>");

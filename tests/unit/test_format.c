@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "web/format.h"
+#include "i18n/format.h"
 
 static char *fmt_date(enum gw_lang lang, int64_t ms, bool weekday)
 {

@@ -1,9 +1,11 @@
-#include "web/format.h"
+#include "i18n/format.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/london.h"
 
 static const char *const months[12] = {
     GW_N_("January"),   GW_N_("February"), GW_N_("March"),    GW_N_("April"),
@@ -21,12 +23,26 @@ static const char *const weekdays[7] = {
     GW_N_("Thursday"), GW_N_("Friday"), GW_N_("Saturday"),
 };
 
+/* The time in Wales (util/london.h: by rule, whatever the server's TZ), in struct tm's fields. */
 static struct tm local(int64_t ms)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
+    struct gw_civil c;
+    gw_london_civil(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000), &c);
+    struct tm tm = {
+        .tm_year = c.year - 1900,
+        .tm_mon = c.month - 1,
+        .tm_mday = c.day,
+        .tm_hour = c.hour,
+        .tm_min = c.minute,
+        .tm_sec = c.second,
+        .tm_wday = c.weekday,
+    };
     return tm;
+}
+
+const char *gw_format_month(enum gw_lang lang, int month)
+{
+    return month >= 1 && month <= 12 ? gw_i18n_tr(lang, months[month - 1]) : "";
 }
 
 /* The short month: "May " is the msgid that tells it from the full "May"; the space goes. */
@@ -143,8 +159,6 @@ void gw_format_rfc3339(struct gw_strbuf *b, int64_t ms)
 
 void gw_format_zone(struct gw_strbuf *b, int64_t ms)
 {
-    struct tm tm = local(ms);
-    char zone[16];
-    if (strftime(zone, sizeof(zone), "%Z", &tm) > 0)
-        gw_strbuf_append(b, zone);
+    gw_strbuf_append(b, gw_london_offset_s(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)) ? "BST"
+                                                                                        : "GMT");
 }
