@@ -139,11 +139,10 @@ static void put_list(struct gw_strbuf *b, const char *id, const char *heading, c
     gw_strbuf_append(b, "</ul>\n</section>\n");
 }
 
-static void put_main(struct gw_strbuf *b, const struct gw_report_layout *l)
+/* The report inside <main>, after its <h1>. */
+static void put_content(struct gw_strbuf *b, const struct gw_report_layout *l)
 {
-    gw_strbuf_append(b, "<main id=\"report\">\n<h1>");
-    gw_strbuf_append_xml_text(b, l->title);
-    gw_strbuf_append(b, "</h1>\n<p class=\"period\">");
+    gw_strbuf_append(b, "<p class=\"period\">");
     gw_strbuf_append_xml_text(b, l->period);
     gw_strbuf_append(b, "</p>\n<p class=\"generated\">");
     gw_strbuf_append_xml_text(b, l->generated);
@@ -166,7 +165,6 @@ static void put_main(struct gw_strbuf *b, const struct gw_report_layout *l)
         gw_strbuf_append(b, "</section>\n");
     put_list(b, "sources", l->sources_heading, "notes", (const char *const *)l->notes, l->n_notes);
     put_list(b, "rules", l->rules_heading, "rules", l->rules, l->n_rules);
-    gw_strbuf_append(b, "</main>\n");
 }
 
 char *gw_report_html_render(const struct gw_report *r, enum gw_lang lang,
@@ -177,7 +175,7 @@ char *gw_report_html_render(const struct gw_report *r, enum gw_lang lang,
     struct gw_report_layout *l = gw_report_layout_new(r, lang);
     struct gw_strbuf b = {0};
     if (o->fragment) {
-        put_main(&b, l);
+        put_content(&b, l);
         gw_report_layout_free(l);
         return gw_strbuf_take(&b);
     }
@@ -200,8 +198,11 @@ char *gw_report_html_render(const struct gw_report *r, enum gw_lang lang,
     gw_strbuf_append(&b, "</head>\n<body>\n<a class=\"skip\" href=\"#report\">");
     gw_strbuf_append_xml_text(&b, gw_i18n_tr(lang, "Skip to the report"));
     gw_strbuf_append(&b, "</a>\n");
-    put_main(&b, l);
-    gw_strbuf_append(&b, "</body>\n</html>\n");
+    gw_strbuf_append(&b, "<main id=\"report\">\n<h1>");
+    gw_strbuf_append_xml_text(&b, l->title);
+    gw_strbuf_append(&b, "</h1>\n");
+    put_content(&b, l);
+    gw_strbuf_append(&b, "</main>\n</body>\n</html>\n");
     gw_report_layout_free(l);
     return gw_strbuf_take(&b);
 }

@@ -422,14 +422,7 @@ struct gw_report_layout *gw_report_layout_new(const struct gw_report *r, enum gw
 {
     struct gw_report_layout *l = gw_xcalloc(1, sizeof(*l));
     l->lang = lang;
-    const char *scope = gw_i18n_tr(lang, "Wales");
-    if (r->council && r->n_councils == 1)
-        scope = gw_i18n_council_name(r->councils[0].conf, lang);
-    if (r->category)
-        l->title =
-            gw_xasprintf(gw_i18n_tr(lang, "24/7 service delivery: %s, %s"), scope, r->category);
-    else
-        l->title = gw_xasprintf(gw_i18n_tr(lang, "24/7 service delivery: %s"), scope);
+    l->title = gw_report_text_title(r, lang);
     l->period = gw_report_text_period(r, lang);
     struct gw_strbuf when = {0};
     gw_format_datetime(&when, lang, r->generated_ms, 0);

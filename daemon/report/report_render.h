@@ -37,8 +37,9 @@ struct gw_report_html_options {
      */
     const char *stylesheet_href;
     /*
-     * Only the report's own content, a <main> element, for a page that puts
-     * its own <html>, <head>, header and language switch around it.
+     * Only the report's content, for a page that puts its own document,
+     * header, language switch, <main> and <h1> (gw_report_text_title) around
+     * it: the period, then a <section> for each part.
      */
     bool fragment;
 };

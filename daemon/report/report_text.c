@@ -20,6 +20,17 @@ void gw_report_text_minutes(struct gw_strbuf *b, int64_t ms)
     gw_strbuf_printf(b, ".%u", (unsigned)(tenths % 10));
 }
 
+char *gw_report_text_title(const struct gw_report *r, enum gw_lang lang)
+{
+    const char *scope = gw_i18n_tr(lang, "Wales");
+    if (r->council && r->n_councils == 1)
+        scope = gw_i18n_council_name(r->councils[0].conf, lang);
+    if (r->category)
+        return gw_xasprintf(gw_i18n_tr(lang, "24/7 service delivery: %s, %s"), scope,
+                            gw_i18n_category(lang, r->category));
+    return gw_xasprintf(gw_i18n_tr(lang, "24/7 service delivery: %s"), scope);
+}
+
 char *gw_report_text_period(const struct gw_report *r, enum gw_lang lang)
 {
     struct gw_strbuf b = {0};

@@ -23,6 +23,12 @@
 void gw_report_text_minutes(struct gw_strbuf *b, int64_t ms);
 
 /*
+ * The title of a report: "24/7 service delivery: Wales", with the council
+ * and category when it is limited to them. Caller frees.
+ */
+char *gw_report_text_title(const struct gw_report *r, enum gw_lang lang);
+
+/*
  * The period of a report for its title: "November 2026" for a calendar
  * month, else "1 Nov 2026, 00:00 to 8 Nov 2026, 00:00"; with " (so far:
  * until ...)" when it is not over. Caller frees.

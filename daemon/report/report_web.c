@@ -9,6 +9,7 @@
 
 #include "report/report.h"
 #include "report/report_period.h"
+#include "report/report_text.h"
 #include "util/london.h"
 #include "util/xalloc.h"
 
@@ -20,7 +21,7 @@ static void reply_error(struct gw_report_web_reply *out, enum gw_report_web_kind
     out->status = status;
     out->complete = false;
     if (kind == GW_REPORT_WEB_API) {
-        json_t *o = json_pack("{s:s}", "error", message);
+        json_t *o = json_pack("{s:s,s:i}", "error", message, "status", (int)status);
         char *text = json_dumps(o, 0);
         json_decref(o);
         out->body = gw_xasprintf("%s\n", text);
@@ -143,6 +144,8 @@ void gw_report_web_handle(const struct gw_config *config, enum gw_report_web_kin
     }
     out->status = 200;
     out->body = gw_report_render(r, format, lang, html, &out->len);
+    if (format == GW_REPORT_FORMAT_HTML && html && html->fragment)
+        out->title = gw_report_text_title(r, lang);
     out->content_type = gw_report_format_content_type(format);
     out->complete = r->measured_end_ms >= r->end_ms;
     gw_report_free(r);

@@ -40,6 +40,9 @@ struct gw_report_web_reply {
     char *body;      /* caller frees */
     size_t len;
     const char *content_type; /* static */
+    /* For an HTML fragment (html->fragment): the report's title, for the page's
+     * <title> and <h1>; caller frees. NULL otherwise. */
+    char *title;
     /* The period is over: the report will not change unless history is rewritten,
      * so it may be cached for long (Cache-Control). */
     bool complete;

@@ -44,6 +44,26 @@ static int suspicious(const char *path)
            (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0);
 }
 
+/* The rest of a report's path: what a month, a council id and an extension are made of. */
+static enum gw_route_kind parse_report(const char *p, struct gw_route *r, enum gw_route_kind kind)
+{
+    if (*p == '/')
+        p++;
+    else if (*p)
+        return set(r, GW_ROUTE_NOT_FOUND); /* "/reports-old" */
+    size_t len = strlen(p);
+    if (len > GW_ROUTE_REST_MAX)
+        return set(r, GW_ROUTE_BAD);
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.' || c == '/'))
+            return set(r, GW_ROUTE_BAD);
+    }
+    memcpy(r->rest, p, len + 1);
+    return set(r, kind);
+}
+
 static enum gw_route_kind parse_graph(const char *p, struct gw_route *r)
 {
     const char *dot = strrchr(p, '.');
@@ -99,6 +119,8 @@ enum gw_route_kind gw_route_parse(const char *path, struct gw_route *r)
             return set(r, GW_ROUTE_BAD);
         return set(r, *p ? GW_ROUTE_NOT_FOUND : GW_ROUTE_TARGET);
     }
+    if (strncmp(p, "/report", 7) == 0)
+        return parse_report(p + 7, r, GW_ROUTE_REPORT);
     if (r->lang != GW_LANG_EN)
         return set(r, GW_ROUTE_NOT_FOUND); /* only pages have a Welsh address */
     if (strncmp(p, "/graph/", 7) == 0)
@@ -115,6 +137,8 @@ enum gw_route_kind gw_route_parse(const char *path, struct gw_route *r)
         return set(r, GW_ROUTE_API_EVENTS);
     if (strcmp(p, "/api/v1/openapi.json") == 0)
         return set(r, GW_ROUTE_API_OPENAPI);
+    if (strncmp(p, "/api/v1/reports", 15) == 0)
+        return parse_report(p + 15, r, GW_ROUTE_API_REPORT);
     if (strncmp(p, "/api/v1/councils/", 17) == 0) {
         p += 17;
         if (!take_id(&p, r->council))
@@ -142,6 +166,9 @@ void gw_route_page_path(const struct gw_route *route, enum gw_lang lang, char *b
         break;
     case GW_ROUTE_TARGET:
         snprintf(buf, size, "%s/target/%s/%s", prefix, route->council, route->target);
+        break;
+    case GW_ROUTE_REPORT:
+        snprintf(buf, size, "%s/report/%s", prefix, route->rest);
         break;
     default:
         snprintf(buf, size, "%s/", prefix);

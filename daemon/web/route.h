@@ -14,7 +14,8 @@
 
 #include "i18n/i18n.h"
 
-#define GW_ROUTE_ID_MAX 64
+#define GW_ROUTE_ID_MAX   64
+#define GW_ROUTE_REST_MAX 96
 
 enum gw_route_kind {
     GW_ROUTE_NOT_FOUND,   /* 404 */
@@ -22,6 +23,7 @@ enum gw_route_kind {
     GW_ROUTE_OVERVIEW,    /* /            /cy/ */
     GW_ROUTE_COUNCIL,     /* /council/ID  /cy/council/ID */
     GW_ROUTE_TARGET,      /* /target/COUNCIL/TARGET, /cy/target/... */
+    GW_ROUTE_REPORT,      /* /report/[MONTH[/COUNCIL][.EXT]], /cy/report/... */
     GW_ROUTE_GRAPH,       /* /graph/wales.png, /graph/COUNCIL.svg, /graph/COUNCIL/TARGET.png */
     GW_ROUTE_STYLE,       /* /static/style.css */
     GW_ROUTE_HEALTHZ,     /* /healthz */
@@ -31,6 +33,7 @@ enum gw_route_kind {
     GW_ROUTE_API_TARGET,  /* /api/v1/targets/COUNCIL/TARGET */
     GW_ROUTE_API_EVENTS,  /* /api/v1/events */
     GW_ROUTE_API_OPENAPI, /* /api/v1/openapi.json */
+    GW_ROUTE_API_REPORT,  /* /api/v1/reports/[MONTH[/COUNCIL]] */
 };
 
 struct gw_route {
@@ -39,6 +42,9 @@ struct gw_route {
     char council[GW_ROUTE_ID_MAX + 1]; /* "wales" for the graph of Wales */
     char target[GW_ROUTE_ID_MAX + 1];  /* "" when none */
     int svg;                           /* graphs: 1 SVG, 0 PNG */
+    /* Reports: the rest of the path after /report/ or /api/v1/reports/ ("" for the last
+     * month), checked here only for its characters (report/report_web.h reads it). */
+    char rest[GW_ROUTE_REST_MAX + 1];
 };
 
 /* Parses `path` (the part before any '?'). Always fills *out; returns out->kind. */

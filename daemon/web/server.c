@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include "report/report_web.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/netaddr.h"
@@ -25,6 +26,7 @@
 #include "web/history.h"
 #include "web/metrics.h"
 #include "web/pages.h"
+#include "web/reports.h"
 #include "web/route.h"
 
 /* daemon/web/style.css, embedded at build time. */
@@ -57,6 +59,7 @@ struct gw_web {
     struct gw_snapshot_box *box;
     struct gw_history *history;
     struct gw_graphs *graphs;
+    struct gw_web_reports *reports;
     struct gw_auth *auth;
     unsigned port;
 };
@@ -297,6 +300,66 @@ not_found:
     return send_error(c, route, MHD_HTTP_NOT_FOUND, "no such page");
 }
 
+/*
+ * /report/... and /api/v1/reports/...: built on this thread (web/reports.h
+ * keeps what it built and builds one at a time); an HTML report goes into
+ * the site's frame, other formats as they are.
+ */
+static enum MHD_Result report(struct gw_web *web, struct MHD_Connection *c, struct gw_snapshot *s,
+                              const struct gw_route *route)
+{
+    bool api = route->kind == GW_ROUTE_API_REPORT;
+    int64_t now = gw_clock_wall_ms();
+    char month[8];
+    const char *rest = route->rest;
+    if (!*rest) {
+        gw_report_web_last_month(now, month);
+        rest = month;
+    }
+    char cat_buf[GW_ROUTE_ID_MAX + 1];
+    const char *category = arg(c, "category", cat_buf, sizeof(cat_buf));
+    if (!category && MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "category"))
+        return send_error(c, route, MHD_HTTP_BAD_REQUEST, "category: too long or malformed");
+    /* Pages say their language by their address; the API by ?lang=. */
+    enum gw_lang lang = route->lang;
+    char lang_buf[8];
+    const char *lang_arg = api ? arg(c, "lang", lang_buf, sizeof(lang_buf)) : NULL;
+    if (lang_arg && gw_i18n_lang_parse(lang_arg, &lang) < 0)
+        return send_error(c, route, MHD_HTTP_BAD_REQUEST, "lang: expected en or cy");
+    struct gw_report_web_reply reply = {0};
+    if (gw_web_reports_get(web->reports, s->config, api ? GW_REPORT_WEB_API : GW_REPORT_WEB_PAGE,
+                           rest, category, lang, now, &reply) == -EBUSY)
+        return send_error(c, route, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          "another report is being built; try again in a few seconds");
+    if (reply.status != MHD_HTTP_OK) {
+        free(reply.title);
+        return send_body(c, reply.status, reply.content_type, reply.body, reply.len, "no-store");
+    }
+    /* A period that is over does not change: it may be kept. */
+    const char *cache = reply.complete ? "max-age=600" : "no-cache";
+    if (!reply.title)
+        return send_body(c, MHD_HTTP_OK, reply.content_type, reply.body, reply.len, cache);
+    struct gw_strbuf b = {0};
+    struct gw_history_view *h = gw_history_acquire(web->history);
+    struct gw_page p = {
+        .b = &b,
+        .snap = s,
+        .hist = h,
+        .route = route,
+        .lang = route->lang,
+        .now_ms = now,
+    };
+    struct gw_crumb crumbs[] = {{"", gw_i18n_text(route->lang, GW_I18N_WALES)},
+                                {NULL, reply.title}};
+    gw_page_begin(&p, reply.title, crumbs, 2);
+    gw_strbuf_append_n(&b, reply.body, reply.len);
+    gw_page_end(&p);
+    gw_history_view_unref(h);
+    free(reply.body);
+    free(reply.title);
+    return send_buf(c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, cache);
+}
+
 /* "2026-11-03T10:12:03Z", "2026-11-03T10:12:03.123+01:00" or milliseconds since the epoch. */
 static int parse_since(const char *text, int64_t *out_ms)
 {
@@ -373,6 +436,8 @@ static enum MHD_Result api(struct gw_web *web, struct MHD_Connection *c,
     }
     if (route->kind == GW_ROUTE_API_EVENTS)
         return api_events(c, route, s);
+    if (route->kind == GW_ROUTE_API_REPORT)
+        return report(web, c, s, route);
     struct gw_history_view *h = gw_history_acquire(web->history);
     json_t *body = NULL;
     if (route->kind == GW_ROUTE_API_STATUS) {
@@ -550,6 +615,8 @@ static enum MHD_Result dispatch(struct gw_web *web, struct MHD_Connection *c,
     case GW_ROUTE_COUNCIL:
     case GW_ROUTE_TARGET:
         return page(web, c, s, route);
+    case GW_ROUTE_REPORT:
+        return report(web, c, s, route);
     default:
         return api(web, c, route, s);
     }
@@ -678,6 +745,7 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
     web->port = info ? info->port : 0;
     web->history = gw_history_start(box);
     web->graphs = gw_graphs_new(writer);
+    web->reports = gw_web_reports_new();
     *out = web;
     return 0;
 }
@@ -694,6 +762,7 @@ void gw_web_stop(struct gw_web *web)
     /* The graph worker finishes first: it resumes connections the server still holds. */
     gw_graphs_free(web->graphs);
     MHD_stop_daemon(web->mhd);
+    gw_web_reports_free(web->reports);
     gw_history_stop(web->history);
     cache_fini(&web->metrics);
     cache_fini(&web->status);

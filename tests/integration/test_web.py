@@ -96,6 +96,11 @@ PAGES = ["/", "/council/cardiff", "/target/cardiff/website", "/target/cardiff/pa
          "/council/gwynedd", "/target/gwynedd/website"]
 
 
+def this_month():
+    """YYYY-MM of now in UTC: a month that has begun in Europe/London too."""
+    return time.strftime("%Y-%m", time.gmtime())
+
+
 def schema_check(doc, schema, value, where="$"):
     """Checks `value` against an OpenAPI 3.0 schema of `doc` (type, required,
     properties, items, enum, nullable, allOf, $ref): a list of problems."""
@@ -314,6 +319,81 @@ class WebTest(Estate):
             self.assertIn("error", json.loads(body))
 
     # ---- metrics and health ---------------------------------------------------------
+
+    # ---- reports ---------------------------------------------------------------
+
+    def test_web_reports(self):
+        month = this_month()
+        status, headers, body = self.get("/report/" + month)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+        self.assertEqual(headers["cache-control"], "no-cache")  # the month is not over
+        html = body.decode()
+        self.assertIn('<html lang="en">', html)
+        self.assertIn("<h1>24/7 service delivery: Wales</h1>", html)
+        self.assertIn('<a class="skip" href="#main">', html)
+        self.assertIn('href="/cy/report/%s" hreflang="cy"' % month, html)
+        self.assertIn('<caption id="cap-league">', html)
+        self.assertNotIn("<script", html)
+        status, _, body = self.get("/cy/report/%s/cardiff" % month)
+        self.assertEqual(status, 200, body)
+        cy = body.decode()
+        self.assertIn('<html lang="cy">', cy)
+        self.assertIn("<h1>Darparu gwasanaethau 24/7: Cyngor Caerdydd</h1>", cy)
+        self.assertIn("Gwefan Gymraeg", cy)
+        files = []
+        for name, text in (("report-en.html", html), ("report-cy.html", cy)):
+            files.append(os.path.join(self.tmp, name))
+            with open(files[-1], "w") as f:
+                f.write(text)
+
+        # The API: the document's shape; payments has been down since the log began.
+        _, _, spec = self.get("/api/v1/openapi.json")
+        doc = json.loads(spec)
+        status, headers, body = self.get("/api/v1/reports/%s/cardiff?lang=cy" % month)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        rep = json.loads(body)
+        schema = doc["paths"]["/api/v1/reports/{month}/{council}"]["get"]["responses"]["200"][
+            "content"]["application/json"]["schema"]
+        self.assertEqual(schema_check(doc, schema, rep), [])
+        self.assertEqual(rep["lang"], "cy")
+        self.assertEqual(rep["period"]["month"], month)
+        self.assertFalse(rep["period"]["complete"])
+        targets = {t["id"]: t for t in rep["councils"][0]["targets"]}
+        self.assertEqual(targets["cardiff/payments"]["source"], "events")
+        self.assertEqual(targets["cardiff/payments"]["figures"]["availability"], 0)
+        self.assertTrue(targets["cardiff/payments"]["outages"][0]["ongoing"])
+        status, _, body = self.get("/api/v1/reports/" + month)
+        self.assertEqual(status, 200)
+        self.assertEqual(schema_check(doc, schema, json.loads(body)), [])
+
+        # Other formats, and a category.
+        status, headers, body = self.get("/report/%s/cardiff.csv?category=democracy" % month)
+        self.assertEqual(status, 200, body)
+        self.assertTrue(headers["content-type"].startswith("text/csv"))
+        rows = body.decode().split("\r\n")
+        self.assertTrue(rows[1].startswith("target,cardiff,Cardiff Council,Democracy,"
+                                           "cardiff/committees,"), rows[:3])
+
+        # What is not a report.
+        for path, want in (("/report/2026-13", 404), ("/report/%s/nowhere" % month, 404),
+                           ("/report/%s.exe" % month, 404), ("/report/%s/Cardiff" % month, 400),
+                           ("/report/%s?category=%%0a" % month, 400),
+                           ("/api/v1/reports/%s?lang=fr" % month, 400),
+                           ("/api/v1/reports/%s.csv" % month, 404)):
+            status, headers, body = self.get(path)
+            self.assertEqual(status, want, path)
+        status, headers, body = self.get("/api/v1/reports/2026-13")
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(schema_check(doc, doc["components"]["schemas"]["Error"], json.loads(body)),
+                         [])
+
+        tools = web_tools()
+        if tools is None:
+            self.skipTest("node and npm are needed for html-validate")
+        r = run(["node", os.path.join(tools, "check-html.mjs"), *files], timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_web_metrics_pass_promtool(self):
         status, headers, body = self.get("/metrics")

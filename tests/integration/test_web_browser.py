@@ -1,6 +1,6 @@
 """A real browser: Debian's headless chromium, driven by playwright-core
-(npm, no browser download), loads the overview, a council page and target
-pages in English and Welsh; axe-core finds no WCAG 2.2 A or AA violation; the
+(npm, no browser download), loads the overview, a council page, target
+pages and the month's report in English and Welsh; axe-core finds no WCAG 2.2 A or AA violation; the
 skip link is the first thing the keyboard reaches; nothing needs sideways
 scrolling at 320 px wide nor at 400 % zoom. Screenshots are kept in
 <build>/tests/web-screenshots for a person to look at.
@@ -11,10 +11,11 @@ import os
 import shutil
 
 from gwtest import BUILD_DIR, main, run, web_tools
-from test_web import Estate
+from test_web import Estate, this_month
 
 PAGES = ["/", "/council/cardiff", "/target/cardiff/payments", "/target/cardiff/website",
-         "/cy/", "/cy/council/cardiff", "/cy/target/cardiff/payments"]
+         "/cy/", "/cy/council/cardiff", "/cy/target/cardiff/payments",
+         "/report/" + this_month(), "/cy/report/" + this_month()]
 
 
 class BrowserTest(Estate):

@@ -104,6 +104,49 @@ static void test_route_refuses_tricks(void **state)
     assert_int_equal(gw_route_parse(overlong, &r), GW_ROUTE_COUNCIL);
 }
 
+static void test_route_reports(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        enum gw_route_kind kind;
+        enum gw_lang lang;
+        const char *rest;
+    } cases[] = {
+        {"/report", GW_ROUTE_REPORT, GW_LANG_EN, ""},
+        {"/report/", GW_ROUTE_REPORT, GW_LANG_EN, ""},
+        {"/report/2026-11", GW_ROUTE_REPORT, GW_LANG_EN, "2026-11"},
+        {"/cy/report/2026-11/cardiff.csv", GW_ROUTE_REPORT, GW_LANG_CY, "2026-11/cardiff.csv"},
+        {"/api/v1/reports/2026-11/gwynedd", GW_ROUTE_API_REPORT, GW_LANG_EN, "2026-11/gwynedd"},
+        {"/api/v1/reports", GW_ROUTE_API_REPORT, GW_LANG_EN, ""},
+        /* What the path says beyond its characters is the report module's to judge. */
+        {"/report/anything-else", GW_ROUTE_REPORT, GW_LANG_EN, "anything-else"},
+        {"/reports", GW_ROUTE_NOT_FOUND, GW_LANG_EN, ""},
+        {"/cy/api/v1/reports/2026-11", GW_ROUTE_NOT_FOUND, GW_LANG_CY, ""},
+        {"/report/2026-11/Cardiff", GW_ROUTE_BAD, GW_LANG_EN, ""},
+        {"/report/2026-11/../x", GW_ROUTE_BAD, GW_LANG_EN, ""},
+        {"/report/2026-11%2F..", GW_ROUTE_BAD, GW_LANG_EN, ""},
+        {"/api/v1/reports/2026-11/car:diff", GW_ROUTE_BAD, GW_LANG_EN, ""},
+    };
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        struct gw_route r;
+        if (gw_route_parse(cases[i].path, &r) != cases[i].kind)
+            fail_msg("%s: %d, expected %d", cases[i].path, r.kind, cases[i].kind);
+        assert_int_equal(r.lang, cases[i].lang);
+        if (r.kind == GW_ROUTE_REPORT || r.kind == GW_ROUTE_API_REPORT)
+            assert_string_equal(r.rest, cases[i].rest);
+    }
+    char overlong[GW_ROUTE_REST_MAX + 16] = "/report/";
+    memset(overlong + 8, 'a', GW_ROUTE_REST_MAX + 1);
+    overlong[8 + GW_ROUTE_REST_MAX + 1] = '\0';
+    struct gw_route r;
+    assert_int_equal(gw_route_parse(overlong, &r), GW_ROUTE_BAD);
+    char buf[2 * GW_ROUTE_ID_MAX + 32];
+    gw_route_parse("/report/2026-11/cardiff", &r);
+    gw_route_page_path(&r, GW_LANG_CY, buf, sizeof(buf));
+    assert_string_equal(buf, "/cy/report/2026-11/cardiff");
+}
+
 static void test_route_same_page_in_the_other_language(void **state)
 {
     (void)state;
@@ -127,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_pages_and_languages),
         cmocka_unit_test(test_route_refuses_tricks),
+        cmocka_unit_test(test_route_reports),
         cmocka_unit_test(test_route_same_page_in_the_other_language),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
