@@ -1,0 +1,119 @@
+/*
+ * What the notifiers that deliver over HTTP share (webhook, alertmanager):
+ * their connection keys (url or url_file, headers_file, ca_file,
+ * tls_verify, proxy, timeout), one POST through the daemon's HTTP client,
+ * and the mapping of the receiver's answer to a delivery outcome:
+ *
+ *   2xx                      sent (err 0)
+ *   429                      -EAGAIN, retry_after_ms from Retry-After
+ *   408, 5xx                 -EIO (retryable; a 503's Retry-After is honoured)
+ *   other 4xx, 3xx           -EINVAL (retrying cannot fix it)
+ *   no answer                -ECONNREFUSED, -ETIMEDOUT, -ECONNRESET,
+ *                            -EHOSTUNREACH, -EPROTO (all retryable)
+ *
+ * Built into each plugin as a static library with hidden symbols: the
+ * plugins still export only gw_plugin.
+ */
+#ifndef GW_NOTIFY_HTTP_H
+#define GW_NOTIFY_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gwyliwr/plugin.h>
+
+/* The keys gw_notify_http_configure reads, for a notifier's key table. */
+#define GW_NOTIFY_HTTP_KEYS                                                                        \
+    {"url", GW_CFG_STRING, 0, NULL, "http:// or https:// URL to POST to (or url_file)"},           \
+        {"url_file", GW_CFG_FILE, 0, NULL,                                                         \
+         "file holding the URL, for receivers whose URL is a secret (Slack, Mattermost)"},         \
+        {"headers_file", GW_CFG_FILE, 0, NULL,                                                     \
+         "file of secret request headers, one \"Name: value\" a line"},                            \
+        {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL,                                              \
+         "PEM trust anchors used instead of the system's"},                                        \
+        {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the receiver's certificate (default true)"},  \
+        {"proxy", GW_CFG_STRING, 0, NULL, "proxy URL, e.g. http://proxy.example:3128"},            \
+    {                                                                                              \
+        "timeout", GW_CFG_DURATION, 0, NULL, "how long one attempt may take (default 10s)"         \
+    }
+
+#define GW_NOTIFY_HTTP_DEFAULT_TIMEOUT_MS 10000u
+
+/* Bytes of a receiver's answer kept: enough for its error message. */
+#define GW_NOTIFY_HTTP_MAX_BODY (64u * 1024u)
+
+struct gw_notify_http_conf {
+    char *url;
+    char *where;    /* "https://hooks.example:443": names the receiver without the URL's secrets */
+    char **headers; /* "Name: value", NULL-terminated; never NULL after configure */
+    size_t n_headers;
+    char *ca_pem;
+    char *proxy;
+    bool insecure;
+    uint64_t timeout_ms;
+};
+
+/* One delivery over HTTP (or one completed without a request). */
+struct gw_notify_http_run;
+
+/*
+ * Reads the keys of GW_NOTIFY_HTTP_KEYS from `node` into `conf` (zeroed by
+ * the caller). `path` is appended to the URL when not NULL ("/api/v2/alerts").
+ * Reports every problem through host->cfg_error and returns -EINVAL; returns
+ * 0 otherwise. The caller frees with gw_notify_http_conf_clear, either way.
+ */
+int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *node,
+                             struct gw_notify_http_conf *conf, const char *path);
+
+/* Frees what conf holds, wiping the secrets. NULL does nothing. */
+void gw_notify_http_conf_clear(struct gw_notify_http_conf *conf);
+
+/*
+ * POSTs `body` (copied) with `content_type` and the configured headers, plus
+ * "Idempotency-Key: <id>" so that a receiver can drop a repeat. Returns 0,
+ * sets *run_out and later calls done(delivery, ...) exactly once with the
+ * outcome mapped as above; or returns a negative errno and never calls done.
+ */
+int gw_notify_http_post(const struct gw_host *host, const struct gw_notify_http_conf *conf,
+                        const char *body, size_t body_len, const char *content_type,
+                        const char *idempotency_key, struct gw_delivery *delivery,
+                        gw_delivery_done_cb done, void **run_out);
+
+/*
+ * Completes a delivery that needs no request (nothing for this receiver in
+ * the notification): done(delivery, 0, message, 0) is called once, on a
+ * later turn of the loop. Returns 0, or a negative errno and never calls it.
+ */
+int gw_notify_http_nothing(const struct gw_host *host, const char *message,
+                           struct gw_delivery *delivery, gw_delivery_done_cb done, void **run_out);
+
+/* Abandons a run of gw_notify_http_post or _nothing: done is never called. */
+void gw_notify_http_cancel(void *run);
+
+/*
+ * The delivery outcome of `response` from `where`: sets *err, a sentence in
+ * msg ("HTTP 503 from https://hooks.example:443: Service Unavailable") and
+ * *retry_after_ms. `now_s` is the wall clock, for a Retry-After date.
+ */
+void gw_notify_http_outcome(const struct gw_http_response *response, const char *where,
+                            int64_t now_s, int *err, char *msg, size_t msg_len,
+                            uint64_t *retry_after_ms);
+
+/* ---- small helpers the notifiers share --------------------------------------- */
+
+/* Allocation that aborts when memory runs out, as the daemon's does. */
+void *gw_notify_xmalloc(size_t size);
+char *gw_notify_xstrdup(const char *s);
+char *gw_notify_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "2026-11-03T10:12:03.123Z" of `ms` since the epoch, into buf (at least 32 bytes). */
+const char *gw_notify_rfc3339(int64_t ms, char *buf, size_t len);
+
+/* Wall clock in milliseconds since the epoch. */
+int64_t gw_notify_now_ms(void);
+
+/* Whether a state word is a problem ("down", "degraded", "unknown", "flapping"). */
+bool gw_notify_state_is_bad(const char *state);
+
+#endif
