@@ -8,10 +8,13 @@ path, headers, body) before it is answered, so a client that has its answer
 can read it there. What is answered depends on the path:
 
   /ok, anything else     200 "ok"
-  /status/NNN            status NNN; ?retry_after=V adds "Retry-After: V"
+  /status/NNN            status NNN; ?retry_after=V or /status/NNN/retry/V
+                         adds "Retry-After: V"
   /hang                  never answers (until the client gives up)
   /huge                  200 with a 1 GiB body, streamed
   /huge/NNN              status NNN with a 1 GiB body
+
+Anything after these (such as /api/v2/alerts) is ignored.
 """
 import argparse
 import json
@@ -78,9 +81,12 @@ class Handler(BaseHTTPRequestHandler):
             STOP.wait(600)
             self.close_connection = True
         elif parts[0] == "huge":
-            self._huge(int(parts[1]) if len(parts) > 1 else 200)
+            self._huge(int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 200)
         elif parts[0] == "status" and len(parts) > 1:
-            headers = [("Retry-After", v) for v in query.get("retry_after", [])]
+            retry = query.get("retry_after", [])
+            if len(parts) > 3 and parts[2] == "retry":
+                retry.append(parts[3])
+            headers = [("Retry-After", v) for v in retry]
             self._answer(int(parts[1]), ("failure %s" % parts[1]).encode(), headers)
         else:
             self._answer(200)

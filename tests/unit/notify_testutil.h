@@ -273,4 +273,156 @@ static inline struct gw_notification test_notification(const char *id,
     };
 }
 
+/* ---- receivers over HTTP and the ways they fail ------------------------------------------ */
+
+/* tests/tools/webhook_receiver.py: it answers by path, and records every request. */
+struct hook_receiver {
+    struct receiver proc;
+    int port;         /* answers HTTP */
+    int refused_port; /* bound, never listening: connections are refused */
+};
+
+/* Starts the receiver in a new directory named after `prefix`. Returns 0 or -1. */
+static inline int hook_receiver_start(struct hook_receiver *hr, const char *prefix)
+{
+    memset(hr, 0, sizeof(*hr));
+    char *dir = temp_dir(prefix);
+    char *script = receiver_script("webhook_receiver.py");
+    char *record = gw_xasprintf("%s/requests.jsonl", dir);
+    char *argv[] = {(char *)receiver_python(), "-B", script, "--record", record, NULL};
+    int rc = receiver_start(&hr->proc, dir, argv, 30 * slack());
+    if (rc == 0 && sscanf(hr->proc.ready, "ready %d %d", &hr->port, &hr->refused_port) != 2)
+        rc = -1;
+    free(record);
+    free(script);
+    free(dir);
+    return rc;
+}
+
+/*
+ * Loads notifier n of `type` whose url is http://127.0.0.1:PORT/PATH (PORT
+ * the receiver's, or its refused port when path is NULL), then `extra`
+ * lines. Returns it (borrowed from h->config).
+ */
+static inline const struct gw_notifier_conf *hook_load(struct check_harness *h,
+                                                       const struct hook_receiver *hr,
+                                                       const char *type, const char *path,
+                                                       const char *extra)
+{
+    char *yaml = gw_xasprintf("notifiers:\n  - id: n\n    type: %s\n"
+                              "    url: \"http://127.0.0.1:%d%s\"\n%s",
+                              type, path ? hr->port : hr->refused_port, path ? path : "/",
+                              extra ? extra : "");
+    const struct gw_notifier_conf *nc = notify_load(h, yaml);
+    free(yaml);
+    return nc;
+}
+
+/* A DOWN of gwynedd/website, sent by notifier `type` to PATH of the receiver; waits. */
+static inline void hook_send(struct check_harness *h, const struct hook_receiver *hr,
+                             const char *type, const char *path, const char *extra,
+                             struct delivery *d)
+{
+    const struct gw_notifier_conf *nc = hook_load(h, hr, type, path, extra);
+    struct test_event ev;
+    test_event_init(&ev, "gwynedd", "website", "down", "up", 1793700723000LL, 0);
+    const struct gw_event *events[] = {&ev.e};
+    struct gw_notification n = test_notification("n-f", events, 1, "s", "b");
+    notify_run(h, nc, &n, d);
+}
+
+/* A refused connection is worth retrying. */
+static inline void hook_expect_refused(struct check_harness *h, const struct hook_receiver *hr,
+                                       const char *type)
+{
+    struct delivery d;
+    hook_send(h, hr, type, NULL, NULL, &d);
+    assert_delivery(&d, -ECONNREFUSED, "connection refused by 127.0.0.1:");
+}
+
+/* 5xx and 408 are retried, 429 waits for Retry-After, other 4xx and 3xx are given up. */
+static inline void hook_expect_statuses(struct check_harness *h, const struct hook_receiver *hr,
+                                        const char *type)
+{
+    struct delivery d;
+    hook_send(h, hr, type, "/status/500", NULL, &d);
+    assert_delivery(&d, -EIO, "HTTP 500 from http://127.0.0.1:");
+    assert_non_null(strstr(d.message, ": failure 500"));
+    assert_int_equal(d.retry_after_ms, 0);
+    hook_send(h, hr, type, "/status/408", NULL, &d);
+    assert_delivery(&d, -EIO, "HTTP 408");
+    hook_send(h, hr, type, "/status/429/retry/7", NULL, &d);
+    assert_delivery(&d, -EAGAIN, "HTTP 429");
+    assert_int_equal(d.retry_after_ms, 7000);
+    hook_send(h, hr, type, "/status/429", NULL, &d);
+    assert_delivery(&d, -EAGAIN, "HTTP 429");
+    assert_int_equal(d.retry_after_ms, 0);
+    hook_send(h, hr, type, "/status/503/retry/30", NULL, &d);
+    assert_delivery(&d, -EIO, "HTTP 503");
+    assert_int_equal(d.retry_after_ms, 30000);
+    hook_send(h, hr, type, "/status/400", NULL, &d);
+    assert_delivery(&d, -EINVAL, "HTTP 400 from http://127.0.0.1:");
+    hook_send(h, hr, type, "/status/404", NULL, &d);
+    assert_delivery(&d, -EINVAL, "HTTP 404");
+    hook_send(h, hr, type, "/status/301", NULL, &d);
+    assert_delivery(&d, -EINVAL, "HTTP 301");
+}
+
+/* A receiver that never answers ends the attempt at the notifier's timeout. */
+static inline void hook_expect_timeout(struct check_harness *h, const struct hook_receiver *hr,
+                                       const char *type)
+{
+    struct delivery d;
+    hook_send(h, hr, type, "/hang", "    timeout: 500ms\n", &d);
+    assert_delivery(&d, -ETIMEDOUT, "no response from 127.0.0.1:");
+    assert_non_null(strstr(d.message, "within 500 ms"));
+    assert_true(delivery_ms(&d) >= 499);
+    assert_true(delivery_ms(&d) < 5000 * slack());
+}
+
+/*
+ * A delivery to a hung receiver, cancelled, never completes; meanwhile the
+ * same notifier type delivers elsewhere at once; nothing is left on the loop.
+ */
+static inline void hook_expect_cancel(struct check_harness *h, const struct hook_receiver *hr,
+                                      const char *type)
+{
+    const struct gw_notifier_conf *hung = hook_load(h, hr, type, "/hang", NULL);
+    struct test_event ev;
+    test_event_init(&ev, "gwynedd", "website", "down", "up", 1793700723000LL, 0);
+    const struct gw_event *events[] = {&ev.e};
+    struct gw_notification n = test_notification("n-h", events, 1, "s", "b");
+    struct delivery d_hung, d_ok;
+    void *run = notify_start(h, hung, &n, &d_hung);
+    char *yaml = gw_xasprintf("notifiers:\n  - id: n\n    type: %s\n"
+                              "    url: \"http://127.0.0.1:%d/ok\"\n",
+                              type, hr->port);
+    struct gw_config *other = harness_load_yaml(h, yaml);
+    assert_non_null(other);
+    notify_run(h, &other->notifiers[0], &n, &d_ok);
+    assert_delivery(&d_ok, 0, "HTTP 200");
+    assert_true(delivery_ms(&d_ok) < 2000 * slack());
+    test_loop_run_for(&h->loop, 200);
+    assert_int_equal(d_hung.calls, 0);
+    hung->type->cancel(run);
+    test_loop_run_for(&h->loop, 100);
+    assert_int_equal(d_hung.calls, 0);
+    gw_config_unref(other);
+    free(yaml);
+    harness_finish_loop(h);
+}
+
+/* A 1 GiB answer is not read: the outcome comes at once, its text quoted short. */
+static inline void hook_expect_huge_answer(struct check_harness *h, const struct hook_receiver *hr,
+                                           const char *type)
+{
+    struct delivery d;
+    hook_send(h, hr, type, "/huge", NULL, &d);
+    assert_delivery(&d, 0, "HTTP 200");
+    assert_true(delivery_ms(&d) < 10000 * slack());
+    hook_send(h, hr, type, "/huge/500", NULL, &d);
+    assert_delivery(&d, -EIO, "HTTP 500");
+    assert_non_null(strstr(d.message, "xxxx..."));
+    assert_true(strlen(d.message) < 300);
+}
 #endif
