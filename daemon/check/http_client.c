@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "check/mail_client.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -61,6 +63,7 @@ struct gw_http_call {
     bool follow;
     bool has_proxy;
     struct curl_slist *headers;
+    struct gw_mail_job *mail; /* a mail: sent by mail_client.c, none of the rest is used */
 
     /* The body: at most max_body bytes (+1 for the NUL), or only counted. */
     bool keep_body;
@@ -1051,11 +1054,59 @@ static int configure_easy(struct gw_http_client *client, struct gw_http_call *ca
     return 0;
 }
 
-int gw_http_client_start(struct gw_http_client *client, const struct gw_http_request *req,
+static void call_link(struct gw_http_client *client, struct gw_http_call *call)
+{
+    call->next = client->calls;
+    if (call->next)
+        call->next->prev = call;
+    client->calls = call;
+    client->stats.started++;
+    if (client->stats.in_flight++ == 0)
+        update_refs(client);
+}
+
+static void mail_done_cb(void *data, const struct gw_http_response *response)
+{
+    struct gw_http_call *call = data;
+    call_unlink(call->client, call);
+    call->client->stats.completed++;
+    call->done(call->data, response);
+    free(call);
+}
+
+static int start_mail(struct gw_http_client *client, const struct gw_http_request *req,
+                      gw_http_done_cb done, void *data, struct gw_http_call **call_out)
+{
+    struct gw_http_call *call = gw_xcalloc(1, sizeof(*call));
+    call->client = client;
+    call->done = done;
+    call->data = data;
+    int rc = gw_mail_client_start(client->loop, req, mail_done_cb, call, &call->mail);
+    if (rc < 0) {
+        free(call);
+        return rc;
+    }
+    call_link(client, call);
+    *call_out = call;
+    return 0;
+}
+
+/* ABI 2's first gw_http_request, up to discard_body: what every plugin sends. */
+#define REQUEST_MIN_SIZE (offsetof(struct gw_http_request, discard_body) + sizeof(bool))
+
+int gw_http_client_start(struct gw_http_client *client, const struct gw_http_request *request,
                          gw_http_done_cb done, void *data, struct gw_http_call **call_out)
 {
-    if (!req || req->size < sizeof(*req) || !req->url || client->freeing)
+    if (!request || request->size < REQUEST_MIN_SIZE || client->freeing)
         return -EINVAL;
+    /* Members appended after the plugin was built are zero for it. */
+    struct gw_http_request copy = {0};
+    memcpy(&copy, request, request->size < sizeof(copy) ? request->size : sizeof(copy));
+    const struct gw_http_request *req = &copy;
+    if (!req->url)
+        return -EINVAL;
+    if (gw_mail_client_is_mail(req) || req->mail_from)
+        return start_mail(client, req, done, data, call_out);
     struct gw_http_call *call = gw_xcalloc(1, sizeof(*call));
     call->client = client;
     call->done = done;
@@ -1091,13 +1142,7 @@ int gw_http_client_start(struct gw_http_client *client, const struct gw_http_req
      * libuv runs this one first (see gw_http_request.timeout_ms). */
     if (req->timeout_ms)
         uv_timer_start(&call->deadline, deadline_cb, req->timeout_ms, 0);
-    call->next = client->calls;
-    if (call->next)
-        call->next->prev = call;
-    client->calls = call;
-    client->stats.started++;
-    if (client->stats.in_flight++ == 0)
-        update_refs(client);
+    call_link(client, call);
     *call_out = call;
     return 0;
 }
@@ -1106,6 +1151,12 @@ void gw_http_client_cancel(struct gw_http_client *client, struct gw_http_call *c
 {
     if (!call)
         return;
+    if (call->mail) {
+        gw_mail_client_cancel(call->mail);
+        call_unlink(client, call);
+        free(call);
+        return;
+    }
     uv_timer_stop(&call->deadline);
     call_unlink(client, call);
     call_release(client, call);

@@ -18,7 +18,9 @@
  *  - the caller's timeout, enforced by a loop timer of the call's own that
  *    ends the request with the phase it was in;
  *  - http and https only, also across redirects; no proxy unless given (the
- *    *_proxy environment variables are ignored).
+ *    *_proxy environment variables are ignored);
+ *  - smtp:// and smtps:// (mail_from set): handed to check/mail_client.h,
+ *    which sends from a thread, since libcurl's SMTP waits for replies.
  *
  * Easy handles are pooled, not kept per request or target: a used handle
  * holds a 16 KiB receive buffer, so memory follows the requests in flight,
@@ -70,8 +72,10 @@ void gw_http_client_free(struct gw_http_client *client);
  * success returns 0, sets *call_out (valid until done is called or the call
  * is cancelled) and later calls done(data, response) exactly once, never from
  * inside this function. Returns -EINVAL for a request the client cannot make
- * (no URL, a struct from a newer or older ABI it does not know, an option
- * curl refuses) and then never calls done.
+ * (no URL, a struct smaller than ABI 2's first, an option curl refuses) and
+ * then never calls done. A plugin's struct may be larger (newer: members
+ * this client does not know are ignored) or smaller (older: members it
+ * lacks are taken as zero).
  */
 int gw_http_client_start(struct gw_http_client *client, const struct gw_http_request *request,
                          gw_http_done_cb done, void *data, struct gw_http_call **call_out);

@@ -15,7 +15,9 @@
  * whenever a structure in this header changes layout or a function changes
  * meaning; appending a member to struct gw_host is not a change of version, so a
  * plugin that needs a newer host member checks `host->size` first
- * (GW_HOST_HAS(host, member)).
+ * (GW_HOST_HAS(host, member)). Nor is appending a member to a structure that
+ * carries its own size (gw_http_request, gw_event, gw_notification): the
+ * reader treats members beyond that size as absent (zero).
  *
  * Threads
  * -------
@@ -147,8 +149,10 @@ struct gw_cfg_key {
  * ------------------------------------------------------------------------ */
 
 /*
- * One HTTP request, as a plugin asks for it. Everything is copied by
- * http_start(), so the plugin may free it once that returns.
+ * One HTTP request (or mail, see mail_from), as a plugin asks for it.
+ * Everything is copied by http_start(), so the plugin may free it once that
+ * returns. The request carries its size: members are only ever appended, and
+ * a plugin built before a member existed gets its zero value.
  */
 struct gw_http_request {
     uint32_t size;      /* sizeof(struct gw_http_request) of the plugin */
@@ -178,6 +182,24 @@ struct gw_http_request {
      * kept: the response's body is NULL. For checks that assert nothing on it.
      */
     bool discard_body;
+
+    /* ---- appended in ABI 2 (the client reads members beyond `size` as zero) ---- */
+
+    /*
+     * Mail: with an smtp:// or smtps:// URL the request sends `body` as one
+     * message (RFC 5322 headers, a blank line, the text; lines end in CRLF)
+     * from the envelope sender mail_from to every address of mail_rcpt
+     * (NULL-terminated, at least one). username and password log in (SMTP
+     * AUTH); method, headers, redirects and max_body do not apply.
+     */
+    const char *mail_from;
+    const char *const *mail_rcpt;
+    int mail_tls; /* enum gw_mail_tls: smtp:// only; smtps:// is TLS throughout */
+};
+
+enum gw_mail_tls {
+    GW_MAIL_TLS_WHEN_OFFERED = 0, /* STARTTLS when the server offers it */
+    GW_MAIL_TLS_REQUIRED = 1,     /* STARTTLS, or the request fails (tls_handshake) */
 };
 
 /* The outcome of an HTTP request. Borrowed: valid during the callback only. */
@@ -223,6 +245,12 @@ struct gw_http_response {
     const char *cert_subject;
     const char *cert_issuer;
     int64_t cert_not_after; /* seconds since the epoch, 0 when unknown */
+    /*
+     * Mail: `status` is the server's last reply code: 250 when it took the
+     * message. A refusal (MAIL, RCPT or DATA refused, login denied) is an
+     * answer too: reason is NULL, status the refusing code (550, 451, 535)
+     * and `error` names the step ("RCPT failed: 550"). No headers, no body.
+     */
 };
 
 struct gw_http_call; /* one request in flight */

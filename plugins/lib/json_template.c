@@ -1,5 +1,7 @@
 #include "json_template.h"
 
+#include "notify_util.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -120,25 +122,6 @@ static char *value_text(const json_t *v)
 
 /* ---- text and filters ------------------------------------------------------------ */
 
-struct text {
-    char *s;
-    size_t len, cap;
-};
-
-static void text_add(struct text *t, const char *s, size_t len)
-{
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 64;
-        while (cap < t->len + len + 1)
-            cap *= 2;
-        t->s = xnonnull(realloc(t->s, cap));
-        t->cap = cap;
-    }
-    memcpy(t->s + t->len, s, len);
-    t->len += len;
-    t->s[t->len] = '\0';
-}
-
 /* `s` cut to at most `max` characters (UTF-8), "…" being the last when cut. Caller frees. */
 static char *truncate_chars(const char *s, unsigned long max)
 {
@@ -162,17 +145,17 @@ static char *truncate_chars(const char *s, unsigned long max)
 
 static char *slack_escape(const char *s)
 {
-    struct text t = {0};
-    text_add(&t, "", 0);
+    struct gw_notify_buf t = {0};
+    gw_notify_buf_add(&t, "", 0);
     for (const char *p = s; *p; p++) {
         if (*p == '&')
-            text_add(&t, "&amp;", 5);
+            gw_notify_buf_add(&t, "&amp;", 5);
         else if (*p == '<')
-            text_add(&t, "&lt;", 4);
+            gw_notify_buf_add(&t, "&lt;", 4);
         else if (*p == '>')
-            text_add(&t, "&gt;", 4);
+            gw_notify_buf_add(&t, "&gt;", 4);
         else
-            text_add(&t, p, 1);
+            gw_notify_buf_add(&t, p, 1);
     }
     return t.s;
 }
@@ -215,7 +198,7 @@ static bool apply_filter(const char *f, size_t len, char **s)
  * wrong with it.
  */
 static const char *placeholder(const char *in, size_t len, const struct scope *scope,
-                               struct text *out, char *why, size_t why_len)
+                               struct gw_notify_buf *out, char *why, size_t why_len)
 {
     while (len && isspace((unsigned char)*in))
         in++, len--;
@@ -259,25 +242,25 @@ static const char *placeholder(const char *in, size_t len, const struct scope *s
         f += flen;
     }
     if (out)
-        text_add(out, s, strlen(s));
+        gw_notify_buf_add(out, s, strlen(s));
     free(s);
     return NULL;
 }
 
 /* Renders (out) or checks (out NULL) a string with placeholders. */
-static const char *expand(const char *s, const struct scope *scope, struct text *out, char *why,
-                          size_t why_len)
+static const char *expand(const char *s, const struct scope *scope, struct gw_notify_buf *out,
+                          char *why, size_t why_len)
 {
     const char *p = s;
     while (*p) {
         const char *open = strstr(p, "{{");
         if (!open) {
             if (out)
-                text_add(out, p, strlen(p));
+                gw_notify_buf_add(out, p, strlen(p));
             break;
         }
         if (out)
-            text_add(out, p, (size_t)(open - p));
+            gw_notify_buf_add(out, p, (size_t)(open - p));
         const char *close = strstr(open + 2, "}}");
         if (!close)
             return "\"{{\" without its \"}}\"";
@@ -354,8 +337,8 @@ static json_t *render(const json_t *tpl, const struct scope *scope)
         const char *s = json_string_value(tpl);
         if (!strstr(s, "{{"))
             return xnonnull(json_deep_copy(tpl));
-        struct text t = {0};
-        text_add(&t, "", 0);
+        struct gw_notify_buf t = {0};
+        gw_notify_buf_add(&t, "", 0);
         char why[8];
         expand(s, scope, &t, why, sizeof(why));
         json_t *r = xnonnull(json_string(t.s));

@@ -16,63 +16,6 @@
 /* Characters of the receiver's answer quoted in a message. */
 #define EXCERPT_MAX 200
 
-/* ---- allocation and small helpers ------------------------------------------------ */
-
-void *gw_notify_xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p) {
-        fputs("gwyliwr notifier: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-char *gw_notify_xstrdup(const char *s)
-{
-    size_t len = strlen(s) + 1;
-    return memcpy(gw_notify_xmalloc(len), s, len);
-}
-
-char *gw_notify_xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *out = NULL;
-    int n = vasprintf(&out, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        fputs("gwyliwr notifier: out of memory\n", stderr);
-        abort();
-    }
-    return out;
-}
-
-const char *gw_notify_rfc3339(int64_t ms, char *buf, size_t len)
-{
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char day[24];
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", day, frac);
-    return buf;
-}
-
-int64_t gw_notify_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool gw_notify_state_is_bad(const char *state)
-{
-    return state && (strcmp(state, "down") == 0 || strcmp(state, "degraded") == 0 ||
-                     strcmp(state, "unknown") == 0 || strcmp(state, "flapping") == 0);
-}
-
 /* ---- configuration ------------------------------------------------------------------- */
 
 static void strv_free(char **v)
@@ -336,7 +279,7 @@ static void excerpt(const struct gw_http_response *r, char *out, size_t len)
     out[n] = '\0';
 }
 
-static int errno_of_reason(const char *reason)
+int gw_notify_errno_of_reason(const char *reason)
 {
     if (strcmp(reason, GW_REASON_CONNECT_REFUSED) == 0)
         return -ECONNREFUSED;
@@ -356,7 +299,7 @@ void gw_notify_http_outcome(const struct gw_http_response *r, const char *where,
 {
     *retry_ms = 0;
     if (r->reason) {
-        *err = errno_of_reason(r->reason);
+        *err = gw_notify_errno_of_reason(r->reason);
         snprintf(msg, msg_len, "%s", r->error ? r->error : r->reason);
         return;
     }

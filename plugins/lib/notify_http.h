@@ -23,6 +23,8 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "notify_util.h"
+
 /* The keys gw_notify_http_configure reads, for a notifier's key table. */
 #define GW_NOTIFY_HTTP_KEYS                                                                        \
     {"url", GW_CFG_STRING, 0, NULL, "http:// or https:// URL to POST to (or url_file)"},           \
@@ -100,20 +102,11 @@ void gw_notify_http_outcome(const struct gw_http_response *response, const char 
                             int64_t now_s, int *err, char *msg, size_t msg_len,
                             uint64_t *retry_after_ms);
 
-/* ---- small helpers the notifiers share --------------------------------------- */
-
-/* Allocation that aborts when memory runs out, as the daemon's does. */
-void *gw_notify_xmalloc(size_t size);
-char *gw_notify_xstrdup(const char *s);
-char *gw_notify_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* "2026-11-03T10:12:03.123Z" of `ms` since the epoch, into buf (at least 32 bytes). */
-const char *gw_notify_rfc3339(int64_t ms, char *buf, size_t len);
-
-/* Wall clock in milliseconds since the epoch. */
-int64_t gw_notify_now_ms(void);
-
-/* Whether a state word is a problem ("down", "degraded", "unknown", "flapping"). */
-bool gw_notify_state_is_bad(const char *state);
+/*
+ * The errno of a request that got no answer, from its reason word
+ * (gw_http_response.reason): -ECONNREFUSED, -ETIMEDOUT, -ECONNRESET,
+ * -EHOSTUNREACH, -EIO (our own failure) or -EPROTO (TLS, a malformed answer).
+ */
+int gw_notify_errno_of_reason(const char *reason);
 
 #endif
