@@ -281,14 +281,7 @@ static int am_send(const struct gw_host *host, const void *p, const struct gw_no
         return gw_notify_http_nothing(host, "nothing for Alertmanager in this notification",
                                       delivery, done, run_out);
     }
-    char *text = json_dumps(alerts, JSON_COMPACT);
-    json_decref(alerts);
-    if (!text)
-        abort();
-    int rc = gw_notify_http_post(host, &conf->http, text, strlen(text), "application/json", n->id,
-                                 delivery, done, run_out);
-    free(text);
-    return rc;
+    return gw_notify_http_post_json(host, &conf->http, alerts, n->id, delivery, done, run_out);
 }
 
 static const struct gw_notifier_type am_type = {

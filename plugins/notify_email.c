@@ -337,26 +337,9 @@ static int read_tls(const struct gw_host *host, const struct gw_cfg *node, struc
         host->cfg_error(where, "bad starttls \"%s\" (expected when_offered or required)", starttls);
         rc = -EINVAL;
     }
-    if (host->cfg_secret(node, "ca_file", &c->ca_pem) < 0) {
+    if (gw_notify_read_transport(host, node, DEFAULT_TIMEOUT_MS, &c->ca_pem, &c->insecure,
+                                 &c->timeout_ms) < 0)
         rc = -EINVAL;
-    } else if (c->ca_pem && !strstr(c->ca_pem, "-----BEGIN CERTIFICATE-----")) {
-        host->cfg_error(host->cfg_child(node, "ca_file"),
-                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
-                        "CERTIFICATE-----\")");
-        rc = -EINVAL;
-    }
-    bool verify = true;
-    if (host->cfg_bool(node, "tls_verify", &verify) < 0)
-        rc = -EINVAL;
-    c->insecure = !verify;
-    c->timeout_ms = DEFAULT_TIMEOUT_MS;
-    if (host->cfg_duration_ms(node, "timeout", &c->timeout_ms) < 0) {
-        rc = -EINVAL;
-    } else if (c->timeout_ms < 100) {
-        host->cfg_error(host->cfg_child(node, "timeout"),
-                        "timeout too short (expected at least 100ms)");
-        rc = -EINVAL;
-    }
     return rc;
 }
 

@@ -237,14 +237,7 @@ static int webhook_send(const struct gw_host *host, const void *p, const struct 
         json_decref(body);
         body = shaped;
     }
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (!text)
-        abort();
-    int rc = gw_notify_http_post(host, &conf->http, text, strlen(text), "application/json", n->id,
-                                 delivery, done, run_out);
-    free(text);
-    return rc;
+    return gw_notify_http_post_json(host, &conf->http, body, n->id, delivery, done, run_out);
 }
 
 static const struct gw_notifier_type webhook_type = {

@@ -160,6 +160,34 @@ static int read_url(const struct gw_host *host, const struct gw_cfg *node,
     return rc;
 }
 
+int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node,
+                             uint64_t default_timeout_ms, char **ca_pem, bool *insecure,
+                             uint64_t *timeout_ms)
+{
+    int rc = 0;
+    if (host->cfg_secret(node, "ca_file", ca_pem) < 0) {
+        rc = -EINVAL;
+    } else if (*ca_pem && !strstr(*ca_pem, "-----BEGIN CERTIFICATE-----")) {
+        host->cfg_error(host->cfg_child(node, "ca_file"),
+                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
+                        "CERTIFICATE-----\")");
+        rc = -EINVAL;
+    }
+    bool verify = true;
+    if (host->cfg_bool(node, "tls_verify", &verify) < 0)
+        rc = -EINVAL;
+    *insecure = !verify;
+    *timeout_ms = default_timeout_ms;
+    if (host->cfg_duration_ms(node, "timeout", timeout_ms) < 0) {
+        rc = -EINVAL;
+    } else if (*timeout_ms < 100) {
+        host->cfg_error(host->cfg_child(node, "timeout"),
+                        "timeout too short (expected at least 100ms)");
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
 int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *node,
                              struct gw_notify_http_conf *conf, const char *path)
 {
@@ -170,19 +198,6 @@ int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *no
         conf->headers = calloc(1, sizeof(*conf->headers));
     if (!conf->headers)
         abort();
-
-    if (host->cfg_secret(node, "ca_file", &conf->ca_pem) < 0) {
-        rc = -EINVAL;
-    } else if (conf->ca_pem && !strstr(conf->ca_pem, "-----BEGIN CERTIFICATE-----")) {
-        host->cfg_error(host->cfg_child(node, "ca_file"),
-                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
-                        "CERTIFICATE-----\")");
-        rc = -EINVAL;
-    }
-    bool verify = true;
-    if (host->cfg_bool(node, "tls_verify", &verify) < 0)
-        rc = -EINVAL;
-    conf->insecure = !verify;
 
     const char *proxy = NULL;
     if (host->cfg_string(node, "proxy", &proxy) < 0) {
@@ -195,14 +210,9 @@ int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *no
         conf->proxy = gw_notify_xstrdup(proxy);
     }
 
-    conf->timeout_ms = GW_NOTIFY_HTTP_DEFAULT_TIMEOUT_MS;
-    if (host->cfg_duration_ms(node, "timeout", &conf->timeout_ms) < 0) {
+    if (gw_notify_read_transport(host, node, GW_NOTIFY_HTTP_DEFAULT_TIMEOUT_MS, &conf->ca_pem,
+                                 &conf->insecure, &conf->timeout_ms) < 0)
         rc = -EINVAL;
-    } else if (conf->timeout_ms < 100) {
-        host->cfg_error(host->cfg_child(node, "timeout"),
-                        "timeout too short (expected at least 100ms)");
-        rc = -EINVAL;
-    }
     return rc;
 }
 
@@ -437,6 +447,20 @@ int gw_notify_http_post(const struct gw_host *host, const struct gw_notify_http_
     }
     *run_out = run;
     return 0;
+}
+
+int gw_notify_http_post_json(const struct gw_host *host, const struct gw_notify_http_conf *conf,
+                             json_t *doc, const char *idempotency_key, struct gw_delivery *delivery,
+                             gw_delivery_done_cb done, void **run_out)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text)
+        abort();
+    int rc = gw_notify_http_post(host, conf, text, strlen(text), "application/json",
+                                 idempotency_key, delivery, done, run_out);
+    free(text);
+    return rc;
 }
 
 static void nothing_cb(uv_timer_t *timer)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include <gwyliwr/plugin.h>
 
 #include "notify_util.h"
@@ -68,6 +70,15 @@ struct gw_notify_http_run;
 int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *node,
                              struct gw_notify_http_conf *conf, const char *path);
 
+/*
+ * Reads ca_file (into *ca_pem, caller frees), tls_verify (into *insecure)
+ * and timeout (at least 100ms; default_timeout_ms when absent). Reports
+ * each problem through host->cfg_error and returns -EINVAL, else 0.
+ */
+int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node,
+                             uint64_t default_timeout_ms, char **ca_pem, bool *insecure,
+                             uint64_t *timeout_ms);
+
 /* Frees what conf holds, wiping the secrets. NULL does nothing. */
 void gw_notify_http_conf_clear(struct gw_notify_http_conf *conf);
 
@@ -81,6 +92,11 @@ int gw_notify_http_post(const struct gw_host *host, const struct gw_notify_http_
                         const char *body, size_t body_len, const char *content_type,
                         const char *idempotency_key, struct gw_delivery *delivery,
                         gw_delivery_done_cb done, void **run_out);
+
+/* gw_notify_http_post of `doc` (taken: its reference is dropped) as compact JSON. */
+int gw_notify_http_post_json(const struct gw_host *host, const struct gw_notify_http_conf *conf,
+                             json_t *doc, const char *idempotency_key, struct gw_delivery *delivery,
+                             gw_delivery_done_cb done, void **run_out);
 
 /*
  * Completes a delivery that needs no request (nothing for this receiver in

@@ -125,6 +125,24 @@ static inline void receiver_stop(struct receiver *r)
 
 /* ---- the notifier under test --------------------------------------------------------- */
 
+/* A cmocka setup: *state is a harness with `plugin` loaded and the daemon's HTTP client. */
+static inline int notify_setup(void **state, const char *plugin)
+{
+    struct check_harness *h = gw_xcalloc(1, sizeof(*h));
+    harness_init(h, plugin, true, slack());
+    *state = h;
+    return 0;
+}
+
+/* The teardown of notify_setup. */
+static inline int notify_teardown(void **state)
+{
+    struct check_harness *h = *state;
+    harness_fini(h);
+    free(h);
+    return 0;
+}
+
 /* One delivery's end, copied out of its callback. */
 struct delivery {
     unsigned calls;

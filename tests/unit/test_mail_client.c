@@ -70,6 +70,21 @@ static int refusing_port(int *port)
 static const char message[] = "Subject: test\r\n\r\nhello\r\n";
 static const char *const rcpt[] = {"ops@x.example", NULL};
 
+/* A mail of `message` to ops@x.example through smtp://127.0.0.1:PORT (url: caller frees). */
+static struct gw_http_request mail_to(int port, uint64_t timeout_ms, char **url)
+{
+    *url = gw_xasprintf("smtp://127.0.0.1:%d", port);
+    return (struct gw_http_request){
+        .size = sizeof(struct gw_http_request),
+        .url = *url,
+        .body = message,
+        .body_len = strlen(message),
+        .mail_from = "a@x.example",
+        .mail_rcpt = rcpt,
+        .timeout_ms = timeout_ms,
+    };
+}
+
 static void test_mail_client_refuses_what_it_cannot_send(void **state)
 {
     (void)state;
@@ -145,16 +160,8 @@ static void test_mail_client_silent_server_times_out(void **state)
     struct test_loop l;
     test_loop_init(&l, 5000);
     struct gw_http_client *c = gw_http_client_new(&l.uv);
-    char *url = gw_xasprintf("smtp://127.0.0.1:%d", port);
-    struct gw_http_request req = {
-        .size = sizeof(req),
-        .url = url,
-        .body = message,
-        .body_len = strlen(message),
-        .mail_from = "a@x.example",
-        .mail_rcpt = rcpt,
-        .timeout_ms = 300,
-    };
+    char *url;
+    struct gw_http_request req = mail_to(port, 300, &url);
     struct answer a = {0};
     struct gw_http_call *call;
     uint64_t t0 = uv_hrtime();
@@ -186,16 +193,8 @@ static void test_mail_client_cancel_leaves_nothing(void **state)
     struct test_loop l;
     test_loop_init(&l, 5000);
     struct gw_http_client *c = gw_http_client_new(&l.uv);
-    char *url = gw_xasprintf("smtp://127.0.0.1:%d", port);
-    struct gw_http_request req = {
-        .size = sizeof(req),
-        .url = url,
-        .body = message,
-        .body_len = strlen(message),
-        .mail_from = "a@x.example",
-        .mail_rcpt = rcpt,
-        .timeout_ms = 60000,
-    };
+    char *url;
+    struct gw_http_request req = mail_to(port, 60000, &url);
     struct answer a = {0}, b = {0};
     struct gw_http_call *first, *second;
     assert_int_equal(gw_http_client_start(c, &req, answer_cb, &a, &first), 0);

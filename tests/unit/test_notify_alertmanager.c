@@ -49,18 +49,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-    struct check_harness *h = gw_xcalloc(1, sizeof(*h));
-    harness_init(h, "notify_alertmanager.so", true, slack());
-    *state = h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct check_harness *h = *state;
-    harness_fini(h);
-    free(h);
-    return 0;
+    return notify_setup(state, "notify_alertmanager.so");
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -454,7 +443,8 @@ static void test_notify_alertmanager_huge_answer_is_cut_short(void **state)
     hook_expect_huge_answer(*state, &hook, "alertmanager");
 }
 
-#define TEST(name) cmocka_unit_test_setup_teardown(test_notify_alertmanager_##name, setup, teardown)
+#define TEST(name)                                                                                 \
+    cmocka_unit_test_setup_teardown(test_notify_alertmanager_##name, setup, notify_teardown)
 
 int main(void)
 {

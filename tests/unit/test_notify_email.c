@@ -90,18 +90,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-    struct check_harness *h = gw_xcalloc(1, sizeof(*h));
-    harness_init(h, "notify_email.so", true, slack());
-    *state = h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct check_harness *h = *state;
-    harness_fini(h);
-    free(h);
-    return 0;
+    return notify_setup(state, "notify_email.so");
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -463,7 +452,7 @@ static void test_notify_email_configuration_errors(void **state)
 #undef MAIL_HEAD
 }
 
-#define TEST(name) cmocka_unit_test_setup_teardown(test_notify_email_##name, setup, teardown)
+#define TEST(name) cmocka_unit_test_setup_teardown(test_notify_email_##name, setup, notify_teardown)
 
 int main(void)
 {

@@ -34,18 +34,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-    struct check_harness *h = gw_xcalloc(1, sizeof(*h));
-    harness_init(h, "notify_webhook.so", true, slack());
-    *state = h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct check_harness *h = *state;
-    harness_fini(h);
-    free(h);
-    return 0;
+    return notify_setup(state, "notify_webhook.so");
 }
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -659,34 +648,28 @@ static void test_notify_webhook_template_errors_are_reported(void **state)
     free(yaml);
 }
 
+#define TEST(name)                                                                                 \
+    cmocka_unit_test_setup_teardown(test_notify_webhook_##name, setup, notify_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_notify_webhook_posts_the_documented_body, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_sends_a_group_as_one_body, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_sends_headers_from_the_secret_file,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_keeps_a_secret_url_out_of_messages,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_refused_connection_is_retryable, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_answer_statuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_retry_after_date, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_hung_receiver_times_out, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_hung_receiver_is_cancelled, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_huge_answer_is_cut_short, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_slack_template, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_teams_template, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_ntfy_template, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_mattermost_template, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_template_directives, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notify_webhook_template_errors_are_reported, setup,
-                                        teardown),
+        TEST(posts_the_documented_body),
+        TEST(sends_a_group_as_one_body),
+        TEST(sends_headers_from_the_secret_file),
+        TEST(keeps_a_secret_url_out_of_messages),
+        TEST(refused_connection_is_retryable),
+        TEST(answer_statuses),
+        TEST(retry_after_date),
+        TEST(hung_receiver_times_out),
+        TEST(hung_receiver_is_cancelled),
+        TEST(huge_answer_is_cut_short),
+        TEST(slack_template),
+        TEST(teams_template),
+        TEST(ntfy_template),
+        TEST(mattermost_template),
+        TEST(template_directives),
+        TEST(template_errors_are_reported),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
