@@ -28,8 +28,6 @@
 #include "lib/notify_http.h"
 #include "lib/notify_util.h"
 
-#define DEFAULT_TIMEOUT_MS 30000u
-
 /* Anchors of a group's problems named in References, at most. */
 #define REFERENCES_MAX 20
 
@@ -62,7 +60,8 @@ static const struct gw_cfg_key email_keys[] = {
      "smtp:// only: when_offered (default without auth_file) or required (default with it)"},
     {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL, "PEM trust anchors used instead of the system's"},
     {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the server's certificate (default true)"},
-    {"timeout", GW_CFG_DURATION, 0, NULL, "how long one attempt may take (default 30s)"},
+    {"timeout", GW_CFG_DURATION, 0, NULL,
+     "the longest one delivery may take (default 30s); the mail ends a little before"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -337,8 +336,7 @@ static int read_tls(const struct gw_host *host, const struct gw_cfg *node, struc
         host->cfg_error(where, "bad starttls \"%s\" (expected when_offered or required)", starttls);
         rc = -EINVAL;
     }
-    if (gw_notify_read_transport(host, node, DEFAULT_TIMEOUT_MS, &c->ca_pem, &c->insecure,
-                                 &c->timeout_ms) < 0)
+    if (gw_notify_read_transport(host, node, &c->ca_pem, &c->insecure, &c->timeout_ms) < 0)
         rc = -EINVAL;
     return rc;
 }

@@ -160,9 +160,8 @@ static int read_url(const struct gw_host *host, const struct gw_cfg *node,
     return rc;
 }
 
-int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node,
-                             uint64_t default_timeout_ms, char **ca_pem, bool *insecure,
-                             uint64_t *timeout_ms)
+int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node, char **ca_pem,
+                             bool *insecure, uint64_t *timeout_ms)
 {
     int rc = 0;
     if (host->cfg_secret(node, "ca_file", ca_pem) < 0) {
@@ -177,14 +176,17 @@ int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *no
     if (host->cfg_bool(node, "tls_verify", &verify) < 0)
         rc = -EINVAL;
     *insecure = !verify;
-    *timeout_ms = default_timeout_ms;
-    if (host->cfg_duration_ms(node, "timeout", timeout_ms) < 0) {
+    uint64_t limit = GW_NOTIFY_DEFAULT_TIMEOUT_MS;
+    if (host->cfg_duration_ms(node, "timeout", &limit) < 0) {
         rc = -EINVAL;
-    } else if (*timeout_ms < 100) {
+    } else if (limit < 100) {
         host->cfg_error(host->cfg_child(node, "timeout"),
                         "timeout too short (expected at least 100ms)");
         rc = -EINVAL;
     }
+    /* Just before the daemon cancels: the outcome then names the slow part. */
+    uint64_t margin = limit / 10 < 1000 ? limit / 10 : 1000;
+    *timeout_ms = limit - margin;
     return rc;
 }
 
@@ -210,8 +212,7 @@ int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *no
         conf->proxy = gw_notify_xstrdup(proxy);
     }
 
-    if (gw_notify_read_transport(host, node, GW_NOTIFY_HTTP_DEFAULT_TIMEOUT_MS, &conf->ca_pem,
-                                 &conf->insecure, &conf->timeout_ms) < 0)
+    if (gw_notify_read_transport(host, node, &conf->ca_pem, &conf->insecure, &conf->timeout_ms) < 0)
         rc = -EINVAL;
     return rc;
 }

@@ -39,10 +39,16 @@
         {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the receiver's certificate (default true)"},  \
         {"proxy", GW_CFG_STRING, 0, NULL, "proxy URL, e.g. http://proxy.example:3128"},            \
     {                                                                                              \
-        "timeout", GW_CFG_DURATION, 0, NULL, "how long one attempt may take (default 10s)"         \
+        "timeout", GW_CFG_DURATION, 0, NULL,                                                       \
+            "the longest one delivery may take (default 30s); the request ends a little before"    \
     }
 
-#define GW_NOTIFY_HTTP_DEFAULT_TIMEOUT_MS 10000u
+/*
+ * The daemon's limit on one delivery when `timeout` is not given: it
+ * cancels a delivery then. A notifier ends its own request a tenth earlier
+ * (at most 1 s), so the outcome says which part was slow.
+ */
+#define GW_NOTIFY_DEFAULT_TIMEOUT_MS 30000u
 
 /* Bytes of a receiver's answer kept: enough for its error message. */
 #define GW_NOTIFY_HTTP_MAX_BODY (64u * 1024u)
@@ -72,12 +78,12 @@ int gw_notify_http_configure(const struct gw_host *host, const struct gw_cfg *no
 
 /*
  * Reads ca_file (into *ca_pem, caller frees), tls_verify (into *insecure)
- * and timeout (at least 100ms; default_timeout_ms when absent). Reports
- * each problem through host->cfg_error and returns -EINVAL, else 0.
+ * and timeout (at least 100ms, GW_NOTIFY_DEFAULT_TIMEOUT_MS when absent):
+ * *timeout_ms is the notifier's own limit, a little shorter. Reports each
+ * problem through host->cfg_error and returns -EINVAL, else 0.
  */
-int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node,
-                             uint64_t default_timeout_ms, char **ca_pem, bool *insecure,
-                             uint64_t *timeout_ms);
+int gw_notify_read_transport(const struct gw_host *host, const struct gw_cfg *node, char **ca_pem,
+                             bool *insecure, uint64_t *timeout_ms);
 
 /* Frees what conf holds, wiping the secrets. NULL does nothing. */
 void gw_notify_http_conf_clear(struct gw_notify_http_conf *conf);
