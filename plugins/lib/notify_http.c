@@ -11,7 +11,7 @@
 
 /* A Retry-After longer than this is taken as this: a receiver's typo must
  * not park a notification for a week. */
-#define RETRY_AFTER_MAX_S (6 * 3600)
+#define RETRY_AFTER_MAX_S 3600
 
 /* Characters of the receiver's answer quoted in a message. */
 #define EXCERPT_MAX 200
