@@ -494,10 +494,11 @@ static char *build_message(const struct email_conf *c, const struct gw_notificat
                        "MIME-Version: 1.0\r\n"
                        "Content-Type: text/plain; charset=utf-8\r\n"
                        "Content-Language: %s\r\n"
-                       "Auto-Submitted: auto-generated\r\n"
-                       "X-Gwyliwr-Notification: %s\r\n",
-                       strcmp(lang, "both") == 0 ? "cy, en" : lang, n->id ? n->id : "");
-    if (n->n_events && n->events[0]->state)
+                       "Auto-Submitted: auto-generated\r\n",
+                       strcmp(lang, "both") == 0 ? "cy, en" : lang);
+    if (gw_notify_header_safe(n->id))
+        gw_notify_buf_addf(&m, "X-Gwyliwr-Notification: %s\r\n", n->id);
+    if (n->n_events && gw_notify_header_safe(n->events[0]->state))
         gw_notify_buf_addf(&m, "X-Gwyliwr-State: %s\r\n", n->events[0]->state);
     const char *body = n->body ? n->body : "";
     if (plain_7bit(body)) {

@@ -409,8 +409,9 @@ int gw_notify_http_post(const struct gw_host *host, const struct gw_notify_http_
     for (size_t i = 0; i < conf->n_headers; i++)
         headers[n++] = conf->headers[i];
     char *type = gw_notify_xasprintf("Content-Type: %s", content_type);
-    char *key =
-        idempotency_key ? gw_notify_xasprintf("Idempotency-Key: %s", idempotency_key) : NULL;
+    char *key = gw_notify_header_safe(idempotency_key)
+                    ? gw_notify_xasprintf("Idempotency-Key: %s", idempotency_key)
+                    : NULL;
     headers[n++] = type;
     if (key)
         headers[n++] = key;

@@ -61,6 +61,14 @@ bool gw_notify_state_is_bad(const char *state)
                      strcmp(state, "unknown") == 0 || strcmp(state, "flapping") == 0);
 }
 
+bool gw_notify_header_safe(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return s != NULL;
+}
+
 void gw_notify_buf_add(struct gw_notify_buf *b, const char *s, size_t len)
 {
     if (b->len + len + 1 > b->cap) {

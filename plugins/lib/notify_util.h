@@ -23,6 +23,9 @@ int64_t gw_notify_now_ms(void);
 /* Whether a state word is a problem ("down", "degraded", "unknown", "flapping"). */
 bool gw_notify_state_is_bad(const char *state);
 
+/* Whether s can stand in a header as it is: printable ASCII, no line break. */
+bool gw_notify_header_safe(const char *s);
+
 /* A growable NUL-terminated string; zero-initialise, free(b.s) when done. */
 struct gw_notify_buf {
     char *s;
