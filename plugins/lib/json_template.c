@@ -204,9 +204,12 @@ static const char *placeholder(const char *in, size_t len, const struct scope *s
         in++, len--;
     while (len && isspace((unsigned char)in[len - 1]))
         len--;
-    size_t name_len = strcspn(in, "|");
-    if (name_len > len)
-        name_len = len;
+    size_t seg_len = strcspn(in, "|");
+    if (seg_len > len)
+        seg_len = len;
+    size_t name_len = seg_len;
+    while (name_len && isspace((unsigned char)in[name_len - 1]))
+        name_len--;
     if (name_len == 0 || name_len >= PLACEHOLDER_MAX)
         return "empty or overlong field name";
     char name[PLACEHOLDER_MAX];
@@ -225,13 +228,19 @@ static const char *placeholder(const char *in, size_t len, const struct scope *s
         return why;
     }
     char *s = value_text(v);
-    const char *f = in + name_len;
+    const char *f = in + seg_len;
     const char *end = in + len;
     while (f < end) {
         f++; /* the '|' */
         size_t flen = strcspn(f, "|");
         if (f + flen > end)
             flen = (size_t)(end - f);
+        const char *next = f + flen;
+        /* "{{ text | max=10 }}" reads as "{{text|max=10}}". */
+        while (flen && isspace((unsigned char)*f))
+            f++, flen--;
+        while (flen && isspace((unsigned char)f[flen - 1]))
+            flen--;
         if (!apply_filter(f, flen, &s)) {
             snprintf(why, why_len,
                      "unknown filter \"%.*s\" (expected upper, lower, slack or max=N)", (int)flen,
@@ -239,7 +248,7 @@ static const char *placeholder(const char *in, size_t len, const struct scope *s
             free(s);
             return why;
         }
-        f += flen;
+        f = next;
     }
     if (out)
         gw_notify_buf_add(out, s, strlen(s));

@@ -565,7 +565,7 @@ static void test_notify_webhook_template_directives(void **state)
 {
     struct check_harness *h = *state;
     char *path =
-        template_file("t.json", "{\"title\": \"{{state|upper}}: {{sentence|max=10}}\",\n"
+        template_file("t.json", "{\"title\": \"{{state|upper}}: {{ sentence | max=10 }}\",\n"
                                 " \"latency\": {\"$value\": \"figures.latency\"},\n"
                                 " \"missing\": {\"$value\": \"figures.nothing\"},\n"
                                 " \"cause\": \"[{{cause}}]\",\n"
