@@ -23,6 +23,7 @@
 
 #include "config/cfg.h"
 #include "scenario.h"
+#include "service/signals.h"
 #include "sim.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -31,8 +32,7 @@ struct app {
     uv_loop_t loop;
     struct sim *sim;
     const char *ports_file;
-    uv_signal_t sigterm;
-    uv_signal_t sigint;
+    struct gw_signals *signals;
     uv_work_t work;
     char *ports_json; /* written by the worker */
     int write_rc;
@@ -59,16 +59,19 @@ static void stop(struct app *app, int exit_code)
 {
     if (exit_code > app->exit_code)
         app->exit_code = exit_code;
-    if (!uv_is_closing((uv_handle_t *)&app->sigterm)) {
-        uv_close((uv_handle_t *)&app->sigterm, NULL);
-        uv_close((uv_handle_t *)&app->sigint, NULL);
-    }
+    /* Signals stay blocked: one that arrives from now on is discarded at exit. */
+    gw_signals_stop(app->signals);
+    app->signals = NULL;
     sim_stop(app->sim);
 }
 
-static void signal_cb(uv_signal_t *handle, int signum)
+static void signal_cb(void *data, int signum)
 {
-    struct app *app = handle->data;
+    struct app *app = data;
+    if (signum != SIGTERM && signum != SIGINT) {
+        sim_log(GW_LOG_DEBUG, "%s: ignored", strsignal(signum));
+        return;
+    }
     sim_log(GW_LOG_INFO, "%s: stopping", strsignal(signum));
     stop(app, 0);
 }
@@ -192,6 +195,7 @@ static int make_certs(const char *dir)
     }
     pid_t pid = fork();
     if (pid == 0) {
+        gw_signals_unblock();
         /* Its chatter must not mix with our listing on stdout. */
         dup2(STDERR_FILENO, STDOUT_FILENO);
         execl("/bin/sh", "sh", script, dir, (char *)NULL);
@@ -267,6 +271,12 @@ int main(int argc, char **argv)
     }
     /* A client that goes away mid-body must be an error code, not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    /* Before any thread exists (service/signals.h): a second signal while
+     * stopping must not kill us. */
+    if (gw_signals_block() < 0) {
+        fprintf(stderr, "gwyliwr-sim: cannot block signals\n");
+        return 1;
+    }
     if (want_certs && make_certs(cert_dir) < 0)
         return 1;
 
@@ -284,13 +294,14 @@ int main(int argc, char **argv)
         return bad ? 2 : 0;
     }
 
-    uv_signal_init(&app.loop, &app.sigterm);
-    uv_signal_init(&app.loop, &app.sigint);
-    app.sigterm.data = app.sigint.data = &app;
-    uv_signal_start(&app.sigterm, signal_cb, SIGTERM);
-    uv_signal_start(&app.sigint, signal_cb, SIGINT);
-    if (sim_start(app.sim, ready_cb, &app) < 0)
+    rc = gw_signals_start(&app.loop, signal_cb, &app, &app.signals);
+    if (rc < 0) {
+        sim_log(GW_LOG_ERROR, "cannot read signals: %s", uv_strerror(rc));
+        app.exit_code = 1;
+        sim_stop(app.sim);
+    } else if (sim_start(app.sim, ready_cb, &app) < 0) {
         stop(&app, 1);
+    }
     uv_run(&app.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&app.loop) != 0) {
         sim_log(GW_LOG_ERROR, "handles left open at exit");

@@ -27,7 +27,9 @@ static void usage(FILE *out)
             "usage: gwyliwr COMMAND [OPTIONS]\n"
             "\n"
             "commands:\n"
-            "  run -c FILE [--log-level LEVEL]   run the daemon in the foreground\n"
+            "  run -c FILE [--log-level LEVEL] [--stop-wait DURATION]\n"
+            "                                    run the daemon in the foreground; a stop waits\n"
+            "                                    at most DURATION (30s) for the last RRD writes\n"
             "  check-config -c FILE              validate a configuration, print every problem\n"
             "  probe [-c FILE] [--json] COUNCIL/TARGET | URL\n"
             "                                    run one check now and print its breakdown\n"
@@ -51,19 +53,25 @@ struct common {
     const char *config;
     int log_level;
     unsigned long run_for_ms;
+    unsigned long stop_wait_ms;
 };
 
 /* Parses the options shared by run and check-config. Returns 0, or the exit code. */
 static int parse_common(int argc, char **argv, struct common *c)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"log-level", required_argument, NULL, 'l'},
-        {"verbose", no_argument, NULL, 'v'},      {"for", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"for", required_argument, NULL, 'f'},
+        {"stop-wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     c->config = GW_DEFAULT_CONFIG;
     c->log_level = -1;
     c->run_for_ms = 0;
+    c->stop_wait_ms = 0;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "c:l:vh", longopts, NULL)) != -1) {
@@ -84,13 +92,14 @@ static int parse_common(int argc, char **argv, struct common *c)
         case 'v':
             c->log_level = GW_LOG_DEBUG;
             break;
-        case 'f': {
+        case 'f':
+        case 'w': {
             uint64_t ms;
-            if (gw_units_parse_duration_ms(optarg, &ms) < 0) {
+            if (gw_units_parse_duration_ms(optarg, &ms) < 0 || (opt == 'w' && ms == 0)) {
                 fprintf(stderr, "gwyliwr: bad duration \"%s\"\n", optarg);
                 return 2;
             }
-            c->run_for_ms = (unsigned long)ms;
+            *(opt == 'f' ? &c->run_for_ms : &c->stop_wait_ms) = (unsigned long)ms;
             break;
         }
         case 'h':
@@ -114,8 +123,10 @@ static int cmd_run(int argc, char **argv)
     int rc = parse_common(argc, argv, &c);
     if (rc)
         return rc < 0 ? 0 : rc;
-    struct gw_daemon_options options = {
-        .config_path = c.config, .log_level = c.log_level, .run_for_ms = c.run_for_ms};
+    struct gw_daemon_options options = {.config_path = c.config,
+                                        .log_level = c.log_level,
+                                        .run_for_ms = c.run_for_ms,
+                                        .stop_wait_ms = c.stop_wait_ms};
     return gw_daemon_run(&options);
 }
 

@@ -19,6 +19,7 @@
 #include "schedule/scheduler.h"
 #include "schedule/target.h"
 #include "service/sdnotify.h"
+#include "service/signals.h"
 #include "storage/rrd_schema.h"
 #include "storage/rrd_spool.h"
 #include "storage/rrd_writer.h"
@@ -48,7 +49,7 @@ struct gw_daemon {
     struct gw_scheduler *scheduler;
     struct gw_rrd_writer *writer;
     struct gw_funnel funnel;
-    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    struct gw_signals *signals;
     uv_timer_t run_for;
     struct gw_watchdog *watchdog;
     struct reload_job *reload;
@@ -62,6 +63,11 @@ struct gw_daemon {
     uint64_t rate_results; /* results counted at rate_mono_ms */
     uint64_t rate_mono_ms;
     double rate_per_s;
+    /* Stopping: the writer's last writes run while the loop goes on. */
+    uint64_t stop_wait_ms;
+    uv_timer_t stop_wait; /* how long they may take before the rest is spooled */
+    uv_async_t writer_done;
+    bool hurried;
 };
 
 /* Results per second, smoothed over about a minute. */
@@ -304,6 +310,51 @@ static void start_reload(struct gw_daemon *d)
 
 /* ---- stopping --------------------------------------------------------------------- */
 
+/* The writer is done: every point is written, spooled or counted lost. */
+static void writer_done_cb(uv_async_t *async)
+{
+    struct gw_daemon *d = async->data;
+    gw_signals_stop(d->signals);
+    d->signals = NULL;
+    gw_watchdog_stop(d->watchdog);
+    d->watchdog = NULL;
+    uv_close((uv_handle_t *)&d->stop_wait, NULL);
+    uv_close((uv_handle_t *)&d->writer_done, NULL);
+}
+
+/* On a thread of the writer. */
+static void writer_stopped_cb(void *data)
+{
+    struct gw_daemon *d = data;
+    uv_async_send(&d->writer_done);
+}
+
+/* Stops waiting for the last writes: what is left goes to the spool. */
+static void hurry(struct gw_daemon *d, const char *why)
+{
+    if (d->hurried)
+        return;
+    d->hurried = true;
+    gw_log_notice("%s: not waiting any longer for RRD writes; what is left is kept for the "
+                  "next start",
+                  why);
+    gw_rrd_writer_hurry(d->writer);
+}
+
+static void stop_wait_cb(uv_timer_t *timer)
+{
+    struct gw_daemon *d = timer->data;
+    char why[64];
+    snprintf(why, sizeof(why), "still writing after %.0f s", (double)d->stop_wait_ms / 1000.0);
+    hurry(d, why);
+}
+
+/*
+ * Stops checking and has the writer make its last writes on its own thread
+ * while the loop goes on: the watchdog is still pinged, and a second SIGTERM
+ * or SIGINT (or stop_wait_ms) cuts the wait short. The signals stay blocked
+ * and read to the end, so none of them can kill the process meanwhile.
+ */
 static void stop(struct gw_daemon *d, const char *why)
 {
     if (d->stopping)
@@ -314,15 +365,18 @@ static void stop(struct gw_daemon *d, const char *why)
     gw_scheduler_stop(d->scheduler);
     for (size_t i = 0; i < d->targets->n; i++)
         abandon(d, d->targets->items[i]);
-    uv_close((uv_handle_t *)&d->sig_term, NULL);
-    uv_close((uv_handle_t *)&d->sig_int, NULL);
-    uv_close((uv_handle_t *)&d->sig_hup, NULL);
-    uv_close((uv_handle_t *)&d->sig_usr1, NULL);
     uv_close((uv_handle_t *)&d->run_for, NULL);
-    gw_watchdog_stop(d->watchdog);
-    d->watchdog = NULL;
     if (d->reload)
         uv_cancel((uv_req_t *)&d->reload->work);
+    /* No check runs any more, so nothing more is submitted to the writer. */
+    gw_host_set_http(&d->host, NULL);
+    gw_http_client_free(d->http);
+    d->http = NULL;
+    if (gw_rrd_writer_stop_async(d->writer, writer_stopped_cb, d) < 0) {
+        uv_async_send(&d->writer_done);
+        return;
+    }
+    uv_timer_start(&d->stop_wait, stop_wait_cb, d->stop_wait_ms, 0);
 }
 
 struct replay {
@@ -380,31 +434,38 @@ static void log_stats(struct gw_daemon *d)
         "stats: %u targets, %llu checks started, %llu skipped, %u in flight, %u "
         "waiting; results up %llu degraded %llu down %llu unknown %llu; lateness "
         "since the last report p50 %.1f ms p99 %.1f ms max %.1f ms; rrd written %llu pending %llu "
-        "errors "
-        "%llu dropped %llu",
+        "spooled %llu errors %llu dropped %llu",
         s.scheduled, (unsigned long long)s.started, (unsigned long long)s.skipped, s.in_flight,
         s.waiting, (unsigned long long)f->results[0], (unsigned long long)f->results[1],
         (unsigned long long)f->results[2], (unsigned long long)f->results[3],
         (double)gw_histo_quantile(&s.lateness, 0.5) / 1000.0,
         (double)gw_histo_quantile(&s.lateness, 0.99) / 1000.0, (double)s.lateness.max_us / 1000.0,
-        (unsigned long long)w.written, (unsigned long long)w.pending, (unsigned long long)w.errors,
-        (unsigned long long)(w.dropped_stale + w.dropped_overflow));
+        (unsigned long long)w.written, (unsigned long long)w.pending, (unsigned long long)w.spooled,
+        (unsigned long long)w.errors, (unsigned long long)(w.dropped_stale + w.dropped_overflow));
     /* Each report covers the lateness since the one before: a window. */
     gw_scheduler_reset_lateness(d->scheduler);
 }
 
-static void signal_cb(uv_signal_t *handle, int signum)
+static void signal_cb(void *data, int signum)
 {
-    struct gw_daemon *d = handle->data;
+    struct gw_daemon *d = data;
+    const char *name = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+    char why[32];
     switch (signum) {
     case SIGHUP:
-        start_reload(d);
+        if (!d->stopping)
+            start_reload(d);
         break;
     case SIGUSR1:
         log_stats(d);
         break;
     default:
-        stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+        if (!d->stopping) {
+            stop(d, name);
+        } else {
+            snprintf(why, sizeof(why), "%s while stopping", name);
+            hurry(d, why);
+        }
         break;
     }
 }
@@ -416,26 +477,17 @@ static void run_for_cb(uv_timer_t *timer)
 
 /* ---- start ---------------------------------------------------------------------- */
 
-static int start_signals(struct gw_daemon *d)
-{
-    uv_signal_t *handles[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1};
-    int signums[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-    for (size_t i = 0; i < 4; i++) {
-        uv_signal_init(&d->loop, handles[i]);
-        handles[i]->data = d;
-    }
-    for (size_t i = 0; i < 4; i++) {
-        int rc = uv_signal_start(handles[i], signal_cb, signums[i]);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
 int gw_daemon_run(const struct gw_daemon_options *options)
 {
+    /* Before any thread exists, so that every thread inherits it. */
+    int rc = gw_signals_block();
+    if (rc < 0) {
+        gw_log_error("cannot block signals: %s", strerror(-rc));
+        return 2;
+    }
     struct gw_daemon *d = gw_xcalloc(1, sizeof(*d));
     int exit_code = 0;
+    d->stop_wait_ms = options->stop_wait_ms ? options->stop_wait_ms : GW_DAEMON_STOP_WAIT_MS;
     d->config_path = gw_xstrdup(options->config_path);
     d->forced_log_level = options->log_level;
     if (d->forced_log_level >= 0)
@@ -469,7 +521,7 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     gw_diag_free(diag);
     apply_log_level(d, config);
 
-    int rc = gw_fsutil_mkdirs(config->daemon.data_dir, 0750);
+    rc = gw_fsutil_mkdirs(config->daemon.data_dir, 0750);
     if (rc < 0) {
         gw_log_error("cannot create data directory %s: %s", config->daemon.data_dir, strerror(-rc));
         gw_config_unref(config);
@@ -524,7 +576,11 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->run_for.data = d;
     if (options->run_for_ms)
         uv_timer_start(&d->run_for, run_for_cb, options->run_for_ms, 0);
-    rc = start_signals(d);
+    uv_timer_init(&d->loop, &d->stop_wait);
+    d->stop_wait.data = d;
+    uv_async_init(&d->loop, &d->writer_done, writer_done_cb);
+    d->writer_done.data = d;
+    rc = gw_signals_start(&d->loop, signal_cb, d, &d->signals);
     if (rc < 0) {
         gw_log_error("cannot handle signals: %s", uv_strerror(rc));
         exit_code = 2;
@@ -538,17 +594,13 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     }
 
     uv_run(&d->loop, UV_RUN_DEFAULT);
-    gw_host_set_http(&d->host, NULL);
-    gw_http_client_free(d->http);
-    d->http = NULL;
-    /* The web server reads snapshots only; it stops before they go. */
+    /* The loop has ended after the writer's: every check is closed and every
+     * point written, spooled or counted lost. The web server reads snapshots
+     * only; it stops before they go. */
     gw_web_stop(d->web);
     d->web = NULL;
     d->funnel.publisher = NULL;
     gw_snapshot_publisher_free(d->publisher);
-
-    /* The loop has ended: every check is closed. Flush what was measured. */
-    gw_rrd_writer_stop(d->writer);
     log_stats(d);
     gw_scheduler_free(d->scheduler);
     gw_rrd_writer_free(d->writer);

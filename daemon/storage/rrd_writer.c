@@ -38,6 +38,10 @@
  */
 #define RECHECK_MS  60000u
 #define RECHECK_MAX 64u
+/* How long a hurried writer's call of the backend may still take before
+ * another thread spools the queues in its place: a call that returns in time
+ * spares the next start points it would find written already. */
+#define RESCUE_GRACE_MS 500u
 
 /* One row of one file. */
 struct point {
@@ -103,6 +107,25 @@ struct gw_rrd_writer {
     uv_thread_t thread;
     bool started;
     bool joined;
+    gw_rrd_writer_done_cb done_cb; /* set before stopping, then read only */
+    void *done_data;
+    uv_thread_t rescuer;
+    bool rescuer_started;
+
+    /*
+     * The writer thread holds work_lock whenever it runs, except inside a
+     * call of the backend (which a stopped rrdcached can make last for ever):
+     * a thread that takes it then may keep the queues in the spool in its
+     * place (gw_rrd_writer_hurry).
+     */
+    uv_mutex_t work_lock;
+    atomic_bool hurry;         /* no further call of the backend: spool what is left */
+    bool taken_over;           /* under work_lock: another thread kept the queues; hands off */
+    bool finished;             /* under work_lock: the writer thread is done with the queues */
+    bool orphaned;             /* under work_lock: freed while stuck; the thread frees the writer */
+    struct point_list rescued; /* the inbox as the rescuer found it, freed with the writer */
+    const char *in_call; /* under work_lock: the file of the backend call under way, or NULL */
+    uv_cond_t call_done; /* with work_lock: a call returned, or the thread finished */
 
     atomic_uint_fast64_t written;
     atomic_uint_fast64_t pending;
@@ -167,13 +190,53 @@ static void point_free(struct point *p)
     free(p);
 }
 
-/* Releases a point that leaves the queue, counting why (NULL: counted before). */
-static void point_done(struct gw_rrd_writer *w, struct point *p, atomic_uint_fast64_t *counter)
+/* Counts a point that leaves the queue, and why (NULL: counted before). */
+static void point_account(struct gw_rrd_writer *w, const struct point *p,
+                          atomic_uint_fast64_t *counter)
 {
     if (counter && !p->counted)
         atomic_fetch_add(counter, 1);
     atomic_fetch_sub(&w->pending, 1);
+}
+
+/* Releases a point that leaves the queue, counting why. */
+static void point_done(struct gw_rrd_writer *w, struct point *p, atomic_uint_fast64_t *counter)
+{
+    point_account(w, p, counter);
     point_free(p);
+}
+
+/* ---------------------------------------------------------------------------
+ * Calls of the backend
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Every call of the backend goes between these two. backend_enter refuses
+ * (-ECANCELED) once the writer is hurried; otherwise it lets go of the
+ * queues for the length of the call. backend_leave takes them back, unless
+ * another thread has kept them in the spool meanwhile: the call's outcome is
+ * then dropped (*err freed) and it returns -ECANCELED, after which the
+ * writer thread touches no point again.
+ */
+static int backend_enter(struct gw_rrd_writer *w, const char *path)
+{
+    if (atomic_load(&w->hurry))
+        return -ECANCELED;
+    w->in_call = path;
+    uv_mutex_unlock(&w->work_lock);
+    return 0;
+}
+
+static int backend_leave(struct gw_rrd_writer *w, int rc, char **err)
+{
+    uv_mutex_lock(&w->work_lock);
+    w->in_call = NULL;
+    uv_cond_broadcast(&w->call_done);
+    if (!w->taken_over)
+        return rc;
+    free(*err);
+    *err = NULL;
+    return -ECANCELED;
 }
 
 /* ---------------------------------------------------------------------------
@@ -261,8 +324,12 @@ static int file_create(struct gw_rrd_writer *w, struct rrd_file *f, const struct
         *err = gw_xasprintf("%s: no such file in the layout of %s", f->path, gw_rrd_series_id(s));
         return rc;
     }
-    rc = w->backend->ops->create(w->backend, f->path, f->name, step_s, start, argc,
-                                 (const char **)argv, err);
+    rc = backend_enter(w, f->path);
+    if (rc == 0) {
+        rc = w->backend->ops->create(w->backend, f->path, f->name, step_s, start, argc,
+                                     (const char **)argv, err);
+        rc = backend_leave(w, rc, err);
+    }
     gw_rrd_schema_args_free(argv);
     if (rc < 0)
         return rc;
@@ -286,7 +353,13 @@ static int file_open(struct gw_rrd_writer *w, struct rrd_file *f, const struct p
                      char **err)
 {
     struct gw_rrd_file_info info = {0};
-    int rc = w->backend->ops->info(w->backend, f->path, f->name, &info, err);
+    int rc = backend_enter(w, f->path);
+    if (rc == 0) {
+        rc = w->backend->ops->info(w->backend, f->path, f->name, &info, err);
+        rc = backend_leave(w, rc, err);
+        if (rc == -ECANCELED)
+            gw_rrd_backend_info_clear(&info);
+    }
     if (rc == -ENOENT) {
         free(*err);
         *err = NULL;
@@ -342,7 +415,11 @@ static int file_extend(struct gw_rrd_writer *w, struct rrd_file *f, const struct
                 strcat(names, ", ");
             strcat(names, gw_rrd_series_ds(s, added[i])->name);
         }
-        rc = w->backend->ops->extend(w->backend, f->path, f->name, (int)n_missing, args, err);
+        rc = backend_enter(w, f->path);
+        if (rc == 0) {
+            rc = w->backend->ops->extend(w->backend, f->path, f->name, (int)n_missing, args, err);
+            rc = backend_leave(w, rc, err);
+        }
         if (rc == 0) {
             backend_ok(w);
             gw_log_notice("rrd: %s: added data sources %s (%s records more figures now)", f->path,
@@ -440,9 +517,15 @@ static int write_batch(struct gw_rrd_writer *w, struct rrd_file *f, char **err)
         }
         argv[i] = row;
     }
-    int rc = w->backend->ops->update(w->backend, f->path, f->name, n, argv, err);
+    int rc = backend_enter(w, f->path);
+    if (rc == 0) {
+        rc = w->backend->ops->update(w->backend, f->path, f->name, n, argv, err);
+        rc = backend_leave(w, rc, err);
+    }
     free(argv);
     free(text);
+    if (rc == -ECANCELED)
+        return rc;
     if (rc < 0) {
         /* A first part may be in the file: its header says which, next time. */
         for (int i = 0; i < n; i++)
@@ -531,6 +614,11 @@ static void backend_down(struct gw_rrd_writer *w, uint64_t now_ms, const char *e
 static void file_failed(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t now_ms, int rc,
                         const char *err)
 {
+    if (rc == -ECANCELED) {
+        /* Hurried: no more attempts; what is queued goes to the spool. */
+        w->down = true;
+        return;
+    }
     atomic_fetch_add(&w->errors, 1);
     if (rc == -ENOTCONN) {
         backend_down(w, now_ms, err);
@@ -571,8 +659,8 @@ static void file_recovered(struct gw_rrd_writer *w, struct rrd_file *f)
 static void file_flush(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t now_ms)
 {
     char *err = NULL;
-    int rc = 0;
-    if (!f->known)
+    int rc = atomic_load(&w->hurry) ? -ECANCELED : 0;
+    if (rc == 0 && !f->known)
         rc = file_open(w, f, f->queue.head, &err);
     struct point *p;
     while (rc == 0 && (p = f->queue.head)) {
@@ -695,7 +783,13 @@ static void sync_files(struct gw_rrd_writer *w, bool final_only)
         if (!f->unsynced || (final_only && !f->final_writes))
             continue;
         char *err = NULL;
-        int rc = w->backend->ops->sync(w->backend, f->path, f->name, &err);
+        int rc = backend_enter(w, f->path);
+        if (rc == 0) {
+            rc = w->backend->ops->sync(w->backend, f->path, f->name, &err);
+            rc = backend_leave(w, rc, &err);
+        }
+        if (rc == -ECANCELED)
+            break;
         if (rc == 0) {
             f->unsynced = false;
             file_forget_taken(f);
@@ -750,8 +844,8 @@ static void last_pass(struct gw_rrd_writer *w)
         sync_files(w, true);
 }
 
-/* Puts what is still queued in the spool. Returns the points kept there, or -1. */
-static int64_t spool_queued(struct gw_rrd_writer *w)
+/* Writes every point still queued, and those of `also`, to the spool. 0 or -1. */
+static int spool_queued(struct gw_rrd_writer *w, const struct point_list *also)
 {
     char *err = NULL;
     struct gw_rrd_spool *spool = gw_rrd_spool_open(w->spool_path, &err);
@@ -760,9 +854,9 @@ static int64_t spool_queued(struct gw_rrd_writer *w)
         free(err);
         return -1;
     }
-    int64_t kept = 0;
-    for (size_t i = 0; i < w->n_busy; i++) {
-        for (struct point *p = w->busy[i]->queue.head; p; p = p->next, kept++) {
+    for (size_t i = 0; i <= w->n_files; i++) {
+        const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
+        for (const struct point *p = list ? list->head : NULL; p; p = p->next) {
             const struct gw_rrd_series *s = p->series;
             size_t n = gw_rrd_series_file_ds_count(s, p->file);
             const char **names = gw_xcalloc(n ? n : 1, sizeof(*names));
@@ -777,31 +871,54 @@ static int64_t spool_queued(struct gw_rrd_writer *w)
         free(err);
         return -1;
     }
-    return kept;
+    return 0;
 }
 
-static void abandon(struct gw_rrd_writer *w)
+/*
+ * Keeps every point still queued, and those of `also`, in the spool, or
+ * counts them lost when there is none or it cannot be written. The points
+ * stay where they are, accounted for: whoever frees them counts nothing.
+ */
+static void keep_queued(struct gw_rrd_writer *w, const struct point_list *also)
 {
-    int64_t kept = w->n_busy && w->spool_path ? spool_queued(w) : -1;
-    uint64_t lost = 0;
-    for (size_t i = 0; i < w->n_busy; i++) {
-        struct point *p;
-        while ((p = list_pop(&w->busy[i]->queue))) {
-            point_done(w, p, kept >= 0 ? &w->spooled : &w->dropped_overflow);
-            lost++;
-        }
-        w->busy[i]->busy = false;
+    uint64_t n = 0;
+    for (size_t i = 0; i <= w->n_files; i++) {
+        const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
+        for (const struct point *p = list ? list->head : NULL; p; p = p->next)
+            n++;
     }
-    w->n_busy = 0;
-    if (lost && kept >= 0)
+    if (n == 0)
+        return;
+    bool kept = w->spool_path && spool_queued(w, also) == 0;
+    for (size_t i = 0; i <= w->n_files; i++) {
+        const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
+        for (const struct point *p = list ? list->head : NULL; p; p = p->next)
+            point_account(w, p, kept ? &w->spooled : &w->dropped_overflow);
+    }
+    if (kept)
         gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
                        "kept in %s for the next start",
-                       lost, w->spool_path);
-    else if (lost)
+                       n, w->spool_path);
+    else
         gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
                        "they are lost",
-                       lost);
+                       n);
 }
+
+/* The writer thread's end: what is still queued goes to the spool. */
+static void abandon(struct gw_rrd_writer *w)
+{
+    keep_queued(w, NULL);
+    for (size_t i = 0; i < w->n_files; i++) {
+        struct point *p;
+        while ((p = list_pop(&w->files[i]->queue)))
+            point_free(p);
+        w->files[i]->busy = false;
+    }
+    w->n_busy = 0;
+}
+
+static void writer_release(struct gw_rrd_writer *w);
 
 static void writer_main(void *arg)
 {
@@ -815,6 +932,7 @@ static void writer_main(void *arg)
     locale_t c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     locale_t previous = c_locale ? uselocale(c_locale) : (locale_t)0;
 
+    uv_mutex_lock(&w->work_lock);
     uv_mutex_lock(&w->lock);
     for (;;) {
         struct point *in = w->inbox.head;
@@ -828,11 +946,13 @@ static void writer_main(void *arg)
         uint64_t delay_ms = w->delay_ms;
         uv_mutex_unlock(&w->lock);
 
-        if (next)
-            switch_backend(w, next);
+        /* The points taken from the inbox are queued before any call of the
+         * backend, so a rescuer (gw_rrd_writer_hurry) finds every one. */
         if (delay_ms != w->routed_delay_ms)
             redate(w, delay_ms);
         route(w, in, delay_ms);
+        if (next)
+            switch_backend(w, next);
         uint64_t wait_ms = 0;
         if (!stopping) {
             uint64_t now_ms = gw_clock_mono_ms();
@@ -846,7 +966,8 @@ static void writer_main(void *arg)
         }
 
         uv_mutex_lock(&w->lock);
-        if (serving != w->flush_served) {
+        /* Forward only: a rescuer may have released every waiter meanwhile. */
+        if (serving > w->flush_served) {
             w->flush_served = serving;
             uv_cond_broadcast(&w->synced);
         }
@@ -863,16 +984,64 @@ static void writer_main(void *arg)
     }
     uv_mutex_unlock(&w->lock);
     last_pass(w);
-    abandon(w);
+    bool mine = !w->taken_over;
+    if (mine)
+        abandon(w);
     uv_mutex_lock(&w->lock);
     w->flush_served = UINT64_MAX; /* nothing is written after this: nobody waits */
     uv_cond_broadcast(&w->synced);
     uv_mutex_unlock(&w->lock);
+    w->finished = true;
+    uv_cond_broadcast(&w->call_done);
+    bool orphaned = w->orphaned;
+    uv_mutex_unlock(&w->work_lock);
 
     if (c_locale) {
         uselocale(previous);
         freelocale(c_locale);
     }
+    if (mine && w->done_cb)
+        w->done_cb(w->done_data);
+    if (orphaned)
+        writer_release(w);
+}
+
+/*
+ * Started by gw_rrd_writer_hurry. A hurried writer thread makes no new call
+ * of the backend, so it finishes on its own unless a call it was in does not
+ * return: after RESCUE_GRACE_MS this thread keeps the queues in the spool in
+ * its place.
+ */
+static void rescue_main(void *arg)
+{
+    struct gw_rrd_writer *w = arg;
+    uint64_t deadline_ms = gw_clock_mono_ms() + RESCUE_GRACE_MS;
+    bool rescue = false;
+    uv_mutex_lock(&w->work_lock);
+    while (!w->finished && !rescue) {
+        uint64_t now_ms = gw_clock_mono_ms();
+        if (!w->in_call)
+            uv_cond_wait(&w->call_done, &w->work_lock);
+        else if (now_ms < deadline_ms)
+            uv_cond_timedwait(&w->call_done, &w->work_lock, (deadline_ms - now_ms) * 1000000u);
+        else
+            rescue = true;
+    }
+    if (rescue) {
+        w->taken_over = true;
+        uv_mutex_lock(&w->lock);
+        w->rescued = w->inbox;
+        w->inbox.head = w->inbox.tail = NULL;
+        w->flush_served = UINT64_MAX; /* nothing is written after this: nobody waits */
+        uv_cond_broadcast(&w->synced);
+        uv_mutex_unlock(&w->lock);
+        gw_log_warning("rrd: writing %s has not finished after %u ms; not waiting for it",
+                       w->in_call, RESCUE_GRACE_MS);
+        keep_queued(w, &w->rescued);
+    }
+    uv_mutex_unlock(&w->work_lock);
+    if (rescue && w->done_cb)
+        w->done_cb(w->done_data);
 }
 
 /* ---------------------------------------------------------------------------
@@ -883,8 +1052,9 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending)
 {
     struct gw_rrd_writer *w = gw_xcalloc(1, sizeof(*w));
     w->max_pending = max_pending ? max_pending : GW_RRD_WRITER_MAX_PENDING;
-    if (uv_mutex_init(&w->lock) != 0 || uv_cond_init(&w->wake) != 0 ||
-        uv_cond_init(&w->synced) != 0) {
+    if (uv_mutex_init(&w->lock) != 0 || uv_mutex_init(&w->work_lock) != 0 ||
+        uv_cond_init(&w->wake) != 0 || uv_cond_init(&w->synced) != 0 ||
+        uv_cond_init(&w->call_done) != 0) {
         fprintf(stderr, "gwyliwr: cannot initialise the RRD writer's lock\n");
         abort();
     }
@@ -896,6 +1066,7 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending)
     atomic_init(&w->dropped_overflow, 0);
     atomic_init(&w->spooled, 0);
     atomic_init(&w->overflow_logged, false);
+    atomic_init(&w->hurry, false);
     w->file_index = gw_strmap_new();
     w->backend = gw_rrd_direct_new();
     return w;
@@ -1040,6 +1211,37 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
                        w->max_pending);
 }
 
+int gw_rrd_writer_stop_async(struct gw_rrd_writer *w, gw_rrd_writer_done_cb done_cb, void *data)
+{
+    if (!w->started || w->joined)
+        return -EINVAL;
+    uv_mutex_lock(&w->lock);
+    bool already = w->stopping;
+    if (!already) {
+        w->done_cb = done_cb;
+        w->done_data = data;
+        w->stopping = true;
+    }
+    uv_mutex_unlock(&w->lock);
+    if (already)
+        return -EALREADY;
+    poke(w);
+    return 0;
+}
+
+void gw_rrd_writer_hurry(struct gw_rrd_writer *w)
+{
+    if (!w->started || w->joined || atomic_exchange(&w->hurry, true))
+        return;
+    uv_mutex_lock(&w->lock);
+    w->stopping = true;
+    uv_mutex_unlock(&w->lock);
+    poke(w);
+    /* Without a rescuer the writer thread still spools what is left once
+     * the call it is in returns. */
+    w->rescuer_started = uv_thread_create(&w->rescuer, rescue_main, w) == 0;
+}
+
 void gw_rrd_writer_stop(struct gw_rrd_writer *w)
 {
     if (!w->started || w->joined)
@@ -1052,17 +1254,23 @@ void gw_rrd_writer_stop(struct gw_rrd_writer *w)
     w->joined = true;
 }
 
-void gw_rrd_writer_free(struct gw_rrd_writer *w)
+/* Frees everything; the writer thread has ended or is this one. */
+static void writer_release(struct gw_rrd_writer *w)
 {
-    if (!w)
-        return;
-    gw_rrd_writer_stop(w);
+    /* Points a rescuer kept in the spool were counted then. */
+    atomic_uint_fast64_t *lost = w->taken_over ? NULL : &w->dropped_overflow;
     struct point *p;
+    while ((p = list_pop(&w->rescued)))
+        point_free(p);
     while ((p = list_pop(&w->inbox)))
         point_done(w, p, &w->dropped_overflow);
     for (size_t i = 0; i < w->n_files; i++) {
-        while ((p = list_pop(&w->files[i]->queue)))
-            point_done(w, p, &w->dropped_overflow);
+        while ((p = list_pop(&w->files[i]->queue))) {
+            if (w->taken_over)
+                point_free(p);
+            else
+                point_done(w, p, lost);
+        }
         file_free(w->files[i]);
     }
     free(w->files);
@@ -1073,8 +1281,34 @@ void gw_rrd_writer_free(struct gw_rrd_writer *w)
     gw_rrd_backend_free(w->backend);
     uv_cond_destroy(&w->wake);
     uv_cond_destroy(&w->synced);
+    uv_cond_destroy(&w->call_done);
+    uv_mutex_destroy(&w->work_lock);
     uv_mutex_destroy(&w->lock);
     free(w);
+}
+
+void gw_rrd_writer_free(struct gw_rrd_writer *w)
+{
+    if (!w)
+        return;
+    if (w->rescuer_started) {
+        uv_thread_join(&w->rescuer);
+        w->rescuer_started = false;
+    }
+    if (atomic_load(&w->hurry) && !w->joined) {
+        /* A thread stuck in a call of the backend is not waited for: it
+         * frees the writer itself if the call ever returns. */
+        uv_thread_t thread = w->thread;
+        uv_mutex_lock(&w->work_lock);
+        bool orphaned = w->orphaned = !w->finished;
+        uv_mutex_unlock(&w->work_lock);
+        if (orphaned) {
+            pthread_detach(thread);
+            return;
+        }
+    }
+    gw_rrd_writer_stop(w);
+    writer_release(w);
 }
 
 void gw_rrd_writer_stats(const struct gw_rrd_writer *w, struct gw_rrd_writer_stats *out)

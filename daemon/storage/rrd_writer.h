@@ -47,7 +47,12 @@
  * Stopping makes one last attempt at every queued point, whatever its file's
  * backoff or delay; with rrdcached it then has rrdcached write those files to
  * disk (FLUSH), so what was measured before SIGTERM survives a restart of
- * both. Points that still cannot be written are dropped, counted and logged.
+ * both. Points that still cannot be written are kept in the spool (see
+ * gw_rrd_writer_set_spool), or counted and logged as lost when there is none.
+ * A writer can be hurried while it stops: it then makes no further attempt
+ * and spools what is left at once, even while a call of the backend it is in
+ * does not return (a stopped rrdcached never answers, and librrd's client has
+ * no timeout): another thread then writes the spool in its place.
  *
  * Counters count points of files: a result of a target with two files is two.
  */
@@ -130,11 +135,40 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
  * Makes one last attempt at every queued point, then stops and joins the
  * thread (see above). Blocks for as long as those writes take: call it at
  * shutdown, after the loop has stopped submitting. Stopping a writer never
- * started, or already stopped, does nothing.
+ * started, or already stopped, does nothing. Not after gw_rrd_writer_hurry.
  */
 void gw_rrd_writer_stop(struct gw_rrd_writer *w);
 
-/* Stops the writer if it runs, then frees it and its backend. NULL does nothing. */
+/* Called once when a stopping writer is done: see gw_rrd_writer_stop_async. */
+typedef void (*gw_rrd_writer_done_cb)(void *data);
+
+/*
+ * Stopping without blocking: tells the writer thread to make its last
+ * attempt at every queued point (as gw_rrd_writer_stop does) and returns at
+ * once. done_cb(data) is called exactly once, on a thread of the writer,
+ * when every point has been written, kept in the spool or counted lost;
+ * gw_rrd_writer_free then returns promptly. Returns 0, -EINVAL when the
+ * writer was never started or has been stopped, -EALREADY when it is
+ * stopping already; done_cb is then never called.
+ */
+int gw_rrd_writer_stop_async(struct gw_rrd_writer *w, gw_rrd_writer_done_cb done_cb, void *data);
+
+/*
+ * Tells a stopping writer to stop trying (a second SIGTERM, or a stop that
+ * has waited long enough): no further call of the backend is made and what
+ * is still queued goes to the spool, by another thread if the writer's is
+ * inside a call that does not return. Implies stopping; the done callback
+ * of gw_rrd_writer_stop_async comes as soon as the spool is written. Any
+ * thread; returns at once. A second call does nothing.
+ */
+void gw_rrd_writer_hurry(struct gw_rrd_writer *w);
+
+/*
+ * Stops the writer if it runs (gw_rrd_writer_stop), then frees it and its
+ * backend. After gw_rrd_writer_hurry, a writer thread still inside a call of
+ * the backend is not waited for: it frees the writer itself if the call ever
+ * returns (the process may exit first). NULL does nothing.
+ */
 void gw_rrd_writer_free(struct gw_rrd_writer *w);
 
 /* A snapshot of the writer's counters. Any thread. */

@@ -102,15 +102,17 @@ class Listener:
 class Daemon:
     """`gwyliwr run` on a configuration written into a temporary directory."""
 
-    def __init__(self, workdir, config_text, name="gwyliwr.yaml", args=()):
+    def __init__(self, workdir, config_text, name="gwyliwr.yaml", args=(), env=None):
         self.workdir = workdir
         self.config_path = os.path.join(workdir, name)
         self.write_config(config_text)
         self.log_path = os.path.join(workdir, "daemon.log")
         self.log = open(self.log_path, "wb")
+        extra = env or {}
         env = dict(os.environ)
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
+        env.update(extra)
         self.proc = subprocess.Popen([GWYLIWR, "run", "-c", self.config_path, *args],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      cwd=workdir)
@@ -132,6 +134,16 @@ class Daemon:
 
     def count(self, pattern):
         return len(re.findall(pattern, self.output()))
+
+    def rrd_stats(self, *names):
+        """Counters of the writer from the last stats line (SIGUSR1, and at the
+        stop): written, pending, spooled, errors, dropped; those named, in order."""
+        m = re.findall(r"rrd written (\d+) pending (\d+) spooled (\d+) errors (\d+) dropped (\d+)",
+                       self.output())
+        assert m, "no stats line in the log:\n" + self.output()[-2000:]
+        stats = dict(zip(("written", "pending", "spooled", "errors", "dropped"),
+                         (int(x) for x in m[-1])))
+        return tuple(stats[n] for n in names)
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -279,6 +291,62 @@ def http_get(port, path, headers=None, host="127.0.0.1", timeout=10):
         conn.close()
 
 
+def rrd_rows_between(path, first, last):
+    """The full-resolution rows (step, values) from first to last, inclusive."""
+    rows = rrd_fetch(path, start=str(int(first) - 1), end=str(int(last)), resolution=1)
+    return [(t, v) for t, v in rows if first <= t <= last]
+
+
+def rrd_first_point(path):
+    """The step of a file's first result: the file starts one step before it."""
+    info = run(["rrdtool", "first", path, "--rraindex", "0"]).stdout.strip()
+    rows = [t for t, v in rrd_fetch(path, start=info, end="now", resolution=1)
+            if v.get("up") is not None]
+    return min(rows)
+
+
+def assert_no_hole(test, path, first, last):
+    """Every 1 s step of `path` from first to last holds an `up` of 1: nothing was lost."""
+    rows = rrd_rows_between(path, first, last)
+    test.assertGreaterEqual(len(rows), last - first)
+    holes = [t for t, v in rows if v.get("up") != 1.0]
+    test.assertEqual(holes, [], "steps without a result in %s" % path)
+
+
+class Rrdcached:
+    """rrdcached in the foreground on a unix socket, over `base`, writing only
+    when told (FLUSH) or when it stops (-F)."""
+
+    def __init__(self, workdir, base):
+        self.dir = tempfile.mkdtemp(prefix="rrdcached-", dir=workdir)
+        self.base = base
+        self.sock = os.path.join(self.dir, "sock")
+        self.address = "unix:" + self.sock
+        self.proc = None
+
+    def start(self):
+        journal = os.path.join(self.dir, "journal")
+        os.makedirs(journal, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["rrdcached", "-g", "-l", self.address, "-b", self.base, "-B", "-R", "-F",
+             "-w", "3600", "-f", "7200", "-p", os.path.join(self.dir, "pid"), "-j", journal,
+             "-o", os.path.join(self.dir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def answers():
+            if self.proc.poll() is not None:
+                raise AssertionError("rrdcached exited with %d" % self.proc.returncode)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                return c.connect_ex(self.sock) == 0
+        wait_until(answers, 10, what="rrdcached to answer")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory, removed afterwards."""
 
@@ -308,10 +376,55 @@ class TestCase(unittest.TestCase):
         return d
 
 
+def tcp_config(data_dir, port, council, n_targets=1, interval="1s", extra_daemon=""):
+    """A configuration of n_targets tcp targets web0, web1, ... of `council`,
+    all on 127.0.0.1:port, storing in data_dir; extra_daemon: more lines of
+    the daemon section."""
+    # No web server: these daemons test storage. (Its history reads RRD
+    # files with librrd, whose read lock makes a concurrent write of
+    # rrdcached 1.7.2 fail, and rrdcached drops the values it was writing.)
+    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info", '  listen: ""']
+    lines += ["  " + line for line in extra_daemon.splitlines() if line]
+    lines += ["defaults:", "  interval: %s" % interval, "  timeout: 800ms",
+              "councils:", "  - id: %s" % council, "    targets:"]
+    for i in range(n_targets):
+        lines.append("      - {id: web%d, check: tcp, host: 127.0.0.1, port: %d}" % (i, port))
+    return "\n".join(lines) + "\n"
+
+
+class StorageTestCase(TestCase):
+    """A data directory, a listener that accepts (self.open), and
+    self.rrdcached, killed at the end if a test started one."""
+
+    council = "caerphilly"
+
+    def setUp(self):
+        super().setUp()
+        self.data = os.path.join(self.tmp, "data")
+        os.makedirs(self.data)
+        self.open = self.listener("open")
+        self.rrdcached = None
+
+    def tearDown(self):
+        if self.rrdcached:
+            self.rrdcached.stop(signal.SIGKILL)
+        super().tearDown()
+
+    def config(self, **kw):
+        return tcp_config(self.data, self.open.port, self.council, **kw)
+
+    def rrd(self, target="web0", spread=False):
+        return os.path.join(self.data, self.council,
+                            target + (".spread.rrd" if spread else ".rrd"))
+
+
 def main():
     unittest.main(verbosity=2)
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "run", "start_sim", "sim_control", "web_tools", "http_get", "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase",
+           "Listener", "Daemon", "run", "start_sim", "sim_control", "web_tools", "http_get",
+           "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase", "Rrdcached",
+           "rrd_rows_between", "rrd_first_point", "assert_no_hole", "StorageTestCase",
+           "tcp_config",
            "main", "json", "os", "time", "signal"]

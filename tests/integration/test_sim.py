@@ -766,6 +766,27 @@ listeners:
         code, err = stop_sim(proc)
         self.assertEqual(code, 0, err)
 
+    def test_signals_while_stopping_never_kill_it(self):
+        # Ctrl-C and the caller's SIGTERM, or SIGTERM twice, the second at
+        # once or while the first is being handled (the window where a
+        # restored default action used to kill it), and a SIGHUP (ignored):
+        # exit 0 every time.
+        path = self.write("s.yaml", "listeners:\n  a: {type: tcp}\n  w: {type: http}\n")
+        rounds = [((signal.SIGHUP, signal.SIGTERM), 0.0)]
+        for gap in (0.0, 0.0002, 0.0005, 0.001, 0.002):
+            rounds += [((signal.SIGINT, signal.SIGTERM), gap), ((signal.SIGTERM, signal.SIGTERM), gap)]
+        for signals, gap in rounds:
+            with self.subTest(signals=[s.name for s in signals], gap=gap):
+                proc, _ = start_sim(path)
+                proc.send_signal(signals[0])
+                time.sleep(gap)
+                try:
+                    proc.send_signal(signals[1])
+                except ProcessLookupError:
+                    pass  # already gone: stop_sim reads its status
+                code, err = stop_sim(proc)
+                self.assertEqual(code, 0, err)
+
     def test_bad_scenario_reports_every_error(self):
         path = self.write("bad.yaml", """listeners:
   web:

@@ -5,98 +5,18 @@ it, SIGTERM flushing what was held back, and check-config's disk budget."""
 import os
 import re
 import signal
-import socket
 import subprocess
-import tempfile
 import time
 
-from gwtest import GWYLIWR, TestCase, main, rrd_fetch, rrd_lastupdate, run, wait_until
+from gwtest import (GWYLIWR, Rrdcached, StorageTestCase, assert_no_hole, main, rrd_first_point,
+                    rrd_lastupdate, rrd_rows_between, run, tcp_config, wait_until)
 
 
-def config(data_dir, port, extra_daemon="", n_targets=1, interval="1s"):
-    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info"]
-    lines += ["  " + line for line in extra_daemon.splitlines() if line]
-    lines += ["defaults:", "  interval: %s" % interval, "  timeout: 800ms",
-              "councils:", "  - id: caerphilly", "    targets:"]
-    for i in range(n_targets):
-        lines.append("      - {id: web%d, check: tcp, host: 127.0.0.1, port: %d}" % (i, port))
-    return "\n".join(lines) + "\n"
-
-
-class Rrdcached:
-    """rrdcached in the foreground on a unix socket, over `base`, writing only
-    when told (FLUSH) or when it stops (-F)."""
-
-    def __init__(self, workdir, base):
-        self.dir = tempfile.mkdtemp(prefix="rrdcached-", dir=workdir)
-        self.base = base
-        self.sock = os.path.join(self.dir, "sock")
-        self.address = "unix:" + self.sock
-        self.proc = None
-
-    def start(self):
-        journal = os.path.join(self.dir, "journal")
-        os.makedirs(journal, exist_ok=True)
-        self.proc = subprocess.Popen(
-            ["rrdcached", "-g", "-l", self.address, "-b", self.base, "-B", "-R", "-F",
-             "-w", "3600", "-f", "7200", "-p", os.path.join(self.dir, "pid"), "-j", journal,
-             "-o", os.path.join(self.dir, "log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def answers():
-            if self.proc.poll() is not None:
-                raise AssertionError("rrdcached exited with %d" % self.proc.returncode)
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-                return c.connect_ex(self.sock) == 0
-        wait_until(answers, 10, what="rrdcached to answer")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        self.proc = None
-
-
-def rows_between(path, first, last):
-    """The full-resolution rows (step, values) from first to last, inclusive."""
-    rows = rrd_fetch(path, start=str(int(first) - 1), end=str(int(last)), resolution=1)
-    return [(t, v) for t, v in rows if first <= t <= last]
-
-
-def stats_at_stop(daemon):
-    m = re.findall(r"rrd written (\d+) pending (\d+) errors (\d+) dropped (\d+)", daemon.output())
-    assert m, daemon.output()[-2000:]
-    return tuple(int(x) for x in m[-1])
-
-
-class StorageTest(TestCase):
-    def setUp(self):
-        super().setUp()
-        self.data = os.path.join(self.tmp, "data")
-        os.makedirs(self.data)
-        self.open = self.listener("open")
-        self.rrdcached = None
-
-    def tearDown(self):
-        if self.rrdcached:
-            self.rrdcached.stop(signal.SIGKILL)
-        super().tearDown()
-
-    def rrd(self, target="web0", spread=False):
-        return os.path.join(self.data, "caerphilly", target + (".spread.rrd" if spread else ".rrd"))
-
-    def assert_no_hole(self, path, first, last):
-        """Every 1 s step from first to last holds an `up` of 1: nothing was lost."""
-        rows = rows_between(path, first, last)
-        self.assertGreaterEqual(len(rows), last - first)
-        holes = [t for t, v in rows if v.get("up") != 1.0]
-        self.assertEqual(holes, [], "steps without a result in %s" % path)
-
+class StorageTest(StorageTestCase):
     def test_rrdcached_restarted_under_the_daemon(self):
         self.rrdcached = Rrdcached(self.tmp, self.data)
         self.rrdcached.start()
-        d = self.daemon(config(self.data, self.open.port,
-                               "rrdcached: %s" % self.rrdcached.address))
+        d = self.daemon(self.config(extra_daemon="rrdcached: %s" % self.rrdcached.address))
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         wait_until(lambda: os.path.exists(self.rrd()) and os.path.exists(self.rrd(spread=True)),
                    10, what="files made through rrdcached")
@@ -111,7 +31,7 @@ class StorageTest(TestCase):
         time.sleep(2)
         code, _ = d.stop()
         self.assertEqual(code, 0)
-        written, pending, errors, dropped = stats_at_stop(d)
+        written, pending, errors, dropped = d.rrd_stats("written", "pending", "errors", "dropped")
         self.assertEqual((pending, dropped), (0, 0))
         self.assertGreater(errors, 0)
         self.assertGreaterEqual(written, 2 * 8)
@@ -131,27 +51,20 @@ class StorageTest(TestCase):
         files) from its first to its last, none missing. Returns (first step,
         last step, the last values)."""
         last, values = rrd_lastupdate(self.rrd())
-        first = self.first_point(self.rrd())
+        first = rrd_first_point(self.rrd())
         self.assertEqual(int(last) - first + 1, written // 2)
-        self.assert_no_hole(self.rrd(), first, int(last))
+        assert_no_hole(self, self.rrd(), first, int(last))
         return first, int(last), values
 
-    def first_point(self, path):
-        """The step of the file's first result: the file starts one step before it."""
-        info = run(["rrdtool", "first", path, "--rraindex", "0"]).stdout.strip()
-        rows = [t for t, v in rrd_fetch(path, start=info, end="now", resolution=1)
-                if v.get("up") is not None]
-        return min(rows)
-
     def test_sigterm_writes_what_was_held_back_direct(self):
-        d = self.daemon(config(self.data, self.open.port, "rrd_write_delay: 1h"))
+        d = self.daemon(self.config(extra_daemon="rrd_write_delay: 1h"))
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         time.sleep(3)
         # Held back by the delay: nothing on disk yet.
         self.assertFalse(os.path.exists(self.rrd()))
         code, _ = d.stop()
         self.assertEqual(code, 0)
-        written, pending, errors, dropped = stats_at_stop(d)
+        written, pending, errors, dropped = d.rrd_stats("written", "pending", "errors", "dropped")
         self.assertEqual((pending, errors, dropped), (0, 0, 0))
         self.assertGreaterEqual(written, 2 * 3)
         _, _, values = self.assert_every_result_stored(written)
@@ -160,14 +73,14 @@ class StorageTest(TestCase):
     def test_sigterm_writes_what_was_held_back_rrdcached(self):
         self.rrdcached = Rrdcached(self.tmp, self.data)
         self.rrdcached.start()
-        d = self.daemon(config(self.data, self.open.port,
-                               "rrdcached: %s\nrrd_write_delay: 1h" % self.rrdcached.address))
+        d = self.daemon(self.config(
+            extra_daemon="rrdcached: %s\nrrd_write_delay: 1h" % self.rrdcached.address))
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         time.sleep(3)
         self.assertFalse(os.path.exists(self.rrd()))
         code, _ = d.stop()
         self.assertEqual(code, 0)
-        written, pending, errors, dropped = stats_at_stop(d)
+        written, pending, errors, dropped = d.rrd_stats("written", "pending", "errors", "dropped")
         self.assertEqual((pending, errors, dropped), (0, 0, 0))
         # rrdcached still runs and writes nothing by itself for an hour: the
         # files on disk are complete because the daemon had them flushed.
@@ -177,7 +90,7 @@ class StorageTest(TestCase):
     def test_daemon_restarted_while_rrdcached_is_down(self):
         self.rrdcached = Rrdcached(self.tmp, self.data)
         self.rrdcached.start()
-        cfg = config(self.data, self.open.port, "rrdcached: %s" % self.rrdcached.address)
+        cfg = self.config(extra_daemon="rrdcached: %s" % self.rrdcached.address)
         d = self.daemon(cfg)
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         wait_until(lambda: os.path.exists(self.rrd()), 10, what="files made through rrdcached")
@@ -204,10 +117,10 @@ class StorageTest(TestCase):
         code, _ = d2.stop()
         self.assertEqual(code, 0)
         self.rrdcached.stop(signal.SIGTERM)
-        first = self.first_point(self.rrd())
+        first = rrd_first_point(self.rrd())
         # Every step until the first run stopped holds its result, through
         # the outage; the second run's results follow.
-        self.assert_no_hole(self.rrd(), first, int(stopped) - 2)
+        assert_no_hole(self, self.rrd(), first, int(stopped) - 2)
         last, values = rrd_lastupdate(self.rrd())
         self.assertGreater(int(last), stopped)
         self.assertEqual(values["up"], 1.0)
@@ -218,7 +131,7 @@ class StorageTest(TestCase):
             f.write("caerphilly/web0\t%d\tup=1\tdegraded=0\tlatency=0.0421\n" % (past * 1000))
             f.write("caerphilly/gone\t%d\tup=1\tlatency=0.5\n" % (past * 1000))
             f.write("caerphilly/web0\tyesterday\tup=1\n")
-        d = self.daemon(config(self.data, self.open.port))
+        d = self.daemon(self.config())
         d.wait_log(r"rrd: 1 points the last run could not write are queued again")
         d.wait_log(r"rrd: 1 points in .* belong to targets no longer configured")
         d.wait_log(r"rrd: 1 lines of .* cannot be read; they are dropped")
@@ -226,33 +139,33 @@ class StorageTest(TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.data, "unwritten-points.tsv")))
         code, _ = d.stop()
         self.assertEqual(code, 0)
-        rows = dict(rows_between(self.rrd(), past, past))
+        rows = dict(rrd_rows_between(self.rrd(), past, past))
         self.assertAlmostEqual(rows[past]["latency"], 0.0421, places=6)
         self.assertEqual(rows[past]["up"], 1.0)
 
     def test_reload_moves_writes_to_rrdcached(self):
-        d = self.daemon(config(self.data, self.open.port))
+        d = self.daemon(self.config())
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         wait_until(lambda: os.path.exists(self.rrd()), 10, what="the RRD file")
         self.rrdcached = Rrdcached(self.tmp, self.data)
         self.rrdcached.start()
-        d.write_config(config(self.data, self.open.port, "rrdcached: %s" % self.rrdcached.address))
+        d.write_config(self.config(extra_daemon="rrdcached: %s" % self.rrdcached.address))
         d.signal(signal.SIGHUP)
         d.wait_log(r"rrd: writing through rrdcached at unix:")
         self.assertNotRegex(d.output(), r"rrdcached.* take effect at the next restart")
         time.sleep(3)
         self.assertEqual(d.stop()[0], 0)
-        written, pending, errors, dropped = stats_at_stop(d)
+        written, pending, errors, dropped = d.rrd_stats("written", "pending", "errors", "dropped")
         self.assertEqual((pending, errors, dropped), (0, 0, 0))
         self.rrdcached.stop(signal.SIGTERM)
         last, _ = rrd_lastupdate(self.rrd())
-        first = self.first_point(self.rrd())
-        self.assert_no_hole(self.rrd(), first, int(last))
+        first = rrd_first_point(self.rrd())
+        assert_no_hole(self, self.rrd(), first, int(last))
 
     def test_check_config_prints_the_disk_budget(self):
         path = os.path.join(self.tmp, "budget.yaml")
         with open(path, "w") as f:
-            f.write(config(self.data, self.open.port, n_targets=412, interval="60s"))
+            f.write(self.config(n_targets=412, interval="60s"))
         r = run([GWYLIWR, "check-config", "-c", path])
         self.assertEqual(r.returncode, 0, r.stderr)
         m = re.search(r"storage: 412 targets, ([\d.]+) MB of RRD files \(([\d.]+) MB not made "
@@ -263,7 +176,7 @@ class StorageTest(TestCase):
         total_mb = float(m.group(1))
 
         # The budget is what the files really take: make three and compare.
-        d = self.daemon(config(self.data, self.open.port, n_targets=3), name="small.yaml")
+        d = self.daemon(self.config(n_targets=3), name="small.yaml")
         wait_until(lambda: all(os.path.exists(self.rrd("web%d" % i, s)) for i in range(3)
                                for s in (False, True)), 10, what="three targets' files")
         self.assertEqual(d.stop()[0], 0)
@@ -287,7 +200,7 @@ class StorageTest(TestCase):
             data = os.path.join(small_fs, "not", "yet", "made")
             path = os.path.join(self.tmp, "tight.yaml")
             with open(path, "w") as f:
-                f.write(config(data, self.open.port, n_targets=5, interval="60s"))
+                f.write(tcp_config(data, self.open.port, self.council, n_targets=5, interval="60s"))
             r = run([GWYLIWR, "check-config", "-c", path])
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout, r"storage: 5 targets, 2\.\d MB of RRD files \(2\.\d MB "

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -50,7 +51,54 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- a backend that fails when told (injected errors) ----------------------- */
+/* ---- a backend that fails or hangs when told (injected faults) --------------- */
+
+/*
+ * While shut, the faulty backend's updates hang, as they do when rrdcached is
+ * stopped (librrd's client waits for its answer for ever). The gate is the
+ * test's own: the writer frees the backend, maybe after the test ends.
+ */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool shut;
+    bool hanging;     /* an update is waiting at the gate */
+    atomic_int freed; /* faulty backends freed so far */
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, 0};
+
+static void gate_pass(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    while (gate.shut) {
+        gate.hanging = true;
+        pthread_cond_broadcast(&gate.cond);
+        pthread_cond_wait(&gate.cond, &gate.lock);
+    }
+    gate.hanging = false;
+    pthread_mutex_unlock(&gate.lock);
+}
+
+static void gate_set(bool shut)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.shut = shut;
+    pthread_cond_broadcast(&gate.cond);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+static bool gate_wait_hanging(int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    pthread_mutex_lock(&gate.lock);
+    int rc = 0;
+    while (!gate.hanging && rc == 0)
+        rc = pthread_cond_timedwait(&gate.cond, &gate.lock, &until);
+    bool hanging = gate.hanging;
+    pthread_mutex_unlock(&gate.lock);
+    return hanging;
+}
 
 struct faulty {
     struct gw_rrd_backend base;
@@ -95,6 +143,7 @@ static int faulty_update(struct gw_rrd_backend *base, const char *path, const ch
     int rc = faulty_down(b, err);
     if (rc)
         return rc;
+    gate_pass();
     if (atomic_load(&b->fail_updates) > 0) {
         atomic_fetch_sub(&b->fail_updates, 1);
         int part = atomic_load(&b->partial);
@@ -123,6 +172,7 @@ static void faulty_free(struct gw_rrd_backend *base)
     gw_rrd_backend_free(b->inner);
     free(b->base.description);
     free(b);
+    atomic_fetch_add(&gate.freed, 1);
 }
 
 static const struct gw_rrd_backend_ops faulty_ops = {
@@ -845,6 +895,147 @@ static void test_rrd_writer_free_unstarted(void **state)
     gw_rrd_series_unref(s);
 }
 
+/* ---- stopping without blocking, and hurried ------------------------------------ */
+
+/* Counts done callbacks (any thread). */
+static void count_cb(void *data)
+{
+    atomic_fetch_add((atomic_int *)data, 1);
+}
+
+static bool wait_count(atomic_int *count, int want, int timeout_ms)
+{
+    for (int waited = 0; atomic_load(count) < want; waited += 10) {
+        if (waited >= timeout_ms)
+            return false;
+        sleep_ms(10);
+    }
+    return true;
+}
+
+static size_t lines_of(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+static void test_rrd_writer_stop_async_calls_back_once(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "conwy", "website", 10, NULL, 0);
+    struct gw_rrd_writer *w = started_writer(0);
+    gw_rrd_writer_set_delay(w, 3600000);
+    submit_latencies(w, s, 1, 3);
+    atomic_int done = 0;
+    assert_int_equal(gw_rrd_writer_stop_async(w, count_cb, &done), 0);
+    assert_int_equal(gw_rrd_writer_stop_async(w, count_cb, &done), -EALREADY);
+    assert_true(wait_count(&done, 1, 5000));
+    /* Held back by the delay, written by the stop. */
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.written, 6);
+    assert_int_equal(st.pending, 0);
+    gw_rrd_writer_free(w);
+    assert_int_equal(atomic_load(&done), 1);
+    assert_latencies(gw_rrd_series_path(s), 1, 3);
+
+    /* A writer never started cannot stop this way: no callback. */
+    w = gw_rrd_writer_new(0);
+    assert_int_equal(gw_rrd_writer_stop_async(w, count_cb, &done), -EINVAL);
+    gw_rrd_writer_free(w);
+    assert_int_equal(atomic_load(&done), 1);
+    gw_rrd_series_unref(s);
+}
+
+/* Hurried with nothing hanging: each point is written or spooled, none lost. */
+static void test_rrd_writer_hurry_spools_what_is_left(void **state)
+{
+    struct fixture *fx = *state;
+    char *spool = gw_xasprintf("%s/spool.tsv", fx->dir);
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "conwy", "forms", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_spool(w, spool);
+    gw_rrd_writer_set_delay(w, 3600000);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    submit_latencies(w, s, 1, 5);
+    atomic_int done = 0;
+    assert_int_equal(gw_rrd_writer_stop_async(w, count_cb, &done), 0);
+    gw_rrd_writer_hurry(w);
+    gw_rrd_writer_hurry(w);
+    assert_true(wait_count(&done, 1, 5000));
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.dropped_overflow, 0);
+    assert_int_equal(st.written + st.spooled, 10);
+    assert_int_equal(lines_of(spool), st.spooled);
+    gw_rrd_writer_free(w);
+    assert_int_equal(atomic_load(&done), 1);
+    gw_rrd_series_unref(s);
+    free(spool);
+}
+
+static void test_rrd_writer_hurry_spools_while_a_write_hangs(void **state)
+{
+    struct fixture *fx = *state;
+    char *spool = gw_xasprintf("%s/spool.tsv", fx->dir);
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "conwy", "payments", 10, NULL, 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gate_set(true);
+    gw_rrd_writer_set_backend(w, &faulty_new()->base);
+    gw_rrd_writer_set_spool(w, spool);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    submit_latency(w, s, 1);
+    assert_true(gate_wait_hanging(5000));
+    submit_latencies(w, s, 2, 4); /* they pile up behind the hanging write */
+
+    struct log_capture cap;
+    log_capture_start(&cap, GW_LOG_WARNING);
+    atomic_int done = 0;
+    assert_int_equal(gw_rrd_writer_stop_async(w, count_cb, &done), 0);
+    /* The last attempt waits for the hanging write, however long. */
+    sleep_ms(200);
+    assert_int_equal(atomic_load(&done), 0);
+    gw_rrd_writer_hurry(w);
+    assert_true(wait_count(&done, 1, 5000));
+    char *log = log_capture_end(&cap);
+    assert_non_null(strstr(log, "writing "));
+    assert_non_null(strstr(log, "has not finished after 500 ms; not waiting for it"));
+    assert_non_null(strstr(log, "stopping with 8 points that could not be written; kept in"));
+    free(log);
+    /* Every point of both files, the one being written included, is in the spool. */
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.spooled, 8);
+    struct spooled sp = {0};
+    size_t bad = 1;
+    assert_int_equal(gw_rrd_spool_read(spool, collect_spooled, &sp, &bad), 4);
+    assert_int_equal(bad, 0);
+    for (int i = 0; i < 4; i++)
+        assert_true(sp.latency[i] == (i + 1) / 10.0);
+
+    /* Freed while its thread still hangs: the thread frees it once the write returns. */
+    int freed = atomic_load(&gate.freed);
+    gw_rrd_writer_free(w);
+    assert_int_equal(atomic_load(&gate.freed), freed);
+    gate_set(false);
+    for (int waited = 0; atomic_load(&gate.freed) == freed && waited < 5000; waited += 10)
+        sleep_ms(10);
+    assert_int_equal(atomic_load(&gate.freed), freed + 1);
+    assert_int_equal(atomic_load(&done), 1);
+    gw_rrd_series_unref(s);
+    free(spool);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -865,6 +1056,9 @@ int main(void)
         T(test_rrd_writer_backend_down_then_back),
         T(test_rrd_writer_full_then_read_only_disk),
         T(test_rrd_writer_free_unstarted),
+        T(test_rrd_writer_stop_async_calls_back_once),
+        T(test_rrd_writer_hurry_spools_what_is_left),
+        T(test_rrd_writer_hurry_spools_while_a_write_hangs),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
