@@ -51,7 +51,9 @@ class DaemonTest(TestCase):
         # RRD files: step = interval, heartbeat = 2 x step, the core data sources.
         wait_until(lambda: all(os.path.exists(self.rrd(t)) for t in ("open", "closed", "silent")),
                    10, what="RRD files")
-        info = rrd_info(self.rrd("open"))
+        # A file being made can be read before librrd has written all of it.
+        info = wait_until(lambda: "step" in rrd_info(self.rrd("open")) and rrd_info(self.rrd("open")),
+                          10, what="a whole RRD file")
         self.assertEqual(info["step"], "1")
         self.assertEqual(info["ds[up].minimal_heartbeat"], "2")
         self.assertEqual(info["ds[up].type"], "GAUGE")
@@ -130,9 +132,13 @@ class DaemonTest(TestCase):
                     "interval": "10s", "timeout": "1s"}]
         offsets = []
         for _ in range(2):
+            started = time.time()
             d = self.daemon(config(self.data, targets))
             d.wait_log(r"cardiff/open \(tcp\): UP", timeout=25)
-            stamp, _ = rrd_lastupdate(self.rrd("open"))
+            # This run's first point, once the writer has it in the file.
+            stamp = wait_until(lambda: os.path.exists(self.rrd("open")) and
+                               rrd_lastupdate(self.rrd("open"))[0] > started and
+                               rrd_lastupdate(self.rrd("open"))[0], 10, what="this run's point")
             offsets.append(stamp % 10)
             self.assertEqual(d.stop()[0], 0)
         delta = abs(offsets[0] - offsets[1])

@@ -21,8 +21,9 @@ import signal
 import subprocess
 import time
 
-from gwtest import (GWYLIWR, GWYLIWR_SIM, SANITIZE, SLOW, TestCase, main, rrd_lastupdate, run,
-                    sim_control, start_sim, wait_until)
+from gwtest import (GWYLIWR, GWYLIWR_SIM, SANITIZE, SLOW, TIMER_EARLY, best_of, main,
+                    rrd_lastupdate, run, sim_control, start_sim, TestCase, wait_until,
+                    wakeup_lateness)
 
 SCENARIO = r"""
 description: faults for the http check's integration test
@@ -133,7 +134,7 @@ class HttpTest(TestCase):
              "down", "json_mismatch",
              lambda d, f: 'json status.indicator is "none"' in d["message"]),
             ({"url": self.url("web", "/delay"), "expect": "{max_latency: 100ms}"}, "degraded",
-             "too_slow", lambda d, f: f["latency"] >= 0.199),
+             "too_slow", lambda d, f: f["latency"] >= 0.200 - TIMER_EARLY),
             ({"url": self.url("tls-expiring", scheme="https"), "ca_file": ca,
               "expect": "{cert_min_days: 14}"}, "degraded", "cert_expiring",
              lambda d, f: 2.9 < f["cert_days"] < 3.1),
@@ -171,30 +172,45 @@ class HttpTest(TestCase):
     # ---- timing ----------------------------------------------------------------------
 
     def test_delay_measured_within_milliseconds(self):
-        # Built with the sanitizers the simulator itself answers up to ~20 ms
-        # late (a plain gwyliwr measures that too): the bound is for real builds.
-        # The median of five, so that one probe slowed by a busy machine does
-        # not decide.
-        slack = 0.030 if SANITIZE else 0.005
-        latencies = []
-        for _ in range(5):
+        # Never shorter than the delay (but for the simulator's timer firing
+        # early). Longer by a few ms in a real build (built with the
+        # sanitizers the simulator itself answers tens of ms late, and a
+        # plain gwyliwr measures that too), and by as much as a busy machine
+        # delays the simulator's wake-up and the probe's: measured just
+        # before each probe. The best of a few probes decides.
+        slack = 0.100 if SANITIZE else 0.005
+        seen = []  # (latency, allowed)
+
+        def measure():
+            allowed = 0.200 + slack + 2 * wakeup_lateness()
             doc, code, _ = self.probe({"url": self.url("web", "/delay")})
             self.assertVerdict(doc, code, "up", None)
-            latencies.append(doc["figures"]["latency"])
-            self.assertGreaterEqual(doc["figures"]["latency"], 0.199)
-            self.assertGreaterEqual(doc["figures"]["ttfb"], 0.199)
-        median = sorted(latencies)[2]
-        self.assertLess(median, 0.200 + slack, "200 ms delay measured as %s ms"
-                        % ", ".join("%.2f" % (v * 1e3) for v in latencies))
+            self.assertGreaterEqual(doc["figures"]["latency"], 0.200 - TIMER_EARLY)
+            self.assertGreaterEqual(doc["figures"]["ttfb"], 0.200 - TIMER_EARLY)
+            seen.append((doc["figures"]["latency"], allowed))
+            return doc["figures"]["latency"] - allowed
+        self.assertLess(min(best_of(measure, lambda best: best < 0)), 0,
+                        "200 ms delay measured as %s" % ", ".join(
+                            "%.2f ms (%.2f allowed)" % (v * 1e3, a * 1e3) for v, a in seen))
 
     def test_silent_server_times_out_at_the_configured_time(self):
+        # What a probe costs besides its check (start-up, exit), now: one
+        # refused at once, just before and just after. A busy machine makes
+        # that long; the check's own part is the timeout, to within its timer.
+        def overhead():
+            doc, _, took = self.probe({"url": self.url("closed")})
+            self.assertEqual(doc["reason"], "connect_refused")
+            return took
+        before = overhead()
         doc, code, took = self.probe({"url": self.url("silent"), "_timeout": "1500ms"})
+        after = overhead()
         self.assertVerdict(doc, code, "down", "timeout")
         self.assertIn("no response from 127.0.0.1:%d within 1500 ms" % self.ports["silent"],
                       doc["message"])
-        # The whole probe, start-up included, ends soon after 1.5 s.
-        self.assertGreaterEqual(took, 1.5)
-        self.assertLess(took, 1.5 + 0.5 * SLOW)
+        # The whole probe ends soon after 1.5 s (and not at some other timeout).
+        self.assertGreaterEqual(took, 1.5 - TIMER_EARLY)
+        self.assertLess(took, 1.5 + 0.5 * SLOW + max(before, after),
+                        "%.2f s, a probe refused at once %.2f s and %.2f s" % (took, before, after))
 
     # ---- what a person debugging sees -------------------------------------------------
 

@@ -28,14 +28,18 @@ import unittest
 import urllib.error
 import urllib.request
 
+import gwtest
+from gwtest import TIMER_EARLY, best_of, wakeup_lateness
+
 BUILD = os.environ.get("GW_BUILD_DIR", "build")
 SOURCE = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SIM = os.path.join(BUILD, "bin", "gwyliwr-sim")
 MAKE_CERTS = os.path.join(SOURCE, "sim", "make-certs.sh")
 FIXTURES = os.path.join(SOURCE, "..", "shared", "fixtures")
 WRAPPER = shlex.split(os.environ.get("GW_SIM_WRAPPER", ""))
-# Under valgrind everything is slower; the timing assertions widen with it.
-SLOW = 10.0 if WRAPPER else 1.0
+# Under valgrind everything is slower, under the sanitizers less so; the
+# timing assertions widen with it.
+SLOW = 10.0 if WRAPPER else gwtest.SLOW
 
 SCENARIO = r"""
 description: everything the simulator can do, for its own test
@@ -137,6 +141,13 @@ def stop_sim(proc, timeout=10.0):
     return proc.returncode, err.decode(errors="replace")
 
 
+def change_brackets(samples):
+    """From samples (time before, time after, state) taken one after another,
+    the changes of state, each as the interval it happened in: after the last
+    sample of the old state began, before the first of the new one ended."""
+    return [(prev[0], cur[1]) for prev, cur in zip(samples, samples[1:]) if prev[2] != cur[2]]
+
+
 def connect(port, timeout=2.0):
     return socket.create_connection(("127.0.0.1", port), timeout=timeout)
 
@@ -222,6 +233,20 @@ class SimTest(unittest.TestCase):
             return
         extra = set(generated) - set(fixture)
         self.assertFalse(extra, "%s: keys not in the fixture: %s" % (what, sorted(extra)))
+
+    def assertChangesEvery(self, samples, period):
+        """The state of `samples` (see change_brackets) changed at least three
+        times, `period` seconds apart: however long each sample took, times
+        the changes could have had fit that period, within the simulator's
+        own timer accuracy (which a busy machine makes worse)."""
+        changes = change_brackets(samples)
+        self.assertGreaterEqual(len(changes), 3, samples)
+        tol = TIMER_EARLY + 0.1 * SLOW
+        for (lo_a, hi_a), (lo_b, hi_b) in zip(changes, changes[1:]):
+            shortest, longest = lo_b - hi_a, hi_b - lo_a
+            self.assertTrue(shortest <= period + tol and longest >= period - tol,
+                            "changes %.3f to %.3f s apart, expected %.1f s: %s"
+                            % (shortest, longest, period, samples))
 
     def assertRefused(self, port):
         with self.assertRaises(ConnectionRefusedError):
@@ -309,25 +334,20 @@ class SimTest(unittest.TestCase):
 
     def test_tcp_flapping_schedule(self):
         port = self.port["tcp-flap"]
-        seen = []  # (time, open?)
+        samples = []  # (time before, time after, open?)
         t_end = time.monotonic() + 4.5
         while time.monotonic() < t_end:
+            before = time.monotonic()
             try:
                 connect(port, 0.5).close()
                 state = True
             except (ConnectionRefusedError, ConnectionResetError):
                 # A connection caught in the backlog as the port closes is reset.
                 state = False
-            now = time.monotonic()
-            if not seen or seen[-1][1] != state:
-                seen.append((now, state))
+            samples.append((before, time.monotonic(), state))
             time.sleep(0.02)
-        self.assertIn(True, [s for _, s in seen])
-        self.assertIn(False, [s for _, s in seen])
-        changes = [t for t, _ in seen[1:]]
-        self.assertGreaterEqual(len(changes), 3, seen)
-        for a, b in zip(changes, changes[1:]):
-            self.assertAlmostEqual(b - a, 1.0, delta=0.2 * SLOW, msg=seen)
+        self.assertEqual({s for _, _, s in samples}, {True, False})
+        self.assertChangesEvery(samples, 1.0)
 
     def test_control_switches_tcp_behaviour(self):
         port = self.port["tcp-switch"]
@@ -386,21 +406,29 @@ class SimTest(unittest.TestCase):
 
     def test_http_delay_is_measured_to_the_millisecond(self):
         port = self.port["web"]
-        took = []
-        for _ in range(3):
+        # A few ms late at best in a real build; tens of ms with the
+        # sanitizers or valgrind; and as late again as a busy machine delays
+        # the simulator's wake-up and ours, measured just before each request.
+        late = 100.0 if SLOW > 1 else 12.0
+        seen = []  # (ms, allowed)
+
+        def measure():
+            allowed = 200.0 + late + 2000 * wakeup_lateness()
             s = connect(port)
             try:
                 t0 = time.perf_counter()
                 s.sendall(b"GET /delay HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 first = s.recv(1)
-                took.append((time.perf_counter() - t0) * 1000)
+                took = (time.perf_counter() - t0) * 1000
                 self.assertEqual(first, b"H")
                 self.assertTrue(read_all(s).endswith(b"slow"))
             finally:
                 s.close()
-        best = min(took)
-        self.assertGreaterEqual(best, 199.0, took)
-        self.assertLess(best, 200.0 + 12.0 * SLOW, took)
+            # Its timer may fire a little early, never more.
+            self.assertGreaterEqual(took, 200.0 - TIMER_EARLY * 1e3)
+            seen.append((took, allowed))
+            return took - allowed
+        self.assertLess(min(best_of(measure, lambda best: best < 0)), 0, seen)
 
     def test_http_trickle(self):
         s = raw_request(self.port["web"], "/trickle")
@@ -638,22 +666,19 @@ class SimTest(unittest.TestCase):
     # ---- schedules and control -------------------------------------------------------------------
 
     def test_route_schedule_phases(self):
-        seen = []  # (time, status)
+        samples = []  # (time before, time after, status)
         offline = set()  # the scheduled feed's counts seen meanwhile
         t_end = time.monotonic() + 4.5
         while time.monotonic() < t_end:
+            before = time.monotonic()
             status, _, body = self.get("web", "/sched")
+            samples.append((before, time.monotonic(), status))
             self.assertIn((status, body), [(200, b"up"), (503, b"outage")])
-            if not seen or seen[-1][1] != status:
-                seen.append((time.monotonic(), status))
             _, doc = self.feed("/wifi-sched")
             offline.add([d["status"] for d in doc].count("offline"))
             time.sleep(0.02)
         self.assertEqual(offline, {0, 3})
-        changes = [t for t, _ in seen[1:]]
-        self.assertGreaterEqual(len(changes), 3, seen)
-        for a, b in zip(changes, changes[1:]):
-            self.assertAlmostEqual(b - a, 1.0, delta=0.2 * SLOW, msg=seen)
+        self.assertChangesEvery(samples, 1.0)
         status, stats = self.control("GET", "stats")
         self.assertIn(stats["listeners"]["web"]["routes"]["/sched"]["phase"], (-1, 0))
 
@@ -665,7 +690,7 @@ class SimTest(unittest.TestCase):
             self.assertEqual((reply["listener"], reply["route"]), ("web", "/switch"))
             t0 = time.monotonic()
             status, _, body = self.get("web", "/switch")
-            self.assertGreaterEqual(time.monotonic() - t0, 0.099)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.100 - TIMER_EARLY)
             self.assertEqual((status, body), (500, b"boom"))
             status, reply = self.control("GET", "web/switch")
             self.assertTrue(reply["controlled"])

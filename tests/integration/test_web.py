@@ -162,13 +162,30 @@ class Estate(TestCase):
             for e in EVENTS:
                 f.write(json.dumps(e) + "\n")
             f.write('{"v": 1, "seq": 4, "kind": "state", "target": "cardiff/pay\n')  # a torn last line
-        cls.port = free_port()
         cls.config = os.path.join(cls.dir, "gwyliwr.yaml")
-        with open(cls.config, "w") as f:
-            f.write(CONFIG.format(port=cls.port, web=ports["web"], closed=ports["closed"]))
-        cls.log = open(os.path.join(cls.dir, "daemon.log"), "wb")
-        cls.proc = subprocess.Popen([GWYLIWR, "run", "-c", cls.config], stdout=cls.log,
-                                    stderr=subprocess.STDOUT, cwd=cls.dir)
+        log_path = os.path.join(cls.dir, "daemon.log")
+
+        def log_text():
+            with open(log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        # A port free a moment ago can be taken before the daemon binds it
+        # (tests running at once make outgoing connections from the same
+        # range): then start again on another.
+        for attempt in range(3):
+            cls.port = free_port()
+            with open(cls.config, "w") as f:
+                f.write(CONFIG.format(port=cls.port, web=ports["web"], closed=ports["closed"]))
+            cls.log = open(log_path, "wb")
+            cls.proc = subprocess.Popen([GWYLIWR, "run", "-c", cls.config], stdout=cls.log,
+                                        stderr=subprocess.STDOUT, cwd=cls.dir)
+            serving = wait_until(lambda: re.search(r"web: (serving on|cannot serve on)",
+                                                   log_text()), 10, what="the web server")
+            if serving.group(1) == "serving on":
+                break
+            cls.proc.terminate()
+            cls.proc.wait(timeout=20 * SLOW)
+            cls.log.close()
+
         # Every target has a state, and the payments page is down.
         def settled():
             try:
@@ -179,7 +196,12 @@ class Estate(TestCase):
                 return False
             states = {t["id"]: t["state"] for t in json.loads(body)["targets"]}
             return states.get("cardiff/payments") == "down" and "pending" not in states.values()
-        wait_until(settled, 20, what="every target checked")
+        try:
+            wait_until(settled, 20, what="every target checked")
+        except AssertionError as e:
+            text = log_text()[-3000:]
+            cls.tearDownClass()  # unittest does not when setUpClass fails
+            raise AssertionError("%s; the daemon's log ends:\n%s" % (e, text))
 
     @classmethod
     def tearDownClass(cls):

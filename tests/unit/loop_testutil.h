@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
+#include <time.h>
 #include <uv.h>
 #include <valgrind/valgrind.h>
 
@@ -29,6 +31,65 @@ static inline double slack(void)
 #else
     return RUNNING_ON_VALGRIND ? 10.0 : 1.0;
 #endif
+}
+
+/*
+ * How early a libuv timer may fire, against a precise clock: the loop's clock
+ * is whole milliseconds, truncated, and libuv reads it from
+ * CLOCK_MONOTONIC_COARSE where that ticks every millisecond or faster, a tick
+ * behind at most. A server's 200 ms delay, or our 300 ms timeout, can be
+ * 2 ms short; never more.
+ */
+#define TIMER_EARLY_MS 2.0
+
+/*
+ * A load on the machine can only make a measured delay longer. Of up to this
+ * many measurements, the best must be close to the truth: one run in twenty
+ * slowed by a busy machine then decides nothing.
+ */
+#define BEST_OF 10
+
+/*
+ * How much longer than a server's delay the best of BEST_OF measurements may
+ * be: a few milliseconds in a real build. Built with the sanitizers (or run
+ * under valgrind) the servers themselves answer tens of milliseconds late, more
+ * on a busy machine; the bound then only tells seconds from milliseconds.
+ */
+static inline double delay_slack_s(void)
+{
+    return slack() > 1.0 ? 0.100 : 0.005;
+}
+
+static inline int test_loop_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * How late this process wakes up from a short sleep, now, in seconds (the
+ * 90th percentile of twenty naps of 10 ms). On a busy machine every process
+ * wakes about as late, so a delay measured across two of them (a server's
+ * timer, then the client reading its answer) may be up to twice this longer.
+ */
+static inline double wakeup_lateness_s(void)
+{
+    double late[20];
+    for (int i = 0; i < 20; i++) {
+        struct timespec a, b, nap = {0, 10 * 1000000L};
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        nanosleep(&nap, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        late[i] = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 - 0.010;
+    }
+    qsort(late, 20, sizeof(late[0]), test_loop_cmp_double);
+    return late[17];
+}
+
+/* What a measured 200 ms delay may come to at most, now (see above). */
+static inline double delay_allowed_s(void)
+{
+    return 0.200 + delay_slack_s() + 2 * wakeup_lateness_s();
 }
 
 struct test_loop {

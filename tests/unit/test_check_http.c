@@ -171,11 +171,19 @@ static void test_check_http_delay_measured_within_ms(void **state)
 {
     struct check_harness *h = *state;
     struct outcome out;
-    check(h, "http", "web", "/delay", NULL, &out);
-    assert_verdict(&out, GW_STATUS_UP, "");
-    double latency = figure(&out, "latency");
-    if (latency < 0.199 || latency > 0.200 + 0.005 * slack())
-        fail_msg("latency %.3f ms for a response delayed 200 ms", latency * 1e3);
+    double best = INFINITY, excess = INFINITY;
+    for (int i = 0; i < BEST_OF && excess > 0; i++) {
+        double allowed = delay_allowed_s();
+        check(h, "http", "web", "/delay", NULL, &out);
+        assert_verdict(&out, GW_STATUS_UP, "");
+        double latency = figure(&out, "latency");
+        if (latency < 0.200 - TIMER_EARLY_MS / 1e3)
+            fail_msg("latency %.3f ms for a response delayed 200 ms", latency * 1e3);
+        best = fmin(best, latency);
+        excess = fmin(excess, latency - allowed);
+    }
+    if (excess > 0)
+        fail_msg("latency at best %.3f ms for a response delayed 200 ms", best * 1e3);
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -316,7 +324,7 @@ static void test_check_http_too_slow_is_degraded(void **state)
     check(h, "http", "web", "/delay", "        expect: {max_latency: 100ms}\n", &out);
     assert_verdict(&out, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW);
     assert_message_has(&out, "slower than max_latency 100 ms");
-    assert_true(figure(&out, "latency") >= 0.199);
+    assert_true(figure(&out, "latency") >= 0.200 - TIMER_EARLY_MS / 1e3);
     check(h, "http", "web", "/delay", "        expect: {max_latency: 1s}\n", &out);
     assert_verdict(&out, GW_STATUS_UP, "");
 }

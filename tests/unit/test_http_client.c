@@ -315,13 +315,22 @@ static void test_http_client_error_status_is_a_response(void **state)
 static void test_http_client_delay_is_measured_to_the_ms(void **state)
 {
     struct fixture *f = *state;
-    struct got *g = get(f, "http", "127.0.0.1", "web", "/delay");
-    assert_int_equal(g->status, 200);
     /* The simulator waits 200 ms before it answers. */
-    if (g->total < 0.199 || g->total > 0.200 + 0.005 * slack())
-        fail_msg("total %.3f ms for a response delayed 200 ms", g->total * 1e3);
-    if (g->first_byte < 0.199 || g->first_byte > 0.200 + 0.005 * slack())
-        fail_msg("first byte after %.3f ms for a response delayed 200 ms", g->first_byte * 1e3);
+    const double low = 0.200 - TIMER_EARLY_MS / 1e3;
+    double best_total = INFINITY, excess = INFINITY;
+    for (int i = 0; i < BEST_OF && excess > 0; i++) {
+        double allowed = delay_allowed_s();
+        struct got *g = get(f, "http", "127.0.0.1", "web", "/delay");
+        assert_int_equal(g->status, 200);
+        if (g->total < low)
+            fail_msg("total %.3f ms for a response delayed 200 ms", g->total * 1e3);
+        if (g->first_byte < low)
+            fail_msg("first byte after %.3f ms for a response delayed 200 ms", g->first_byte * 1e3);
+        best_total = fmin(best_total, g->total);
+        excess = fmin(excess, fmax(g->total, g->first_byte) - allowed);
+    }
+    if (excess > 0)
+        fail_msg("total at best %.3f ms for a response delayed 200 ms", best_total * 1e3);
     finish(f);
 }
 
@@ -464,7 +473,7 @@ static void test_http_client_connection_refused(void **state)
 static void assert_ended_at_300_ms(const struct got *g)
 {
     double ms = elapsed_ms(g);
-    if (ms < 299 || ms > 300 + 50 * slack())
+    if (ms < 300 - TIMER_EARLY_MS || ms > 300 + 100 * slack())
         fail_msg("ended after %.1f ms, expected 300 ms", ms);
 }
 
@@ -570,8 +579,9 @@ static void test_http_client_resolution_timeout(void **state)
     struct got *g = fetch(f, req);
     assert_reason(g, GW_REASON_DNS);
     assert_has(g->error, "did not resolve within 100 ms");
+    /* Not the lookup's 300 ms. */
     double ms = elapsed_ms(g);
-    if (ms > 100 + 50 * slack())
+    if (ms < 100 - TIMER_EARLY_MS || ms > 250)
         fail_msg("ended after %.1f ms, expected 100 ms", ms);
     /* The lookup's late answer is dropped; its thread ends on its own. */
     test_loop_run_for(&f->loop, 400);
@@ -751,8 +761,9 @@ static void test_http_client_cancel_while_resolving_does_not_block(void **state)
     test_loop_run_for(&f->loop, 20); /* the lookup is under way in its thread */
     uint64_t t0 = uv_hrtime();
     gw_http_client_cancel(f->client, call);
+    /* Waiting for the lookup would take the rest of its 300 ms. */
     double ms = (double)(uv_hrtime() - t0) / 1e6;
-    if (ms > 50 * slack())
+    if (ms > 200)
         fail_msg("cancelling took %.1f ms: it waited for the resolver", ms);
     test_loop_run_for(&f->loop, 400);
     assert_int_equal(g.calls, 0);

@@ -81,7 +81,15 @@ struct fixture {
     unsigned per_host[4], max_per_host_seen[4];
     unsigned starts_of[64];
     uv_timer_t stop;
+    /* A metronome on the same loop: how late the loop itself wakes up on
+     * this machine, now, whatever the scheduler does. */
+    uv_timer_t tick;
+    bool ticking;
+    uint64_t tick_due_ns;
+    uint64_t tick_late_max_us;
 };
+
+#define TICK_MS 10
 
 static int host_index(const struct gw_target *t)
 {
@@ -134,6 +142,17 @@ static void stop_cb(uv_timer_t *timer)
     struct fixture *fx = timer->data;
     gw_scheduler_stop(fx->sched);
     uv_close((uv_handle_t *)timer, NULL);
+    if (fx->ticking)
+        uv_close((uv_handle_t *)&fx->tick, NULL);
+}
+
+static void tick_cb(uv_timer_t *timer)
+{
+    struct fixture *fx = timer->data;
+    uint64_t now = uv_hrtime();
+    if (now > fx->tick_due_ns && (now - fx->tick_due_ns) / 1000 > fx->tick_late_max_us)
+        fx->tick_late_max_us = (now - fx->tick_due_ns) / 1000;
+    fx->tick_due_ns = now + TICK_MS * 1000000ull;
 }
 
 /* n targets, spread over `hosts` hosts (0 = no host), interval_ms each. */
@@ -168,6 +187,11 @@ static void fixture_run(struct fixture *fx, uint64_t for_ms)
     for (size_t i = 0; i < fx->n; i++)
         gw_scheduler_add(fx->sched, fx->targets[i]);
     uv_timer_start(&fx->stop, stop_cb, for_ms, 0);
+    uv_timer_init(&fx->loop, &fx->tick);
+    fx->tick.data = fx;
+    fx->ticking = true;
+    fx->tick_due_ns = uv_hrtime() + TICK_MS * 1000000ull;
+    uv_timer_start(&fx->tick, tick_cb, TICK_MS, TICK_MS);
     uv_run(&fx->loop, UV_RUN_DEFAULT);
 }
 
@@ -203,8 +227,12 @@ static void test_scheduler_runs_each_target_once_per_interval(void **state)
     assert_int_equal(st.started, fx->started);
     assert_int_equal(st.skipped, 0);
     assert_int_equal(st.scheduled, 20);
-    /* With nothing in the way, runs start within a few ms of their plan. */
-    assert_true(gw_histo_quantile(&st.lateness, 0.99) < 20000);
+    /* With nothing in the way, runs start within a few ms of their plan, or
+     * as late as the loop itself wakes on a busy machine (the metronome). */
+    uint64_t p99_us = gw_histo_quantile(&st.lateness, 0.99);
+    if (p99_us >= 20000 + fx->tick_late_max_us)
+        fail_msg("runs started up to %.1f ms late (p99); the loop woke up to %.1f ms late",
+                 (double)p99_us / 1000, (double)fx->tick_late_max_us / 1000);
     fixture_free(fx);
 }
 
