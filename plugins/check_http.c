@@ -1179,10 +1179,17 @@ static void record_details(struct http_run *run, const struct gw_http_response *
                            r->cert_issuer ? r->cert_issuer : "?", day);
     }
     if (!r->reason) {
-        char max[32];
+        char max[32], decoded[64] = "";
         format_bytes(run->conf->max_body, max, sizeof(max));
-        host->check_detail(check, "body", "%llu bytes%s%s", (unsigned long long)r->bytes,
-                           r->body_truncated ? ", reading stopped at max_body " : "",
+        /* The client decodes a compressed body: say so, and how big it was. */
+        const char *encoding = header_value(r, "Content-Encoding");
+        if (encoding && r->body && !r->body_truncated)
+            snprintf(decoded, sizeof(decoded), " as sent (%.16s), %zu decoded", encoding,
+                     r->body_len);
+        else if (encoding)
+            snprintf(decoded, sizeof(decoded), " as sent (%.16s)", encoding);
+        host->check_detail(check, "body", "%llu bytes%s%s%s", (unsigned long long)r->bytes,
+                           decoded, r->body_truncated ? ", reading stopped at max_body " : "",
                            r->body_truncated ? max : "");
     }
 }

@@ -57,6 +57,7 @@ enum {
     SIM_B_GARBAGE = 1u << 12,
     SIM_B_AUTH = 1u << 13,
     SIM_B_FEED = 1u << 14,
+    SIM_B_GZIP = 1u << 15,
 };
 
 /* Bits of sim_feed.set. */
@@ -123,6 +124,7 @@ struct sim_behav {
     char *garbage; /* NULL: off */
     size_t garbage_len;
     char *auth; /* the Authorization header a request must carry; NULL: none */
+    bool gzip;  /* the body is sent gzip-compressed, whatever the request accepts */
     struct sim_feed feed;
 };
 

@@ -65,12 +65,12 @@ struct gw_http_call {
     struct curl_slist *headers;
     struct gw_mail_job *mail; /* a mail: sent by mail_client.c, none of the rest is used */
 
-    /* The body: at most max_body bytes (+1 for the NUL), or only counted. */
+    /* The body, decoded: at most max_body bytes (+1 for the NUL), or only counted. */
     bool keep_body;
     char *body;
     size_t body_len, body_cap;
     uint64_t max_body;
-    uint64_t bytes;
+    uint64_t decoded; /* bytes curl handed over, past any Content-Encoding */
     bool truncated;
 
     /* Headers of the response being received: NUL-separated lines. */
@@ -328,12 +328,18 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- receiving ---------------------------------------------------------------------- */
 
+/*
+ * curl hands over the body decoded (gzip, deflate, br, zstd), a buffer at a
+ * time as it inflates: stopping here at max_body also stops the inflating,
+ * so a small compressed body that would inflate to gigabytes costs at most
+ * max_body of memory and the work of inflating that much.
+ */
 static size_t write_cb(char *data, size_t size, size_t n, void *userp)
 {
     struct gw_http_call *call = userp;
     size_t len = size * n;
-    uint64_t room = call->max_body - call->bytes;
-    call->bytes += len;
+    uint64_t room = call->max_body - call->decoded;
+    call->decoded += len;
     size_t take = len < room ? len : (size_t)room;
     if (call->keep_body && take) {
         if (call->body_len + take + 1 > call->body_cap) {
@@ -598,7 +604,7 @@ static void classify_timeout(struct gw_http_call *call, struct outcome *o,
     } else {
         set_error(o, GW_REASON_TIMEOUT,
                   "the response from %s was still arriving after %s (%llu bytes of body)", o->peer,
-                  limit, (unsigned long long)call->bytes);
+                  limit, (unsigned long long)call->decoded);
     }
 }
 
@@ -849,7 +855,11 @@ static void build_outcome(struct gw_http_call *call, CURLcode rc, struct outcome
         r->body_len = call->body_len;
     }
     r->body_truncated = call->truncated;
-    r->bytes = call->bytes;
+    /* As sent: curl counts the body before decoding it (and without the
+     * chunked framing). */
+    curl_off_t wire = 0;
+    curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    r->bytes = (uint64_t)wire;
 }
 
 /* ---- calls ------------------------------------------------------------------------ */
@@ -968,6 +978,9 @@ static int configure_easy(struct gw_http_client *client, struct gw_http_call *ca
     SET(CURLOPT_WRITEDATA, call);
     SET(CURLOPT_HEADERFUNCTION, header_cb);
     SET(CURLOPT_HEADERDATA, call);
+    /* "": offer every encoding this libcurl can decode (Debian 12's: deflate,
+     * gzip, br, zstd), and decode whatever a server sends, asked or not. */
+    SET(CURLOPT_ACCEPT_ENCODING, "");
     SET(CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
     /* A cancelled lookup must not make curl wait for its resolver thread. */
     SET(CURLOPT_QUICK_EXIT, 1L);

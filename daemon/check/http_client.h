@@ -13,8 +13,11 @@
  *    then measured every time) and no TLS session resumption;
  *  - a fresh name lookup: the DNS cache is off, so the dns phase is measured
  *    and a name that stops resolving fails at the next check;
- *  - at most max_body bytes of body kept (1 MiB by default): reading stops
- *    there and the response says body_truncated;
+ *  - Accept-Encoding for every encoding libcurl decodes, and the body
+ *    decoded before anyone sees it (also when the server compresses
+ *    unasked); the response's `bytes` are the body as sent;
+ *  - at most max_body bytes of (decoded) body kept (1 MiB by default):
+ *    reading stops there and the response says body_truncated;
  *  - the caller's timeout, enforced by a loop timer of the call's own that
  *    ends the request with the phase it was in;
  *  - http and https only, also across redirects; no proxy unless given (the

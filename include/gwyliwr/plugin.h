@@ -169,7 +169,7 @@ struct gw_http_request {
     const char *username; /* basic authentication, or NULL */
     const char *password;
     bool reuse_connection; /* false: a fresh connection, so connect and TLS are measured */
-    uint64_t max_body;     /* bytes of body read; reading stops beyond (0: 1 MiB) */
+    uint64_t max_body;     /* bytes of decoded body read; reading stops beyond (0: 1 MiB) */
     /*
      * The whole exchange, redirects included; 0: no limit of its own. A check
      * passes host->check_timeout_ms(check): the client's limit then ends the
@@ -220,10 +220,11 @@ struct gw_http_response {
     int http_version;           /* 10, 11, 20, 30; 0 when none */
     const char *const *headers; /* "Name: value" of the last response, NULL-terminated */
     size_t n_headers;
+    /* Decoded (gzip, deflate, br, zstd: the client asks for them all) */
     const char *body; /* the first max_body bytes, NUL-terminated; NULL with discard_body */
     size_t body_len;
     bool body_truncated; /* the body was longer than max_body: reading stopped there */
-    uint64_t bytes;      /* body bytes received (a little over max_body when truncated) */
+    uint64_t bytes;      /* body bytes as sent, compressed or not, up to where reading stopped */
     /*
      * Phase durations in seconds, NAN when the phase did not happen (tls_s
      * over plain HTTP) or did not finish: name resolution, TCP connect, TLS

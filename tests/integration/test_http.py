@@ -13,12 +13,16 @@ names without asking a name server: the unit tests (test_http_client,
 test_check_http) have one; here no name but 127.0.0.1 is ever used.
 """
 
+import http.client
+import http.server
 import json
 import os
+import re
 import select
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 from gwtest import (GWYLIWR, GWYLIWR_SIM, SANITIZE, SLOW, TIMER_EARLY, best_of, main,
@@ -38,6 +42,8 @@ listeners:
       /huge: {size: 1GiB}
       /flip: {body: "small page"}
       /json: {body: '{"status": {"indicator": "none"}}', content_type: application/json}
+      /gz: {body: "<h1>Croeso i Gyngor Caerdydd</h1>", gzip: true}
+      /gzjson: {body: '{"status": {"indicator": "none"}}', content_type: application/json, gzip: true}
       /loop: {redirect: /loop}
       /reset: {reset: true}
       /garbage: {garbage: true}
@@ -57,6 +63,13 @@ listeners:
   blackhole: {type: tcp, behaviour: blackhole}
   ssh: {type: tcp, banner: "SSH-2.0-OpenSSH_9.2\r\n"}
 """
+
+
+def cpu_s(pid):
+    """CPU seconds a process has used, user and system."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid):
@@ -168,6 +181,61 @@ class HttpTest(TestCase):
                 self.assertVerdict(doc, code, status, reason)
                 figures = {k: v for k, v in doc["figures"].items() if v is not None}
                 self.assertTrue(ok(doc, figures), json.dumps(doc, indent=1))
+
+    # ---- compressed responses ----------------------------------------------------------
+
+    def test_compressed_bodies_are_decoded(self):
+        # The simulator sends these gzip-compressed, asked or not.
+        conn = http.client.HTTPConnection("127.0.0.1", self.ports["web"], timeout=5)
+        conn.request("GET", "/gz")
+        resp = conn.getresponse()
+        wire = len(resp.read())
+        conn.close()
+        self.assertEqual(resp.getheader("Content-Encoding"), "gzip")
+        doc, code, _ = self.probe({"url": self.url("web", "/gz"),
+                                   "expect": "{body_contains: Gyngor Caerdydd}"})
+        self.assertVerdict(doc, code, "up", None)
+        # size: the body as it came over the wire.
+        self.assertEqual(doc["figures"]["size"], wire)
+        self.assertEqual(doc["details"]["body"], "%d bytes as sent (gzip), 33 decoded" % wire)
+        doc, code, _ = self.probe({"url": self.url("web", "/gzjson"),
+                                   "expect": "{json: {status.indicator: none}}"})
+        self.assertVerdict(doc, code, "up", None)
+        doc, code, _ = self.probe({"url": self.url("web", "/gzjson"),
+                                   "expect": "{json: {status.indicator: major}}"})
+        self.assertVerdict(doc, code, "down", "json_mismatch")
+        self.assertIn('json status.indicator is "none"', doc["message"])
+
+    def test_every_encoding_libcurl_decodes_is_offered(self):
+        asked = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                asked.append(self.headers.get("Accept-Encoding"))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            doc, code, _ = self.probe({"url": "http://127.0.0.1:%d/" % server.server_port})
+        finally:
+            server.shutdown()
+            server.server_close()
+        self.assertVerdict(doc, code, "up", None)
+        offered = {e.strip() for e in asked[0].split(",")}
+        # What Debian's libcurl decodes: zlib's two always, brotli and zstd
+        # when it is built with them (curl, on the same libcurl, says).
+        features = run(["curl", "--version"]).stdout
+        expect = {"gzip", "deflate"}
+        expect |= {"br"} if re.search(r"(?m)^Features:.* brotli", features) else set()
+        expect |= {"zstd"} if re.search(r"(?m)^Features:.* zstd", features) else set()
+        self.assertEqual(offered, expect)
 
     # ---- timing ----------------------------------------------------------------------
 
@@ -294,9 +362,11 @@ class HttpTest(TestCase):
         self.assertEqual(code, 0, d.output()[-3000:])
         self.assertNotIn("internal error", d.output())
 
-    def test_huge_body_costs_the_daemon_little_memory(self):
-        # Two targets on the same route: one asserts nothing on the body (it is
-        # only counted), one looks for text in it (the first 1 MiB is kept).
+    def body_costs_the_daemon_little(self, override, kept_failure):
+        """The route /flip answers with `override`: ten checks of each of two
+        targets, one that asserts nothing on the body (it is only counted)
+        and one that looks for text in it (the first 1 MiB is kept), leave
+        the daemon's memory nearly where it was and cost little CPU."""
         self.control("DELETE", "/control/web/flip")
         if SANITIZE:
             # AddressSanitizer keeps freed memory in quarantine: without it
@@ -312,22 +382,35 @@ class HttpTest(TestCase):
         d.wait_log(r"cardiff/kept \(http\): UP", timeout=10)
         time.sleep(2)
         before = rss_kib(d.proc.pid)
+        cpu_before = cpu_s(d.proc.pid)
 
-        # The same route now answers with a 1 GiB body.
-        self.control("POST", "/control/web/flip", {"size": "1GiB"})
+        self.control("POST", "/control/web/flip", override)
         self.control("DELETE", "/control/stats")
         wait_until(lambda: self.control("GET", "/control/stats")["listeners"]["web"]["routes"]
                    ["/flip"]["requests"] >= 10, 30, what="ten checks of the 1 GiB body")
         after = rss_kib(d.proc.pid)
-        d.wait_log(r"cardiff/kept \(http\): UP -> DOWN after 2 failures: no \"page\" in the "
-                   r"first 1MiB of the body", timeout=10)
+        # Ten checks read at most 1 MiB of body each: a few milliseconds of
+        # CPU each, where reading (or inflating) 1 GiB would take seconds.
+        per_check = (cpu_s(d.proc.pid) - cpu_before) / 10
+        d.wait_log(r"cardiff/kept \(http\): UP -> DOWN after 2 failures: %s" % kept_failure,
+                   timeout=10)
         self.assertNotIn("cardiff/counted (http): UP -> DOWN", d.output())
         grown = after - before
         self.assertLess(grown, 4 * 1024, "RSS grew by %d KiB reading 1 GiB bodies" % grown)
+        self.assertLess(per_check, 0.1 * SLOW, "%.3f s of CPU per check" % per_check)
         self.control("DELETE", "/control/web/flip")
         code, took = d.stop()
         self.assertEqual(code, 0)
         self.assertLess(took, 3 * SLOW)
+
+    def test_huge_body_costs_the_daemon_little_memory(self):
+        self.body_costs_the_daemon_little({"size": "1GiB"},
+                                          r"no \"page\" in the first 1MiB of the body")
+
+    def test_gzip_bomb_costs_the_daemon_little(self):
+        # About 3 MiB on the wire that inflate to 1 GiB.
+        self.body_costs_the_daemon_little({"size": "1GiB", "gzip": True},
+                                          r"no \"page\" in the first 1MiB of the body")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ fixtures beside it in ../shared are used when present), GW_SIM_WRAPPER
 --leak-check=full --error-exitcode=99").
 """
 
+import gzip
 import http.client
 import json
 import os
@@ -27,6 +28,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import zlib
 
 import gwtest
 from gwtest import TIMER_EARLY, best_of, wakeup_lateness
@@ -65,6 +67,9 @@ listeners:
       /delay: {delay: 200ms, body: "slow"}
       /trickle: {body: "0123456789", trickle: {bytes: 2, every: 100ms}}
       /huge: {size: 1GiB}
+      /gzip: {body: "Croeso / Welcome to the council", gzip: true}
+      /gzip-generated: {size: 2097153, gzip: true}
+      /gzip-bomb: {size: 1GiB, gzip: true}
       /loop: {redirect: /loop}
       /reset: {reset: true}
       /garbage: {garbage: true}
@@ -475,6 +480,42 @@ class SimTest(unittest.TestCase):
         if not WRAPPER:
             self.assertLess(hwm, 512 * 1024, "peak RSS %d KiB" % hwm)
         self.assertEqual(self.get("web", "/")[0], 200)
+
+    def test_http_gzip_whatever_was_asked(self):
+        # Asked for nothing: compressed all the same, as some CDNs do.
+        status, headers, body = self.get("web", "/gzip", {"Accept-Encoding": "identity"})
+        self.assertEqual((status, headers["content-encoding"]), (200, "gzip"))
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertEqual(gzip.decompress(body), b"Croeso / Welcome to the council")
+        # A generated body: two whole blocks and one byte more, the same bytes
+        # as the uncompressed one (gzip.decompress checks the CRC and length).
+        _, headers, body = self.get("web", "/gzip-generated")
+        self.assertEqual(headers["content-encoding"], "gzip")
+        plain = gzip.decompress(body)
+        self.assertEqual(len(plain), 2097153)
+        line = b"gwyliwr-sim generated body, repeated to the size asked for.....\n"
+        self.assertEqual(plain, (line * (2097153 // len(line) + 1))[:2097153])
+
+    def test_http_gzip_bomb(self):
+        # 1 GiB that arrives as a few MiB; inflated here in pieces, never whole.
+        c = http.client.HTTPConnection("127.0.0.1", self.port["web"], timeout=10 * SLOW)
+        try:
+            c.request("GET", "/gzip-bomb")
+            r = c.getresponse()
+            self.assertEqual(r.getheader("Content-Encoding"), "gzip")
+            wire = int(r.getheader("Content-Length"))
+            self.assertLess(wire, 4 << 20)
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            total, data = 0, r.read()
+            self.assertEqual(len(data), wire)
+            while data:
+                total += len(inflate.decompress(data, 16 << 20))
+                data = inflate.unconsumed_tail
+            # The trailer's CRC and length were checked at the end of the stream.
+            self.assertTrue(inflate.eof)
+            self.assertEqual(total, 1 << 30)
+        finally:
+            c.close()
 
     def test_http_redirect_loop(self):
         status, headers, _ = self.get("web", "/loop")

@@ -45,6 +45,10 @@ static const char scenario[] =
     "      /down: {status: 503, body: \"down for maintenance\"}\n"
     "      /delay: {delay: 200ms, body: \"slow\"}\n"
     "      /huge: {size: 1GiB}\n"
+    "      /gz: {body: \"<h1>Croeso i Gyngor Caerdydd</h1>\", gzip: true}\n"
+    "      /gzjson: {body: '{\"status\": {\"indicator\": \"none\"}}', gzip: true,\n"
+    "                content_type: application/json}\n"
+    "      /bomb: {size: 1GiB, gzip: true}\n"
     "      /json:\n"
     "        content_type: application/json\n"
     "        body: '{\"status\": {\"indicator\": \"none\", \"ok\": true}, \"count\": 3,\n"
@@ -312,6 +316,42 @@ static void test_check_http_huge_body(void **state)
     assert_message_has(&out, "no \"x\" in the first 64KiB of the body");
     check(h, "http", "web", "/huge", "        expect: {json: {a: 1}}\n", &out);
     assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_BODY_TOO_LARGE);
+    assert_true(elapsed_ms(&out) < 3000 * slack());
+}
+
+/* A server that compresses whatever was asked: expectations see the decoded body. */
+static void test_check_http_compressed_body_is_decoded(void **state)
+{
+    struct check_harness *h = *state;
+    struct outcome out;
+    check(h, "http", "web", "/gz", "        expect: {body_contains: Gyngor Caerdydd}\n", &out);
+    assert_verdict(&out, GW_STATUS_UP, "");
+    /* size is the body as sent: compressed, not its 33 bytes. */
+    double size = figure(&out, "size");
+    assert_true(size > 0 && size != 33);
+    assert_detail_has(&out, "body", "bytes as sent (gzip), 33 decoded");
+    check(h, "http", "web", "/gz", "        expect: {body_regex: \"^<h1>Croeso\"}\n", &out);
+    assert_verdict(&out, GW_STATUS_UP, "");
+    check(h, "http", "web", "/gzjson", "        expect: {json: {status.indicator: none}}\n", &out);
+    assert_verdict(&out, GW_STATUS_UP, "");
+    check(h, "http", "web", "/gzjson", "        expect: {json: {status.indicator: major}}\n", &out);
+    assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_JSON_MISMATCH);
+    assert_message_has(&out, "json status.indicator is \"none\"");
+}
+
+/* 1 GiB inflated from about 3 MiB: cut at max_body, which the verdict says. */
+static void test_check_http_gzip_bomb_is_cut_at_max_body(void **state)
+{
+    struct check_harness *h = *state;
+    struct outcome out;
+    check(h, "http", "web", "/bomb",
+          "        max_body: 64KiB\n        expect: {body_contains: x}\n", &out);
+    assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_BODY_TOO_LARGE);
+    assert_message_has(&out, "no \"x\" in the first 64KiB of the body");
+    assert_true(figure(&out, "size") < 65536);
+    check(h, "http", "web", "/bomb", "        expect: {json: {a: 1}}\n", &out);
+    assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_BODY_TOO_LARGE);
+    assert_message_has(&out, "larger than max_body");
     assert_true(elapsed_ms(&out) < 3000 * slack());
 }
 
@@ -624,6 +664,8 @@ int main(void)
         T(test_check_http_json_expectations),
         T(test_check_http_header_expectations),
         T(test_check_http_huge_body),
+        T(test_check_http_compressed_body_is_decoded),
+        T(test_check_http_gzip_bomb_is_cut_at_max_body),
         T(test_check_http_too_slow_is_degraded),
         T(test_check_http_certificates),
         T(test_check_http_timeout_at_configured_time),

@@ -49,6 +49,8 @@ static const char scenario[] =
     "      /down: {status: 503, body: \"down for maintenance\"}\n"
     "      /delay: {delay: 200ms, body: \"slow\"}\n"
     "      /huge: {size: 1GiB}\n"
+    "      /gz: {body: \"<h1>Croeso i Gyngor Caerdydd</h1>\", gzip: true}\n"
+    "      /bomb: {size: 1GiB, gzip: true}\n"
     "      /loop: {redirect: /loop}\n"
     "      /redir: {redirect: /}\n"
     "      /reset: {reset: true}\n"
@@ -334,6 +336,17 @@ static void test_http_client_delay_is_measured_to_the_ms(void **state)
     finish(f);
 }
 
+/* Fails unless `g` is a 200 response whose generated body was cut at max_body. */
+static void assert_cut_at(const struct got *g, size_t max_body)
+{
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
+    assert_true(g->truncated);
+    assert_int_equal(g->body_len, max_body);
+    assert_has(g->body, "gwyliwr-sim generated body");
+    assert_true(elapsed_ms(g) < 2000 * slack());
+}
+
 static void test_http_client_stops_reading_at_max_body(void **state)
 {
     struct fixture *f = *state;
@@ -341,13 +354,8 @@ static void test_http_client_stops_reading_at_max_body(void **state)
     req->max_body = 65536;
     struct got *g = fetch(f, req);
     /* A 1 GiB body: 64 KiB kept, and reading stopped there. */
-    assert_reason(g, "");
-    assert_int_equal(g->status, 200);
-    assert_true(g->truncated);
-    assert_int_equal(g->body_len, 65536);
+    assert_cut_at(g, 65536);
     assert_true(g->bytes > 65536 && g->bytes < 65536 + 65536);
-    assert_has(g->body, "gwyliwr-sim generated body");
-    assert_true(elapsed_ms(g) < 2000 * slack());
 
     /* The default limit is 1 MiB. */
     req->max_body = 0;
@@ -368,6 +376,46 @@ static void test_http_client_discard_body_only_counts(void **state)
     assert_null(g->body);
     assert_true(g->truncated);
     assert_true(g->bytes > 100000);
+    finish(f);
+}
+
+/* Compressed though nobody asked for it: decoded; `bytes` are what came over the wire. */
+static void test_http_client_decodes_a_compressed_body(void **state)
+{
+    struct fixture *f = *state;
+    struct got *g = get(f, "http", "127.0.0.1", "web", "/gz");
+    assert_reason(g, "");
+    assert_int_equal(g->status, 200);
+    assert_has(g->headers, "Content-Encoding: gzip");
+    assert_string_equal(g->body, "<h1>Croeso i Gyngor Caerdydd</h1>");
+    assert_int_equal(g->body_len, 33);
+    assert_false(g->truncated);
+    char want[64];
+    snprintf(want, sizeof(want), "Content-Length: %llu", (unsigned long long)g->bytes);
+    assert_has(g->headers, want);
+    assert_int_not_equal(g->bytes, 33);
+    finish(f);
+}
+
+/* 1 GiB inflated from about 3 MiB: reading stops at max_body of decoded body. */
+static void test_http_client_gzip_bomb_stops_at_max_body(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_http_request *req = request(f, "http", "127.0.0.1", "web", "/bomb");
+    req->max_body = 65536;
+    struct got *g = fetch(f, req);
+    assert_cut_at(g, 65536);
+    /* What was read off the wire: a buffer or two of curl's, a sliver of the body. */
+    assert_true(g->bytes > 0 && g->bytes < 65536);
+
+    /* A body nobody keeps stops there too, at the default 1 MiB. */
+    req->discard_body = true;
+    req->max_body = 0;
+    g = fetch(f, req);
+    assert_reason(g, "");
+    assert_null(g->body);
+    assert_true(g->truncated);
+    assert_true(g->bytes > 0 && g->bytes < GW_HTTP_DEFAULT_MAX_BODY);
     finish(f);
 }
 
@@ -807,6 +855,8 @@ int main(void)
         T(test_http_client_delay_is_measured_to_the_ms),
         T(test_http_client_stops_reading_at_max_body),
         T(test_http_client_discard_body_only_counts),
+        T(test_http_client_decodes_a_compressed_body),
+        T(test_http_client_gzip_bomb_stops_at_max_body),
         T(test_http_client_head_and_post),
         T(test_http_client_authentication),
         T(test_http_client_follows_redirects),
