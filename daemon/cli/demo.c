@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "service/daemon.h"
+#include "service/signals.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -38,15 +39,56 @@ static char *sibling(const char *name)
     return gw_xasprintf("%s/%s", dirname(exe), name);
 }
 
-/* Starts the simulator and waits until it says "ready". Returns its pid, or -1. */
-static pid_t start_simulator(const char *dir)
+/* Prints the last `lines` lines of the file at `path` to stderr, indented. */
+static void print_tail(const char *path, int lines)
+{
+    char buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+    close(fd);
+    size_t end = n > 0 ? (size_t)n : 0;
+    while (end > 0 && buf[end - 1] == '\n')
+        end--;
+    buf[end] = '\0';
+    size_t start = end;
+    for (int seen = 0; start > 0; start--)
+        if (buf[start - 1] == '\n' && ++seen == lines)
+            break;
+    for (char *line = buf + start, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        fprintf(stderr, "  | %s\n", line);
+    }
+}
+
+/*
+ * Starts the simulator, its log (and the certificate script's, on the first
+ * run) going to `log` so the terminal shows the daemon, and waits until it
+ * says "ready". Returns its pid, or -1.
+ */
+static pid_t start_simulator(const char *dir, const char *log)
 {
     char *sim = sibling("gwyliwr-sim");
     char *scenario = gw_xasprintf("%s/estate.yaml", dir);
     char *certs = gw_xasprintf("%s/certs", dir);
     char *ports = gw_xasprintf("%s/ports.json", dir);
-    int out[2];
+    char *ca = gw_xasprintf("%s/ca.crt", certs);
+    int out[2] = {-1, -1};
     pid_t pid = -1;
+    int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+        fprintf(stderr, "gwyliwr demo: cannot write %s: %s\n", log, strerror(errno));
+        goto done;
+    }
+    if (access(ca, F_OK) != 0)
+        printf("gwyliwr demo: making TLS certificates for the simulated HTTPS services in %s\n",
+               certs);
+    fflush(stdout);
     if (pipe2(out, O_CLOEXEC) != 0) {
         fprintf(stderr, "gwyliwr demo: pipe: %s\n", strerror(errno));
         goto done;
@@ -54,18 +96,19 @@ static pid_t start_simulator(const char *dir)
     pid = fork();
     if (pid < 0) {
         fprintf(stderr, "gwyliwr demo: fork: %s\n", strerror(errno));
-        close(out[0]);
-        close(out[1]);
         goto done;
     }
     if (pid == 0) {
+        gw_signals_unblock();
         dup2(out[1], STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
         execl(sim, sim, "-c", scenario, "--cert-dir", certs, "--make-certs", "--ports-file", ports,
               (char *)NULL);
         fprintf(stderr, "gwyliwr demo: cannot run %s: %s\n", sim, strerror(errno));
         _exit(127);
     }
     close(out[1]);
+    out[1] = -1;
     /* Read its listing until "ready", for at most 20 s (certificates are made
      * on the first run). */
     char buf[8192];
@@ -86,18 +129,26 @@ static pid_t start_simulator(const char *dir)
         if (used == sizeof(buf) - 1)
             used = 0;
     }
-    close(out[0]);
     if (!ready) {
-        fprintf(stderr, "gwyliwr demo: the simulator %s did not become ready\n", sim);
+        fprintf(stderr, "gwyliwr demo: the simulator %s did not become ready; its log, %s, ends:\n",
+                sim, log);
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
+        print_tail(log, 10);
         pid = -1;
     }
 done:
+    if (out[0] >= 0)
+        close(out[0]);
+    if (out[1] >= 0)
+        close(out[1]);
+    if (log_fd >= 0)
+        close(log_fd);
     free(sim);
     free(scenario);
     free(certs);
     free(ports);
+    free(ca);
     return pid;
 }
 
@@ -161,6 +212,7 @@ int gw_demo_main(int argc, char **argv)
     }
     char *config = gw_xasprintf("%s/demo.yaml", dir);
     char *estate = gw_xasprintf("%s/estate.yaml", dir);
+    char *sim_log = gw_xasprintf("%s/simulator.log", dir);
     int exit_code = 2;
     if ((rc = gw_fsutil_write_atomic(config, gw_demo_config_yaml, strlen(gw_demo_config_yaml),
                                      0644)) < 0 ||
@@ -169,7 +221,7 @@ int gw_demo_main(int argc, char **argv)
         fprintf(stderr, "gwyliwr demo: cannot write into %s: %s\n", dir, strerror(-rc));
         goto out;
     }
-    pid_t sim = start_simulator(dir);
+    pid_t sim = start_simulator(dir, sim_log);
     if (sim < 0)
         goto out;
 
@@ -178,16 +230,18 @@ int gw_demo_main(int argc, char **argv)
            "  configuration   %s\n"
            "  RRD files       %s/data/<council>/<target>.rrd\n"
            "  simulator       %s (ports in %s/ports.json)\n"
+           "  simulator log   %s (what it plays, and when)\n"
            /* daemon.listen of config/demo.yaml */
            "  status pages    http://127.0.0.1:18080/ (Cymraeg: http://127.0.0.1:18080/cy/)\n"
-           "  logs            below, one line per state change\n"
+           "  daemon log      below, one line per state change\n"
            "try, in another terminal:\n"
            "  gwyliwr check-config -c %s\n"
            "  gwyliwr probe -c %s cardiff/smtp\n"
            "  gwyliwr status -c %s\n"
            "  rrdtool lastupdate %s/data/cardiff/smtp.rrd\n"
+           "  tail -f %s\n"
            "  kill -HUP <pid of gwyliwr> (reload), Ctrl-C here to stop.\n\n",
-           config, dir, estate, dir, config, config, config, dir);
+           config, dir, estate, dir, sim_log, config, config, config, dir, sim_log);
     fflush(stdout);
 
     struct gw_daemon_options options = {
@@ -199,6 +253,7 @@ int gw_demo_main(int argc, char **argv)
 out:
     free(config);
     free(estate);
+    free(sim_log);
     free(dir);
     return exit_code;
 }

@@ -4,8 +4,18 @@ and an installed tree that finds its own plugins."""
 import json
 import os
 import shutil
+import subprocess
 
 from gwtest import (BUILD_DIR, GWYLIWR, SOURCE_DIR, TestCase, free_port, main, run)
+
+
+def own_network(cmd):
+    """`cmd` in a network namespace of its own, loopback only, when this user
+    may make one (root): the demo's fixed ports then cannot clash with
+    another demo on the same machine (another checkout's tests)."""
+    if subprocess.run(["unshare", "--net", "true"], capture_output=True).returncode != 0:
+        return cmd
+    return ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + cmd
 
 
 class CheckConfigTest(TestCase):
@@ -24,10 +34,23 @@ class CheckConfigTest(TestCase):
         # The README's first command ends in `gwyliwr demo`: the simulator and
         # the daemon, on the fixed demo ports of 127.0.0.1.
         d = os.path.join(self.tmp, "demo")
-        r = run([GWYLIWR, "demo", "--data-dir", d, "--for", "16s"], timeout=90)
+        r = run(own_network([GWYLIWR, "demo", "--data-dir", d, "--for", "16s"]), timeout=90)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-3000:])
         self.assertIn("a simulated council estate is running on 127.0.0.1", r.stdout)
         self.assertIn("running: 21 targets in 3 councils", r.stderr)
+        # The terminal shows the daemon: certificates in one line, the
+        # simulator's own lines in the log the banner names.
+        sim_log = os.path.join(os.path.realpath(d), "simulator.log")
+        self.assertIn("making TLS certificates for the simulated HTTPS services", r.stdout)
+        self.assertIn("  simulator log   %s" % sim_log, r.stdout)
+        terminal = r.stdout + r.stderr
+        self.assertNotIn("Certificate request self-signature ok", terminal)
+        self.assertNotIn("subject=", terminal)
+        self.assertNotIn("gwyliwr-sim:", terminal)
+        with open(sim_log) as f:
+            log = f.read()
+        self.assertRegex(log, r"make-certs\.sh: a local CA and certificates .* in ")
+        self.assertRegex(log, r"gwyliwr-sim: ready: \d+ listeners on 127\.0\.0\.1")
         self.assertRegex(r.stderr, r"cardiff/ftp \(tcp\): DOWN after 2 failures: connection refused")
         self.assertRegex(r.stderr, r"gwynedd/myaccount \(http\): DEGRADED .*expires in 3\.\d days")
         self.assertRegex(r.stderr, r"cardiff/website \(http\): UP: HTTP 200")
