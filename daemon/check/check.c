@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/items.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/units.h"
@@ -23,11 +24,17 @@ struct gw_check {
     bool finished;    /* the result is decided; no more plugin calls */
     bool silent;      /* cancelled without a result */
     struct gw_result result;
+    struct gw_items *items; /* reported by the plugin, or NULL */
+    bool items_complete;    /* the plugin said the list is whole */
 };
+
+/* The longest check_retry_after is honoured. */
+#define RETRY_AFTER_MAX_MS 3600000u
 
 static void check_free_cb(uv_handle_t *handle)
 {
     struct gw_check *check = handle->data;
+    gw_items_unref(check->items);
     gw_config_unref(check->config);
     free(check);
 }
@@ -38,6 +45,13 @@ static void deliver(struct gw_check *check)
     uv_timer_stop(&check->timer);
     if (!check->silent) {
         check->result.time_ms = gw_clock_wall_ms();
+        /* A list the plugin did not call complete is partial: dropped. */
+        if (check->items_complete) {
+            if (!check->items)
+                check->items = gw_items_new();
+            check->result.items = check->items;
+            gw_items_judge(check->items, check->conf->min_up, &check->result);
+        }
         check->done_cb(check->data, check->conf, &check->result);
     }
     uv_close((uv_handle_t *)&check->timer, check_free_cb);
@@ -82,6 +96,7 @@ static void timeout_cb(uv_timer_t *timer)
     if (check->finished)
         return;
     check->finished = true;
+    check->items_complete = false;
     check->conf->type->cancel(check->run);
     /* Phases that finished keep their figures; the whole took "too long",
      * not a number. */
@@ -131,6 +146,7 @@ void gw_check_cancel(struct gw_check *check, bool silent)
 {
     if (!check->finished) {
         check->finished = true;
+        check->items_complete = false;
         check->conf->type->cancel(check->run);
         set_verdictf(check, GW_STATUS_UNKNOWN, GW_REASON_CANCELLED, "check cancelled");
     }
@@ -191,4 +207,27 @@ void gw_check_done(struct gw_check *check, enum gw_status status, const char *re
     if (check->in_start)
         return; /* gw_check_start delivers it on the next loop turn */
     deliver(check);
+}
+
+void gw_check_item(struct gw_check *check, const char *id, enum gw_item_status status,
+                   const char *reason, const char *name, uint32_t flags)
+{
+    if (check->finished)
+        return;
+    if (!check->items)
+        check->items = gw_items_new();
+    gw_items_add(check->items, id, (int)status, reason, name, flags);
+}
+
+void gw_check_items_complete(struct gw_check *check)
+{
+    if (!check->finished)
+        check->items_complete = true;
+}
+
+void gw_check_retry_after(struct gw_check *check, uint64_t delay_ms)
+{
+    if (check->finished)
+        return;
+    check->result.retry_after_ms = delay_ms < RETRY_AFTER_MAX_MS ? delay_ms : RETRY_AFTER_MAX_MS;
 }

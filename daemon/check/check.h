@@ -49,5 +49,9 @@ void gw_check_detail(struct gw_check *check, const char *key, const char *fmt, .
 void gw_check_samples(struct gw_check *check, const double *samples, size_t n);
 void gw_check_done(struct gw_check *check, enum gw_status status, const char *reason,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void gw_check_item(struct gw_check *check, const char *id, enum gw_item_status status,
+                   const char *reason, const char *name, uint32_t flags);
+void gw_check_items_complete(struct gw_check *check);
+void gw_check_retry_after(struct gw_check *check, uint64_t delay_ms);
 
 #endif

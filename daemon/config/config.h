@@ -61,6 +61,12 @@ struct gw_target_conf {
     /* The availability reports hold it to, a ratio: its own `sla`, else its
      * council's, else that of defaults; NAN when none is set. */
     double sla;
+    /* Feeds (check types declaring GW_ITEM_CFG_KEYS): the share of working
+     * items below which the target is degraded (0: none); whether each item
+     * gets its own RRD file, and at most how many. */
+    double min_up;
+    bool track_items;
+    uint32_t max_tracked_items;
     /* Hash of the effective settings, to see changes on reload: parsed values
      * (10s and 10000ms are the same), keys in any order, and the contents of
      * the target's secret files (a rotated token is a change). */
@@ -116,6 +122,7 @@ struct gw_config {
 #define GW_DEFAULT_LISTEN        "127.0.0.1:9469"
 #define GW_MIN_INTERVAL_MS       1000u
 #define GW_MAX_WRITE_DELAY_MS    3600000u
+#define GW_DEFAULT_TRACKED_ITEMS 1000u
 
 /*
  * Loads and validates the configuration at `path` (YAML, or JSON by its

@@ -78,6 +78,9 @@ void gw_host_init(struct gw_host *host, uv_loop_t *loop)
     host->check_samples = gw_check_samples;
     host->http_start = host_http_start;
     host->http_cancel = host_http_cancel;
+    host->check_item = gw_check_item;
+    host->check_items_complete = gw_check_items_complete;
+    host->check_retry_after = gw_check_retry_after;
 }
 
 void gw_host_set_http(struct gw_host *host, struct gw_http_client *client)

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/items.h"
 #include "result/snapshot.h"
+#include "storage/item_store.h"
 #include "storage/rrd_schema.h"
 #include "storage/rrd_writer.h"
 #include "util/clock.h"
@@ -115,6 +117,117 @@ bool gw_funnel_store_named(struct gw_funnel *funnel, struct gw_target *target, i
     return any;
 }
 
+/* ---- items ------------------------------------------------------------------ */
+
+/* Item changes logged one by one per result; the rest are summed up in one line. */
+#define ITEM_LINES_MAX 20
+
+struct item_log {
+    const struct gw_target_conf *conf;
+    size_t lines;
+    size_t more;
+};
+
+/* ' "name"' when the item has one, for log lines. */
+static void item_label(const struct gw_item_rec *r, char *buf, size_t size)
+{
+    if (*r->name)
+        snprintf(buf, size, " \"%s\"", r->name);
+    else
+        buf[0] = '\0';
+}
+
+static void item_change_cb(void *data, enum gw_item_change change, const struct gw_item_rec *before,
+                           const struct gw_item_rec *after)
+{
+    struct item_log *log = data;
+    if (log->lines == ITEM_LINES_MAX) {
+        log->more++;
+        return;
+    }
+    log->lines++;
+    const char *id = log->conf->id, *type = log->conf->type->name;
+    const struct gw_item_rec *r = after ? after : before;
+    char label[GW_ITEM_NAME_MAX + 4];
+    item_label(r, label, sizeof(label));
+    bool down =
+        (before && before->status == GW_ITEM_DOWN) || (after && after->status == GW_ITEM_DOWN);
+    int level = down ? GW_LOG_NOTICE : GW_LOG_INFO;
+    const char *why = after && *after->reason ? after->reason : "";
+    switch (change) {
+    case GW_ITEM_APPEARED:
+        gw_log(level, "%s (%s): item %s%s appeared: %s%s%s%s", id, type, r->id, label,
+               gw_item_status_name(after->status), *why ? " (" : "", why, *why ? ")" : "");
+        break;
+    case GW_ITEM_GONE:
+        gw_log(level, "%s (%s): item %s%s is no longer listed (was %s)", id, type, r->id, label,
+               gw_item_status_name(before->status));
+        break;
+    case GW_ITEM_CHANGED:
+        gw_log(level, "%s (%s): item %s%s: %s -> %s%s%s%s", id, type, r->id, label,
+               gw_item_status_name(before->status), gw_item_status_name(after->status),
+               *why ? " (" : "", why, *why ? ")" : "");
+        break;
+    }
+}
+
+/* "24 items: 20 up, 2 down, 2 unknown" */
+static void items_summary(const struct gw_items *items, char *buf, size_t size)
+{
+    const struct gw_item_tally *t = gw_items_tally(items);
+    uint64_t total = 0;
+    for (int st = 0; st < GW_ITEM_STATUSES; st++)
+        total += t->n[st];
+    int len = snprintf(buf, size, "%llu item%s", (unsigned long long)total, total == 1 ? "" : "s");
+    const char *sep = ": ";
+    for (int st = 0; st < GW_ITEM_STATUSES && len > 0 && (size_t)len < size; st++) {
+        if (!t->n[st])
+            continue;
+        len += snprintf(buf + len, size - (size_t)len, "%s%llu %s", sep,
+                        (unsigned long long)t->n[st], gw_item_status_word(st));
+        sep = ", ";
+    }
+}
+
+/*
+ * Takes in the item list of a result: each item's since, one log line per
+ * change (a summary line for the first list after start), the list kept as
+ * the target's live state, and the tracked items' points.
+ */
+static void take_items(struct gw_funnel *funnel, struct gw_target *target,
+                       const struct gw_target_conf *conf, struct gw_items *items, int64_t now_ms)
+{
+    struct item_log log = {conf, 0, 0};
+    gw_items_track(target->items, items, now_ms, item_change_cb, &log);
+    if (log.more)
+        gw_log_notice("%s (%s): and %zu more item changes", conf->id, conf->type->name, log.more);
+    if (!target->items) {
+        char summary[160];
+        items_summary(items, summary, sizeof(summary));
+        gw_log_info("%s (%s): %s", conf->id, conf->type->name, summary);
+    }
+    gw_items_unref(target->items);
+    target->items = gw_items_ref(items);
+    target->items_time_ms = now_ms;
+
+    uint32_t step_s = (uint32_t)((conf->interval_ms + 999) / 1000);
+    if (target->item_store && (!conf->track_items || !funnel->writer ||
+                               !gw_item_store_matches(target->item_store, funnel->data_dir, step_s,
+                                                      conf->max_tracked_items))) {
+        gw_item_store_free(target->item_store);
+        target->item_store = NULL;
+    }
+    if (!conf->track_items || !funnel->writer)
+        return;
+    if (!target->item_store) {
+        char council[80];
+        gw_funnel_council_of(conf->id, council, sizeof(council));
+        target->item_store = gw_item_store_new(funnel->data_dir, council, conf->name, step_s,
+                                               conf->max_tracked_items);
+    }
+    gw_item_store_submit(target->item_store, funnel->writer, items, now_ms);
+}
+
 void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
                       const struct gw_target_conf *conf, const struct gw_result *result)
 {
@@ -147,11 +260,15 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
                      gw_status_word(result->status), *result->reason ? " " : "", result->reason,
                      result->message);
     }
-    /* Feed items join the entry here once the host table carries them. */
-    struct gw_snap_target *entry = gw_snapshot_entry_new(target, result, NULL);
+    if (result->items)
+        take_items(funnel, target, conf, result->items, now_ms);
+    /* A feed's entry shows its last complete list, also after a failed read. */
+    struct gw_snap_target *entry = gw_snapshot_entry_new(target, result, target->items);
     gw_snap_target_unref(target->snap);
     target->snap = entry;
     if (funnel->publisher)
         gw_snapshot_publisher_mark(funnel->publisher);
     store(funnel, target, conf, result);
+    if (result->retry_after_ms)
+        target->not_before_ms = gw_clock_mono_ms() + result->retry_after_ms;
 }

@@ -25,6 +25,8 @@ struct gw_result_detail {
     char text[232];
 };
 
+struct gw_items;
+
 struct gw_result {
     enum gw_status status;
     char reason[32];         /* "" when up */
@@ -36,6 +38,14 @@ struct gw_result {
     struct gw_result_figure figures[GW_RESULT_MAX_FIGURES];
     size_t n_details;
     struct gw_result_detail details[GW_RESULT_MAX_DETAILS];
+    /*
+     * The complete item list of a feed check (result/items.h), or NULL.
+     * Borrowed for the callback that hands the result over: whoever keeps
+     * it takes a reference (gw_items_ref).
+     */
+    struct gw_items *items;
+    /* The plugin asked that the next check wait this long (HTTP 429); 0: no. */
+    uint64_t retry_after_ms;
 };
 
 /* Sets (or replaces) a figure. Names that are too long or too many are dropped. */

@@ -10,40 +10,8 @@
 #include "util/clock.h"
 #include "util/xalloc.h"
 
-/* ---- items ------------------------------------------------------------------- */
-
-struct gw_snap_items *gw_snap_items_new(size_t n)
-{
-    struct gw_snap_items *items = gw_xcalloc(1, sizeof(*items) + n * sizeof(items->items[0]));
-    atomic_init(&items->refs, 1);
-    items->n = n;
-    return items;
-}
-
-struct gw_snap_items *gw_snap_items_ref(struct gw_snap_items *items)
-{
-    if (items)
-        atomic_fetch_add_explicit(&items->refs, 1, memory_order_relaxed);
-    return items;
-}
-
-void gw_snap_items_unref(struct gw_snap_items *items)
-{
-    if (!items || atomic_fetch_sub_explicit(&items->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    for (size_t i = 0; i < items->n; i++) {
-        free(items->items[i].id);
-        free(items->items[i].name);
-        free(items->items[i].reason);
-    }
-    free(items);
-}
-
-/* ---- entries ------------------------------------------------------------------ */
-
 struct gw_snap_target *gw_snapshot_entry_new(const struct gw_target *target,
-                                             const struct gw_result *result,
-                                             struct gw_snap_items *items)
+                                             const struct gw_result *result, struct gw_items *items)
 {
     size_t n = result ? result->n_figures : 0;
     struct gw_snap_target *e = gw_xcalloc(1, sizeof(*e) + n * sizeof(e->figures[0]));
@@ -64,7 +32,7 @@ struct gw_snap_target *gw_snapshot_entry_new(const struct gw_target *target,
         memcpy(e->figures, result->figures, n * sizeof(e->figures[0]));
         e->n_figures = n;
     }
-    e->items = gw_snap_items_ref(items);
+    e->items = items ? gw_items_ref(items) : NULL;
     return e;
 }
 
@@ -79,7 +47,7 @@ void gw_snap_target_unref(struct gw_snap_target *e)
 {
     if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
         return;
-    gw_snap_items_unref(e->items);
+    gw_items_unref(e->items);
     free(e);
 }
 

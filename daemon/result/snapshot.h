@@ -28,39 +28,12 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "result/items.h"
 #include "result/result.h"
 #include "util/histo.h"
 
 struct gw_target;
 struct gw_targets;
-
-/* One item of a feed target (an EVSE, an access point), as the feed reported it. */
-struct gw_snap_item {
-    char *id;       /* within the target; never NULL */
-    char *name;     /* for people; NULL when the feed gives none */
-    char *reason;   /* the feed's own word for the state; NULL when none */
-    uint8_t status; /* enum gw_item_status of plugin.h: up, degraded, down, unknown, excluded */
-    uint32_t flags; /* GW_ITEM_* bits */
-};
-
-/*
- * The complete item list of one result of a feed target: immutable once
- * made, reference-counted so the target's live state and any number of
- * snapshots share it. The feed code fills `items` after gw_snap_items_new and
- * hands it to gw_snapshot_entry_new.
- */
-struct gw_snap_items {
-    atomic_uint refs;
-    size_t n;
-    struct gw_snap_item items[];
-};
-
-/* A list of `n` zeroed items (refs = 1). Caller releases with gw_snap_items_unref. */
-struct gw_snap_items *gw_snap_items_new(size_t n);
-/* Takes a reference; returns items. NULL gives NULL. Any thread. */
-struct gw_snap_items *gw_snap_items_ref(struct gw_snap_items *items);
-/* Drops a reference, freeing the list (and its strings) with the last. NULL does nothing. */
-void gw_snap_items_unref(struct gw_snap_items *items);
 
 /* Why a target's outage is not its own (the alerting engine sets it). */
 enum gw_snap_cause {
@@ -86,9 +59,11 @@ struct gw_snap_target {
     /* The alerting engine's view; false / NONE until it runs. */
     bool flapping;
     bool in_maintenance;
-    uint8_t cause;               /* enum gw_snap_cause */
-    char cause_target[128];      /* the parent's full id when cause is PARENT */
-    struct gw_snap_items *items; /* a feed target's items of its last complete list; NULL */
+    uint8_t cause;          /* enum gw_snap_cause */
+    char cause_target[128]; /* the parent's full id when cause is PARENT */
+    /* A feed target's items of its last complete list (result/items.h: id,
+     * name, status, reason and since when, immutable); a reference; NULL. */
+    struct gw_items *items;
     size_t n_figures;
     struct gw_result_figure figures[]; /* of the last result */
 };
@@ -100,7 +75,7 @@ struct gw_snap_target {
  */
 struct gw_snap_target *gw_snapshot_entry_new(const struct gw_target *target,
                                              const struct gw_result *result,
-                                             struct gw_snap_items *items);
+                                             struct gw_items *items);
 /* Takes a reference; returns e. Any thread. */
 struct gw_snap_target *gw_snap_target_ref(struct gw_snap_target *e);
 /* Drops a reference, freeing the entry with the last. NULL does nothing. Any thread. */

@@ -268,7 +268,7 @@ static void drain(struct gw_scheduler *s, struct gw_sched_slot *slot)
 
 static void due(struct gw_scheduler *s, struct gw_target *t, uint64_t planned_ms)
 {
-    if (t->running || t->waiting) {
+    if (t->running || t->waiting || planned_ms < t->not_before_ms) {
         s->stats.skipped++;
         t->skipped++;
         return;

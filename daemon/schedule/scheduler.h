@@ -3,8 +3,9 @@
  * phase its id hashes to, within a global cap of checks in flight and a cap
  * per host. A run that cannot start for the caps waits in line (first come,
  * first served); a run that comes due while the previous one of the same
- * target is still waiting or running is skipped and counted. Lateness (actual
- * start minus planned start) is measured for every run.
+ * target is still waiting or running is skipped and counted, as is one that
+ * comes due before the target's not_before_ms (a feed's Retry-After).
+ * Lateness (actual start minus planned start) is measured for every run.
  */
 #ifndef GW_SCHEDULER_H
 #define GW_SCHEDULER_H

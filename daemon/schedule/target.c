@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "result/snapshot.h"
+#include "result/items.h"
+#include "storage/item_store.h"
 #include "storage/rrd_schema.h"
 #include "util/xalloc.h"
 
@@ -24,6 +26,8 @@ void gw_target_free(struct gw_target *target)
         return;
     gw_rrd_series_unref(target->series);
     gw_snap_target_unref(target->snap);
+    gw_items_unref(target->items);
+    gw_item_store_free(target->item_store);
     free(target);
 }
 

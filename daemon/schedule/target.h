@@ -17,6 +17,8 @@
 #include "util/strmap.h"
 
 struct gw_check;
+struct gw_item_store;
+struct gw_items;
 struct gw_rrd_series;
 struct gw_sched_slot;
 struct gw_snap_target;
@@ -40,6 +42,9 @@ struct gw_target {
     struct gw_sched_slot *slot; /* the host's concurrency slot, NULL when uncapped */
     uint8_t waiting;            /* GW_WAIT_*: the line the run waits in */
     struct gw_check *running;
+    /* Loop time before which no run starts: the feed asked us to wait
+     * (Retry-After). Due runs before it are skipped. */
+    uint64_t not_before_ms;
 
     /* The last result, for logs, probes and the status page. */
     enum gw_status last_status;
@@ -51,6 +56,18 @@ struct gw_target {
     uint64_t skipped;
     /* What the web server sees of it: the entry of its last result (result/snapshot.h). */
     struct gw_snap_target *snap;
+
+    /*
+     * Feeds: the items of the last result that listed them (result/items.h),
+     * each with its id, name, status, reason and since when; a reference,
+     * NULL before any. The list never changes once here: a status page
+     * snapshot takes a reference of its own (gw_items_ref) and reads it from
+     * any thread. `items_time_ms` is that result's wall clock, so a page can
+     * say how old the list is when later checks failed to read the feed.
+     */
+    struct gw_items *items;
+    int64_t items_time_ms;
+    struct gw_item_store *item_store; /* with track_items: the items' RRD series */
 };
 
 struct gw_targets {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #define DAY_S     86400u
@@ -16,6 +17,7 @@
 
 struct gw_rrd_series {
     atomic_uint refs;
+    enum gw_rrd_kind kind;
     char *dir;
     char *id;
     char *paths[GW_RRD_FILES_MAX];
@@ -37,14 +39,27 @@ struct tier {
     uint64_t rows;
 };
 
-static const struct {
+struct tier_def {
     uint64_t resolution_s; /* 0: the step itself */
-    uint64_t span_s;
-} tier_defs[TIERS_MAX] = {
-    {0, 2 * DAY_S},
-    {300, 14 * DAY_S},
-    {3600, 90 * DAY_S},
-    {DAY_S, 1827 * (uint64_t)DAY_S},
+    uint64_t span_s;       /* 0: no such tier */
+};
+
+static const struct tier_def tier_defs[][TIERS_MAX] = {
+    [GW_RRD_KIND_TARGET] =
+        {
+            {0, 2 * DAY_S},
+            {300, 14 * DAY_S},
+            {3600, 90 * DAY_S},
+            {DAY_S, 1827 * (uint64_t)DAY_S},
+        },
+    /* An item's file answers "when did this charger work?" for today and
+     * for the year: no single-step tier, no 14-day tier. */
+    [GW_RRD_KIND_ITEM] =
+        {
+            {300, 2 * DAY_S},
+            {3600, 90 * DAY_S},
+            {DAY_S, 1827 * (uint64_t)DAY_S},
+        },
 };
 
 static uint64_t div_ceil(uint64_t a, uint64_t b)
@@ -53,17 +68,17 @@ static uint64_t div_ceil(uint64_t a, uint64_t b)
 }
 
 /* The tiers of a step, finest first; see the rule in rrd_schema.h. */
-static size_t schema_tiers(uint32_t step_s, struct tier out[TIERS_MAX])
+static size_t schema_tiers(enum gw_rrd_kind kind, uint32_t step_s, struct tier out[TIERS_MAX])
 {
     uint64_t step = step_s ? step_s : 1;
     size_t n = 0;
-    for (size_t i = 0; i < TIERS_MAX; i++) {
-        uint64_t res = tier_defs[i].resolution_s;
+    for (size_t i = 0; i < TIERS_MAX && tier_defs[kind][i].span_s; i++) {
+        uint64_t res = tier_defs[kind][i].resolution_s;
         uint64_t ppr = res ? (2 * res + step) / (2 * step) : 1;
         if (ppr == 0)
             ppr = 1;
-        uint64_t rows = div_ceil(tier_defs[i].span_s, ppr * step);
-        if (i == 0 && rows > GW_RRD_FULL_ROWS_MAX)
+        uint64_t rows = div_ceil(tier_defs[kind][i].span_s, ppr * step);
+        if (i == 0 && res == 0 && rows > GW_RRD_FULL_ROWS_MAX)
             rows = GW_RRD_FULL_ROWS_MAX;
         if (n > 0 && out[n - 1].pdp_per_row == ppr) {
             if (rows > out[n - 1].rows)
@@ -97,10 +112,11 @@ static size_t cf_count(const char *const *cfs)
 }
 
 /* Archives and rows (all archives together) of file f at this step. */
-static void file_shape(uint32_t step_s, size_t f, uint64_t *n_rra, uint64_t *rows)
+static void file_shape(enum gw_rrd_kind kind, uint32_t step_s, size_t f, uint64_t *n_rra,
+                       uint64_t *rows)
 {
     struct tier tiers[TIERS_MAX];
-    size_t n_tiers = schema_tiers(step_s, tiers);
+    size_t n_tiers = schema_tiers(kind, step_s, tiers);
     *n_rra = *rows = 0;
     for (size_t i = 0; i < n_tiers; i++) {
         size_t n_cf = cf_count(tier_cfs(f, &tiers[i]));
@@ -109,10 +125,12 @@ static void file_shape(uint32_t step_s, size_t f, uint64_t *n_rra, uint64_t *row
     }
 }
 
-static bool has_spread(uint32_t step_s)
+static bool has_spread(enum gw_rrd_kind kind, uint32_t step_s)
 {
+    if (kind == GW_RRD_KIND_ITEM)
+        return false;
     uint64_t n_rra, rows;
-    file_shape(step_s, GW_RRD_FILE_SPREAD, &n_rra, &rows);
+    file_shape(kind, step_s, GW_RRD_FILE_SPREAD, &n_rra, &rows);
     return n_rra > 0;
 }
 
@@ -191,11 +209,68 @@ struct gw_rrd_series *gw_rrd_series_new(const char *data_dir, const char *counci
     s->step_s = step_s ? step_s : 1;
     s->dir = gw_xasprintf("%.*s/%s", (int)dir_len, data_dir, council);
     s->id = gw_xasprintf("%s/%s", council, target);
-    s->n_files = has_spread(s->step_s) ? 2 : 1;
+    s->n_files = has_spread(GW_RRD_KIND_TARGET, s->step_s) ? 2 : 1;
     for (size_t f = 0; f < s->n_files; f++) {
         s->paths[f] = gw_xasprintf("%s/%s%s", s->dir, target, file_suffix[f]);
         s->names[f] = gw_xasprintf("%s%s", s->id, file_suffix[f]);
     }
+    return s;
+}
+
+void gw_rrd_schema_item_file(const char *item_id, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    /* A name that does not fit ends in a hash of the whole id instead. */
+    size_t room = size - 18;
+    size_t o = 0;
+    bool cut = false;
+    for (const unsigned char *p = (const unsigned char *)item_id; *p; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+                     (*p == '.' && p != (const unsigned char *)item_id);
+        size_t need = plain ? 1 : 3;
+        if (o + need > room) {
+            cut = true;
+            break;
+        }
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (cut)
+        o += (size_t)snprintf(out + o, size - o, "~%016llx",
+                              (unsigned long long)gw_strmap_hash(item_id));
+    out[o] = '\0';
+    if (o == 0)
+        snprintf(out, size, "%%");
+}
+
+struct gw_rrd_series *gw_rrd_series_new_item(const char *data_dir, const char *council,
+                                             const char *target, const char *item_file,
+                                             uint32_t step_s)
+{
+    if (!data_dir || !*data_dir || !component_valid(council) || !component_valid(target) ||
+        !component_valid(item_file) || item_file[0] == '.')
+        return NULL;
+    struct gw_rrd_series *s = gw_xcalloc(1, sizeof(*s) + 2 * sizeof(struct gw_rrd_ds));
+    ds_set(&s->ds[GW_RRD_ITEM_DS_UP], "up", 0, 1);
+    ds_set(&s->ds[GW_RRD_ITEM_DS_WORKING], "working", 0, 1);
+    s->n_ds = 2;
+    size_t dir_len = strlen(data_dir);
+    while (dir_len > 1 && data_dir[dir_len - 1] == '/')
+        dir_len--;
+    atomic_init(&s->refs, 1);
+    s->kind = GW_RRD_KIND_ITEM;
+    s->step_s = step_s ? step_s : 1;
+    s->dir = gw_xasprintf("%.*s/%s/%s.items", (int)dir_len, data_dir, council, target);
+    s->id = gw_xasprintf("%s/%s/%s", council, target, item_file);
+    s->n_files = 1;
+    s->paths[0] = gw_xasprintf("%s/%s.rrd", s->dir, item_file);
+    s->names[0] = gw_xasprintf("%s/%s.items/%s.rrd", council, target, item_file);
     return s;
 }
 
@@ -239,6 +314,11 @@ const char *gw_rrd_series_id(const struct gw_rrd_series *s)
 uint32_t gw_rrd_series_step(const struct gw_rrd_series *s)
 {
     return s->step_s;
+}
+
+enum gw_rrd_kind gw_rrd_series_kind(const struct gw_rrd_series *s)
+{
+    return s->kind;
 }
 
 size_t gw_rrd_series_ds_count(const struct gw_rrd_series *s)
@@ -311,9 +391,9 @@ int gw_rrd_schema_create_args(const struct gw_rrd_series *s, size_t f, char ***a
     if (f >= s->n_files)
         return -EINVAL;
     struct tier tiers[TIERS_MAX];
-    size_t n_tiers = schema_tiers(s->step_s, tiers);
+    size_t n_tiers = schema_tiers(s->kind, s->step_s, tiers);
     uint64_t n_rra, rows;
-    file_shape(s->step_s, f, &n_rra, &rows);
+    file_shape(s->kind, s->step_s, f, &n_rra, &rows);
     size_t n_ds = gw_rrd_series_file_ds_count(s, f);
 
     char **argv = gw_xcalloc(n_ds + n_rra + 1, sizeof(*argv));
@@ -358,20 +438,29 @@ void gw_rrd_schema_args_free(char **argv)
 #define RRD_CDP_PREP_BYTES  80u
 #define RRD_RRA_PTR_BYTES   8u
 
-uint64_t gw_rrd_schema_file_size(uint32_t step_s, size_t f, size_t n_ds)
+/* The size of a file of this kind and shape; see gw_rrd_schema_file_size. */
+static uint64_t file_size(enum gw_rrd_kind kind, uint32_t step_s, size_t f, size_t n_ds)
 {
-    if (f >= GW_RRD_FILES_MAX)
-        return 0;
     uint64_t n_rra, rows;
-    file_shape(step_s, f, &n_rra, &rows);
+    file_shape(kind, step_s, f, &n_rra, &rows);
     if (n_rra == 0)
         return 0;
-    if (f == GW_RRD_FILE_SPREAD)
-        n_ds = 1;
     uint64_t header = RRD_STAT_HEAD_BYTES + RRD_DS_DEF_BYTES * n_ds + RRD_RRA_DEF_BYTES * n_rra +
                       RRD_LIVE_HEAD_BYTES + RRD_PDP_PREP_BYTES * n_ds +
                       RRD_CDP_PREP_BYTES * n_ds * n_rra + RRD_RRA_PTR_BYTES * n_rra;
     return header + rows * n_ds * sizeof(double);
+}
+
+uint64_t gw_rrd_schema_file_size(uint32_t step_s, size_t f, size_t n_ds)
+{
+    if (f >= GW_RRD_FILES_MAX)
+        return 0;
+    return file_size(GW_RRD_KIND_TARGET, step_s, f, f == GW_RRD_FILE_SPREAD ? 1 : n_ds);
+}
+
+uint64_t gw_rrd_schema_item_file_size(uint32_t step_s)
+{
+    return file_size(GW_RRD_KIND_ITEM, step_s, GW_RRD_FILE_MAIN, 2);
 }
 
 uint64_t gw_rrd_schema_target_size(uint32_t step_s, size_t n_ds)
@@ -431,4 +520,28 @@ void gw_rrd_schema_values(const struct gw_rrd_series *s, const struct gw_result 
     values[GW_RRD_DS_LATENCY] = known(gw_result_figure(result, "latency"));
     for (size_t i = GW_RRD_CORE_DS; i < s->n_ds; i++)
         values[i] = known(gw_result_figure(result, s->ds[i].name));
+}
+
+void gw_rrd_schema_item_values(int status, double values[2])
+{
+    switch (status) {
+    case GW_ITEM_UP:
+    case GW_ITEM_DEGRADED:
+        values[GW_RRD_ITEM_DS_UP] = 1;
+        values[GW_RRD_ITEM_DS_WORKING] = 1;
+        break;
+    case GW_ITEM_DOWN:
+        values[GW_RRD_ITEM_DS_UP] = 0;
+        values[GW_RRD_ITEM_DS_WORKING] = 0;
+        break;
+    case GW_ITEM_EXCLUDED:
+        values[GW_RRD_ITEM_DS_UP] = NAN;
+        values[GW_RRD_ITEM_DS_WORKING] = NAN;
+        break;
+    default:
+        /* Unknown is never downtime; the Regulations count it as working. */
+        values[GW_RRD_ITEM_DS_UP] = NAN;
+        values[GW_RRD_ITEM_DS_WORKING] = 1;
+        break;
+    }
 }

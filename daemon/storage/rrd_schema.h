@@ -79,6 +79,27 @@
  *   icmp, 20 samples (25: + median, loss,
  *         s01..s20)                      2143 KiB + 127 KiB =  2270 KiB
  * A 300 s target takes about two thirds of that, an hourly one about a third.
+ *
+ * Items
+ * -----
+ * A feed target with `track_items: true` gives each item (an EVSE, an access
+ * point) a file of its own, <data_dir>/<council>/<target>.items/<item>.rrd,
+ * the item's id made a file name (gw_rrd_schema_item_file). Two data
+ * sources, AVERAGE only, no spread file:
+ *
+ *   up       0..1  1 up or degraded, 0 down, unknown when unknown or excluded:
+ *                  its average is the item's availability
+ *   working  0..1  1 up, degraded or unknown, 0 down, unknown when excluded:
+ *                  its average over a period is the share of time the item
+ *                  worked as the Public Charge Point Regulations 2023 count
+ *                  it (a state that cannot be measured is not held against
+ *                  the operator; a charger not in service is not counted)
+ *
+ * and three tiers, by the same rule as above: 5 minutes for 2 days, hourly
+ * for 90 days, daily for 5 years. At a 60 s step that is 5 x 576, 60 x 2160,
+ * 1440 x 1827: 4,563 rows, 74,480 bytes a file (gw_rrd_schema_item_file_size)
+ * at any step up to 5 minutes, fixed for ever: 1,000 chargers take 74 MB,
+ * 10,000 take 745 MB.
  */
 #ifndef GW_RRD_SCHEMA_H
 #define GW_RRD_SCHEMA_H
@@ -100,6 +121,16 @@
 #define GW_RRD_FILE_MAIN   0
 #define GW_RRD_FILE_SPREAD 1
 #define GW_RRD_FILES_MAX   2
+
+/* The data sources of an item's file. */
+#define GW_RRD_ITEM_DS_UP      0
+#define GW_RRD_ITEM_DS_WORKING 1
+
+/* What a series stores: a target's results, or one item of a feed. */
+enum gw_rrd_kind {
+    GW_RRD_KIND_TARGET,
+    GW_RRD_KIND_ITEM,
+};
 
 /* Rows of the full-resolution tier at most. */
 #define GW_RRD_FULL_ROWS_MAX 2880
@@ -131,6 +162,22 @@ struct gw_rrd_series;
 struct gw_rrd_series *gw_rrd_series_new(const char *data_dir, const char *council,
                                         const char *target, uint32_t step_s,
                                         const struct gw_figure_decl *figures, size_t n_figures);
+/*
+ * The series of one item of a feed target: the file `item_file`.rrd (a name
+ * from gw_rrd_schema_item_file) in <data_dir>/<council>/<target>.items/, its
+ * id "<council>/<target>/<item_file>". Same rules and ownership as
+ * gw_rrd_series_new; NULL also when item_file is not one path component.
+ */
+struct gw_rrd_series *gw_rrd_series_new_item(const char *data_dir, const char *council,
+                                             const char *target, const char *item_file,
+                                             uint32_t step_s);
+/*
+ * The file name (without .rrd) of an item's id: letters, digits, - and _
+ * as they are, '.' too except first, every other byte as %XX. One that
+ * does not fit `size` (at least 32) is cut and ends in "~" and 16 hex digits
+ * of a hash of the whole id. "%" for an empty id.
+ */
+void gw_rrd_schema_item_file(const char *item_id, char *out, size_t size);
 /* Takes one more reference; returns s. Any thread. */
 struct gw_rrd_series *gw_rrd_series_ref(struct gw_rrd_series *s);
 /* Drops one reference, freeing the series with the last. NULL does nothing. Any thread. */
@@ -142,6 +189,8 @@ const char *gw_rrd_series_path(const struct gw_rrd_series *s);
 const char *gw_rrd_series_dir(const struct gw_rrd_series *s);
 /* "<council>/<target>", for messages. Borrowed. */
 const char *gw_rrd_series_id(const struct gw_rrd_series *s);
+/* A target's series or an item's. */
+enum gw_rrd_kind gw_rrd_series_kind(const struct gw_rrd_series *s);
 /* The step in seconds (at least 1). */
 uint32_t gw_rrd_series_step(const struct gw_rrd_series *s);
 /* Number of data sources, core ones included: the length of a row of values. */
@@ -191,6 +240,8 @@ char *gw_rrd_schema_ds_arg(const struct gw_rrd_series *s, size_t i);
 uint64_t gw_rrd_schema_file_size(uint32_t step_s, size_t f, size_t n_ds);
 /* All files of such a target together. */
 uint64_t gw_rrd_schema_target_size(uint32_t step_s, size_t n_ds);
+/* The size in bytes of one item's file at this step. */
+uint64_t gw_rrd_schema_item_file_size(uint32_t step_s);
 /*
  * The number of data sources of the main file of a target whose check
  * declares `figures` (borrowed): the core ones and each other name once.
@@ -205,5 +256,8 @@ size_t gw_rrd_schema_ds_count(const struct gw_figure_decl *figures, size_t n_fig
  */
 void gw_rrd_schema_values(const struct gw_rrd_series *s, const struct gw_result *result,
                           double *values);
+
+/* The row of an item's file (up, working) for an item status (enum gw_item_status). */
+void gw_rrd_schema_item_values(int status, double values[2]);
 
 #endif

@@ -182,12 +182,13 @@ json_t *gw_api_target(const struct gw_snapshot *s, const struct gw_history_view 
     if (e->items) {
         static const char *const item_states[] = {"up", "degraded", "down", "unknown", "excluded"};
         json_t *items = json_array();
-        for (size_t i = 0; i < e->items->n; i++) {
-            const struct gw_snap_item *it = &e->items->items[i];
-            json_array_append_new(items, json_pack("{s:s,s:o,s:s,s:o}", "id", it->id, "name",
-                                                   string_or_null(it->name), "state",
-                                                   item_states[it->status < 5 ? it->status : 3],
-                                                   "reason", string_or_null(it->reason)));
+        for (size_t i = 0; i < gw_items_count(e->items); i++) {
+            const struct gw_item_rec *it = gw_items_at(e->items, i);
+            json_array_append_new(items,
+                                  json_pack("{s:s,s:o,s:s,s:o}", "id", it->id, "name",
+                                            string_or_null(*it->name ? it->name : NULL), "state",
+                                            item_states[it->status < 5 ? it->status : 3], "reason",
+                                            string_or_null(*it->reason ? it->reason : NULL)));
         }
         json_object_set_new(d, "items", items);
     } else {

@@ -253,7 +253,7 @@ static void events(struct gw_page *p, const json_t *list)
     gw_strbuf_append(p->b, "</tbody></table></div>\n</section>\n");
 }
 
-static void items(struct gw_page *p, const struct gw_snap_items *list)
+static void items(struct gw_page *p, const struct gw_items *list)
 {
     if (!list)
         return;
@@ -266,8 +266,8 @@ static void items(struct gw_page *p, const struct gw_snap_items *list)
     gw_strbuf_append(p->b, "</h2>\n<div class=\"scroll\"><table>\n<caption>");
     gw_strbuf_printf(p->b,
                      gw_i18n_ntr(l, "%zu item in the last complete list",
-                                 "%zu items in the last complete list", list->n),
-                     list->n);
+                                 "%zu items in the last complete list", gw_items_count(list)),
+                     gw_items_count(list));
     gw_strbuf_append(p->b, "</caption>\n<thead><tr><th scope=\"col\">");
     gw_page_text(p, gw_i18n_tr(l, "Item"));
     gw_strbuf_append(p->b, "</th><th scope=\"col\">");
@@ -277,8 +277,8 @@ static void items(struct gw_page *p, const struct gw_snap_items *list)
     gw_strbuf_append(p->b, "</th><th scope=\"col\">");
     gw_page_text(p, gw_i18n_tr(l, "The feed says"));
     gw_strbuf_append(p->b, "</th></tr></thead>\n<tbody>\n");
-    for (size_t i = 0; i < list->n; i++) {
-        const struct gw_snap_item *it = &list->items[i];
+    for (size_t i = 0; i < gw_items_count(list); i++) {
+        const struct gw_item_rec *it = gw_items_at(list, i);
         unsigned st = it->status < 5 ? it->status : 3;
         gw_strbuf_append(p->b, "<tr><th scope=\"row\"><code>");
         gw_page_text(p, it->id);

@@ -89,6 +89,15 @@ enum gw_status {
 #define GW_REASON_BODY_TOO_LARGE     "body_too_large"
 #define GW_REASON_BAD_RESPONSE       "bad_response"
 #define GW_REASON_FEED_PARSE         "feed_parse"
+/* Feeds (documents listing many items); see "Items" below. */
+#define GW_REASON_FEED_SCHEMA    "feed_schema"    /* a required field is missing */
+#define GW_REASON_FEED_TOO_LARGE "feed_too_large" /* a document is over max_body */
+#define GW_REASON_FEED_PAGING    "feed_paging"    /* next link off-host, a loop, too many pages */
+#define GW_REASON_FEED_ERROR     "feed_error"     /* the feed reports an error of its own */
+#define GW_REASON_RATE_LIMITED   "rate_limited"   /* HTTP 429: asked to come back later */
+#define GW_REASON_TOO_FEW_UP     "too_few_up"     /* fewer items work than min_up asks */
+#define GW_REASON_HEALTH_WARN    "health_warn"    /* a health document says warn / degraded */
+#define GW_REASON_HEALTH_FAIL    "health_fail"    /* a health document says fail / down */
 
 /*
  * A figure a check type records for each result: one RRD data source.
@@ -102,6 +111,67 @@ struct gw_figure_decl {
     double min;       /* NAN: unbounded */
     double max;       /* NAN: unbounded */
 };
+
+/* ---------------------------------------------------------------------------
+ * Items: a check that reports many things
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A feed lists many things with a state each: the EVSEs of a charge point
+ * operator, a council's Wi-Fi access points, the components of a status
+ * page. A check of such a feed reports each as an item (host->check_item)
+ * and then says its list is complete (host->check_items_complete). The daemon
+ * then, for that result:
+ *
+ *   - records the counts as the figures items_total, items_up,
+ *     items_degraded, items_down, items_unknown and items_excluded
+ *     (GW_ITEM_FIGURES, which the check type declares among its figures);
+ *   - judges the share of working items: (up + degraded) / (up + degraded +
+ *     down), unknown and excluded items left out. When it is below the
+ *     target's `min_up`, a result the plugin found up becomes DEGRADED with
+ *     the reason too_few_up. A plugin still decides DOWN itself when the feed
+ *     cannot be fetched or parsed, and may decide any status from the
+ *     document (a health document that says "fail");
+ *   - for items flagged GW_ITEM_RAPID (a rapid charge point: a connector of
+ *     50 kW or more), records the reliability figure of the Public Charge
+ *     Point Regulations 2023 (GW_ITEM_RAPID_FIGURES): rapid_total (rapid
+ *     items in service: not excluded), rapid_down (those down) and
+ *     rapid_reliability = (rapid_total - rapid_down) / rapid_total. Unknown
+ *     items count as working there: the Regulations do not count a charge
+ *     point whose state cannot be measured against its operator;
+ *   - keeps the list as the target's live state, logs items that appear,
+ *     disappear or change status (one line each), and with `track_items:
+ *     true` records each item's own history in a small RRD file.
+ *
+ * Items reported by a check that completes without check_items_complete are
+ * discarded: a feed that fails part way (page 3 of 10 cannot be read) leaves
+ * no partial list, and its item figures are unknown for that result.
+ */
+enum gw_item_status {
+    GW_ITEM_UP = 0,       /* works (an available or charging charger, an online AP) */
+    GW_ITEM_DEGRADED = 1, /* works in part (an alerting AP, a partly operational site) */
+    GW_ITEM_DOWN = 2,     /* does not work (out of order, offline, major outage) */
+    GW_ITEM_UNKNOWN = 3,  /* its state cannot be told (UNKNOWN, BLOCKED, no status) */
+    GW_ITEM_EXCLUDED = 4, /* not in service: planned, removed, dormant, under maintenance */
+};
+
+/* Flags of an item (check_item's `flags`). */
+#define GW_ITEM_RAPID 0x1u /* a rapid charge point: counted in the reliability figure */
+
+/*
+ * Figure declarations for a check type that reports items, to put in the
+ * array its figures() returns (they need <math.h> for NAN):
+ *   static const struct gw_figure_decl f[] = {GW_ITEM_FIGURES, GW_ITEM_RAPID_FIGURES};
+ */
+/* clang-format off */
+#define GW_ITEM_FIGURES                                                                            \
+    {"items_total", "count", 0, NAN},    {"items_up", "count", 0, NAN},                            \
+    {"items_degraded", "count", 0, NAN}, {"items_down", "count", 0, NAN},                          \
+    {"items_unknown", "count", 0, NAN},  {"items_excluded", "count", 0, NAN}
+#define GW_ITEM_RAPID_FIGURES                                                                      \
+    {"rapid_total", "count", 0, NAN}, {"rapid_down", "count", 0, NAN},                             \
+    {"rapid_reliability", "ratio", 0, 1}
+/* clang-format on */
 
 /* ---------------------------------------------------------------------------
  * Configuration
@@ -143,6 +213,26 @@ struct gw_cfg_key {
     const struct gw_cfg_key *sub; /* GW_CFG_MAP: its keys, or NULL for any */
     const char *help;             /* one line for `gwyliwr plugins` and docs */
 };
+
+/*
+ * Keys of a target whose check type reports items, to put in the type's
+ * keys: the daemon reads them itself (they are not the plugin's to use).
+ *   min_up             share of working items below which the target is
+ *                      degraded (too_few_up); not given: never
+ *   track_items        true: each item gets its own RRD file of history
+ *                      (<data_dir>/<council>/<target>.items/<item>.rrd)
+ *   max_tracked_items  at most this many item files per target (default
+ *                      1000): what `check-config` counts in the disk budget
+ */
+/* clang-format off */
+#define GW_ITEM_CFG_KEYS                                                                           \
+    {"min_up", GW_CFG_PERCENT, 0, NULL,                                                            \
+     "share of items in service that must work (90%); below it the target is degraded"},           \
+    {"track_items", GW_CFG_BOOL, 0, NULL,                                                          \
+     "keep each item's own availability history, one small RRD file per item"},                    \
+    {"max_tracked_items", GW_CFG_INT, 0, NULL,                                                     \
+     "most item files kept per target with track_items (default 1000)"}
+/* clang-format on */
 
 /* ---------------------------------------------------------------------------
  * The shared HTTP client
@@ -377,6 +467,38 @@ struct gw_host {
 
     /* The daemon's own state behind this table; plugins never touch it. */
     struct gw_host_internal *internal;
+
+    /* ---- items (event loop thread; see "Items" above) ---------------------
+     * Members appended after ABI 1's first release: a plugin checks
+     * GW_HOST_HAS(host, check_retry_after) before using any of them.
+     */
+
+    /*
+     * Reports one item of the result. `id` identifies it within the target
+     * across checks (an EVSE's location and uid, an AP's serial): at most
+     * 120 bytes are kept, and an id given twice in one result counts once
+     * (the first wins). `reason` is the feed's own word for the state
+     * ("OUTOFORDER", "offline"), NULL or "" for none, at most 31 bytes kept;
+     * `name` is for people, NULL for none, at most 120 bytes kept. `flags`:
+     * GW_ITEM_* bits. Everything is copied. A result keeps at most 100,000
+     * items; beyond, items are counted in the figures but not listed.
+     */
+    void (*check_item)(struct gw_check *check, const char *id, enum gw_item_status status,
+                       const char *reason, const char *name, uint32_t flags);
+    /*
+     * Says the items reported so far are the feed's complete list (an empty
+     * list too): the daemon counts them, judges min_up and keeps them. Call
+     * it once, before check_done.
+     */
+    void (*check_items_complete)(struct gw_check *check);
+    /*
+     * Asks that the target's next check wait `delay_ms` from now at least
+     * (an HTTP 429 or 503 with Retry-After). The daemon skips the beats that
+     * fall earlier, counting them as skipped; at most one hour is honoured.
+     * A check asked to wait is not down for it: complete it UNKNOWN with
+     * GW_REASON_RATE_LIMITED.
+     */
+    void (*check_retry_after)(struct gw_check *check, uint64_t delay_ms);
 };
 
 /* True when the daemon's host table has `member` (it may be newer or older). */
