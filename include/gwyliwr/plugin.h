@@ -98,6 +98,7 @@ enum gw_status {
 #define GW_REASON_TOO_FEW_UP     "too_few_up"     /* fewer items work than min_up asks */
 #define GW_REASON_HEALTH_WARN    "health_warn"    /* a health document says warn / degraded */
 #define GW_REASON_HEALTH_FAIL    "health_fail"    /* a health document says fail / down */
+#define GW_REASON_HEALTH_UNKNOWN "health_unknown" /* a health document cannot tell */
 
 /*
  * A figure a check type records for each result: one RRD data source.

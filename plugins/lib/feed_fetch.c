@@ -1,0 +1,538 @@
+#include "feed_fetch.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "feed_link.h"
+
+/* Longest URL followed as a next link. */
+#define URL_MAX 4096
+
+/* ---- configuration ------------------------------------------------------------- */
+
+static bool token_char(char c)
+{
+    return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+static bool header_name_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!token_char(*s))
+            return false;
+    return true;
+}
+
+static bool header_value_ok(const char *s)
+{
+    return !strpbrk(s, "\r\n");
+}
+
+int gw_feed_http_add_header(struct gw_feed_http *http, const char *name, const char *value)
+{
+    if (!header_name_ok(name) || !header_value_ok(value))
+        return -EINVAL;
+    char **v = realloc(http->headers, (http->n_headers + 2) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    http->headers = v;
+    size_t len = strlen(name) + strlen(value) + 3;
+    char *line = malloc(len);
+    if (!line)
+        return -ENOMEM;
+    snprintf(line, len, "%s: %s", name, value);
+    http->headers[http->n_headers++] = line;
+    http->headers[http->n_headers] = NULL;
+    return 0;
+}
+
+bool gw_feed_http_has_header(const struct gw_feed_http *http, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < http->n_headers; i++)
+        if (strncasecmp(http->headers[i], name, n) == 0 && http->headers[i][n] == ':')
+            return true;
+    return false;
+}
+
+void gw_feed_http_fini(struct gw_feed_http *http)
+{
+    /* Headers may carry tokens: wiped before they are freed. */
+    for (size_t i = 0; i < http->n_headers; i++) {
+        explicit_bzero(http->headers[i], strlen(http->headers[i]));
+        free(http->headers[i]);
+    }
+    free(http->headers);
+    free(http->url);
+    free(http->host);
+    free(http->ca_pem);
+    memset(http, 0, sizeof(*http));
+}
+
+/* Checks an http(s) URL and takes its host out; returns why it cannot be used, or NULL. */
+static const char *url_check(const char *url, char **host_out)
+{
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return "contains a space or a control character (expected them %-encoded)";
+    size_t skip;
+    if (strncasecmp(url, "http://", 7) == 0)
+        skip = 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        skip = 8;
+    else
+        return "is not an http:// or https:// URL";
+    const char *a = url + skip;
+    size_t alen = strcspn(a, "/?#");
+    if (memchr(a, '@', alen))
+        return "holds credentials (expected them in headers_file or bearer_token_file)";
+    const char *hend;
+    if (*a == '[') {
+        hend = memchr(a, ']', alen);
+        if (!hend)
+            return "has an IPv6 address without its closing ]";
+        a++;
+    } else {
+        hend = memchr(a, ':', alen);
+        if (!hend)
+            hend = a + alen;
+    }
+    if (hend == a)
+        return "has no host";
+    *host_out = strndup(a, (size_t)(hend - a));
+    return *host_out ? NULL : "cannot be copied (out of memory)";
+}
+
+static int configure_headers(const struct gw_host *host, const struct gw_cfg *target,
+                             struct gw_feed_http *out)
+{
+    int rc = 0;
+    const struct gw_cfg *map = host->cfg_child(target, "headers");
+    for (size_t i = 0; map && i < host->cfg_len(map); i++) {
+        const char *name = host->cfg_key_at(map, i);
+        const struct gw_cfg *vnode = host->cfg_at(map, i);
+        const char *value = host->cfg_scalar(vnode);
+        if (!name || !value || gw_feed_http_add_header(out, name, value) < 0) {
+            host->cfg_error(vnode,
+                            "headers: \"%s\" is not a header this check can send (expected a "
+                            "name like X-Api-Version and a one-line text value)",
+                            name ? name : "");
+            rc = -EINVAL;
+        }
+    }
+    char *text = NULL;
+    if (host->cfg_secret(target, "headers_file", &text) < 0)
+        return -EINVAL;
+    const struct gw_cfg *node = host->cfg_child(target, "headers_file");
+    unsigned lineno = 0;
+    for (char *line = text, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        line[strcspn(line, "\r")] = '\0';
+        if (!*line || *line == '#')
+            continue;
+        char *colon = strchr(line, ':');
+        if (colon)
+            *colon = '\0';
+        const char *value = colon ? colon + 1 + strspn(colon + 1, " \t") : "";
+        /* The file is secret: its text never goes into a message. */
+        if (!colon || gw_feed_http_add_header(out, line, value) < 0) {
+            host->cfg_error(node, "headers_file: line %u is not a \"Name: value\" header", lineno);
+            rc = -EINVAL;
+        }
+    }
+    if (text) {
+        explicit_bzero(text, strlen(text));
+        free(text);
+    }
+
+    char *token = NULL;
+    if (host->cfg_secret(target, "bearer_token_file", &token) < 0)
+        return -EINVAL;
+    if (token) {
+        const struct gw_cfg *tnode = host->cfg_child(target, "bearer_token_file");
+        size_t len = strlen(token) + 8;
+        char *value = malloc(len);
+        if (!*token || strpbrk(token, " \t\r\n")) {
+            host->cfg_error(tnode, "bearer_token_file: expected one token without spaces or line "
+                                   "breaks");
+            rc = -EINVAL;
+        } else if (gw_feed_http_has_header(out, "Authorization")) {
+            host->cfg_error(tnode, "an Authorization header is given too (expected one way to "
+                                   "authenticate)");
+            rc = -EINVAL;
+        } else if (!value) {
+            rc = -ENOMEM;
+        } else {
+            snprintf(value, len, "Bearer %s", token);
+            if (gw_feed_http_add_header(out, "Authorization", value) < 0)
+                rc = -ENOMEM;
+        }
+        if (value) {
+            explicit_bzero(value, strlen(value));
+            free(value);
+        }
+        explicit_bzero(token, strlen(token));
+        free(token);
+    }
+    return rc;
+}
+
+int gw_feed_http_configure(const struct gw_host *host, const struct gw_cfg *target, bool paging,
+                           struct gw_feed_http *out)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = 0;
+    const char *url = NULL;
+    if (host->cfg_string(target, "url", &url) < 0 || !url)
+        return -EINVAL;
+    const char *why = url_check(url, &out->host);
+    if (why) {
+        host->cfg_error(host->cfg_child(target, "url"), "url \"%s\" %s", url, why);
+        rc = -EINVAL;
+    } else if (!(out->url = strdup(url))) {
+        return -ENOMEM;
+    }
+    if (configure_headers(host, target, out) < 0)
+        rc = -EINVAL;
+
+    out->tls_verify = true;
+    if (host->cfg_bool(target, "tls_verify", &out->tls_verify) < 0)
+        rc = -EINVAL;
+    char *ca = NULL;
+    if (host->cfg_secret(target, "ca_file", &ca) < 0) {
+        rc = -EINVAL;
+    } else if (ca && !strstr(ca, "-----BEGIN CERTIFICATE-----")) {
+        host->cfg_error(host->cfg_child(target, "ca_file"),
+                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
+                        "CERTIFICATE-----\" blocks)");
+        free(ca);
+        rc = -EINVAL;
+    } else {
+        out->ca_pem = ca;
+    }
+
+    const char *ip = NULL;
+    if (host->cfg_string(target, "ip", &ip) < 0) {
+        rc = -EINVAL;
+    } else if (ip && (strcmp(ip, "4") == 0 || strcmp(ip, "6") == 0)) {
+        out->ip = ip[0] - '0';
+    } else if (ip && strcmp(ip, "any") != 0) {
+        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
+        rc = -EINVAL;
+    }
+
+    out->max_body = GW_FEED_DEFAULT_MAX_BODY;
+    if (host->cfg_size(target, "max_body", &out->max_body) < 0) {
+        rc = -EINVAL;
+    } else if (out->max_body < 1 || out->max_body > GW_FEED_MAX_MAX_BODY) {
+        host->cfg_error(host->cfg_child(target, "max_body"),
+                        "max_body %llu is out of range (expected 1 byte to 1GiB)",
+                        (unsigned long long)out->max_body);
+        rc = -EINVAL;
+    }
+    int64_t pages = paging ? GW_FEED_DEFAULT_MAX_PAGES : 1;
+    if (paging && host->cfg_int(target, "max_pages", 1, GW_FEED_MAX_MAX_PAGES, &pages) < 0)
+        rc = -EINVAL;
+    out->max_pages = (uint32_t)pages;
+    return rc;
+}
+
+/* ---- a run ----------------------------------------------------------------------- */
+
+struct gw_feed_fetch {
+    const struct gw_host *host;
+    const struct gw_feed_http *conf;
+    struct gw_check *check;
+    struct gw_http_call *call;
+    bool accept_503;
+    gw_feed_page_fn page_fn;
+    gw_feed_end_fn end_fn;
+    void *data;
+    void (*data_free)(void *);
+    uint64_t started_ms; /* loop time */
+    unsigned pages;
+    double seconds; /* all pages' total times */
+    uint64_t bytes;
+    char where[160]; /* host:port of the feed */
+    char url[URL_MAX];
+    uint64_t *seen; /* hashes of the URLs read, to see a paging loop */
+};
+
+static void fetch_free(struct gw_feed_fetch *f)
+{
+    if (f->data_free)
+        f->data_free(f->data);
+    free(f->seen);
+    free(f);
+}
+
+static uint64_t url_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+const char *gw_feed_header(const struct gw_http_response *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < r->n_headers; i++) {
+        const char *h = r->headers[i];
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':')
+            return h + n + 1 + strspn(h + n + 1, " \t");
+    }
+    return NULL;
+}
+
+static void record(struct gw_feed_fetch *f)
+{
+    const struct gw_host *host = f->host;
+    host->check_figure(f->check, "latency", f->seconds);
+    host->check_figure(f->check, "pages", f->pages);
+    host->check_figure(f->check, "size", (double)f->bytes);
+    host->check_detail(f->check, "pages", "%u, %llu bytes", f->pages, (unsigned long long)f->bytes);
+}
+
+/* Ends the check with a failure of page f->pages and frees the run. */
+static void fail(struct gw_feed_fetch *f, enum gw_status status, const char *reason,
+                 const char *message)
+{
+    record(f);
+    if (f->pages > 1)
+        f->host->check_done(f->check, status, reason, "%s (page %u)", message, f->pages);
+    else
+        f->host->check_done(f->check, status, reason, "%s", message);
+    fetch_free(f);
+}
+
+static void rate_limited(struct gw_feed_fetch *f, const struct gw_http_response *r)
+{
+    const char *after = gw_feed_header(r, "Retry-After");
+    int64_t wait_s = after ? gw_feed_retry_after_s(after, (int64_t)time(NULL)) : -1;
+    char text[320];
+    if (wait_s >= 0 && GW_HOST_HAS(f->host, check_retry_after)) {
+        f->host->check_retry_after(f->check, (uint64_t)wait_s * 1000u);
+        snprintf(text, sizeof(text), "HTTP 429 from %s: asked to wait %lld s before the next check",
+                 f->where, (long long)wait_s);
+    } else {
+        snprintf(text, sizeof(text), "HTTP 429 from %s: too many requests", f->where);
+    }
+    fail(f, GW_STATUS_UNKNOWN, GW_REASON_RATE_LIMITED, text);
+}
+
+static int request(struct gw_feed_fetch *f);
+
+/* Follows the page's next link, or ends: returns true when the run goes on. */
+static bool follow(struct gw_feed_fetch *f, const struct gw_http_response *r)
+{
+    char next[URL_MAX], full[URL_MAX], text[URL_MAX + 200];
+    if (f->conf->max_pages <= 1 ||
+        gw_feed_link_next(r->headers, r->n_headers, next, sizeof(next)) == -ENOENT)
+        return false;
+    if (gw_feed_link_resolve(f->url, next, full, sizeof(full)) < 0) {
+        snprintf(text, sizeof(text), "the next link of %s cannot be followed: \"%.200s\"", f->where,
+                 next);
+        fail(f, GW_STATUS_DOWN, GW_REASON_FEED_PAGING, text);
+        return true;
+    }
+    if (!gw_feed_link_same_origin(f->url, full)) {
+        char other[160];
+        gw_feed_link_authority(full, other, sizeof(other));
+        snprintf(text, sizeof(text),
+                 "the next link of %s leads to another host, %s (only links on the feed's own "
+                 "host are followed)",
+                 f->where, other);
+        fail(f, GW_STATUS_DOWN, GW_REASON_FEED_PAGING, text);
+        return true;
+    }
+    uint64_t h = url_hash(full);
+    for (unsigned i = 0; i < f->pages; i++) {
+        if (f->seen[i] == h) {
+            snprintf(text, sizeof(text), "the feed at %s links back to page %u: a paging loop",
+                     f->where, i + 1);
+            fail(f, GW_STATUS_DOWN, GW_REASON_FEED_PAGING, text);
+            return true;
+        }
+    }
+    if (f->pages >= f->conf->max_pages) {
+        snprintf(text, sizeof(text), "the feed at %s has more than max_pages %u pages", f->where,
+                 f->conf->max_pages);
+        fail(f, GW_STATUS_DOWN, GW_REASON_FEED_PAGING, text);
+        return true;
+    }
+    snprintf(f->url, sizeof(f->url), "%s", full);
+    int rc = request(f);
+    if (rc < 0) {
+        snprintf(text, sizeof(text), "page %u of %s could not be requested: %s", f->pages + 1,
+                 f->where, strerror(-rc));
+        fail(f, GW_STATUS_UNKNOWN, GW_REASON_PLUGIN, text);
+    }
+    return true;
+}
+
+static void done_cb(void *data, const struct gw_http_response *r)
+{
+    struct gw_feed_fetch *f = data;
+    f->call = NULL;
+    f->pages++;
+    if (!isnan(r->total_s))
+        f->seconds += r->total_s;
+    f->bytes += r->bytes;
+    char text[512];
+    if (r->reason) {
+        bool ours = strcmp(r->reason, GW_REASON_PLUGIN) == 0;
+        fail(f, ours ? GW_STATUS_UNKNOWN : GW_STATUS_DOWN, r->reason,
+             r->error ? r->error : "no response");
+        return;
+    }
+    if (r->status == 429) {
+        rate_limited(f, r);
+        return;
+    }
+    if ((r->status < 200 || r->status > 299) && !(r->status == 503 && f->accept_503)) {
+        snprintf(text, sizeof(text), "HTTP %ld from %s (expected 2xx)", r->status, f->where);
+        fail(f, GW_STATUS_DOWN, GW_REASON_HTTP_STATUS, text);
+        return;
+    }
+    if (r->body_truncated) {
+        snprintf(text, sizeof(text), "the document from %s is larger than max_body (%llu bytes)",
+                 f->where, (unsigned long long)f->conf->max_body);
+        fail(f, GW_STATUS_DOWN, GW_REASON_FEED_TOO_LARGE, text);
+        return;
+    }
+    f->seen[f->pages - 1] = url_hash(f->url);
+    /* Next links are relative to where the page came from, after redirects. */
+    if (r->final_url)
+        snprintf(f->url, sizeof(f->url), "%s", r->final_url);
+    struct gw_feed_page page = {.response = r, .url = f->url, .number = f->pages};
+    struct gw_feed_error err = {0};
+    if (f->page_fn(f->data, &page, &err) < 0) {
+        snprintf(text, sizeof(text), "the feed at %s: %s", f->where, err.message);
+        fail(f, GW_STATUS_DOWN, err.reason ? err.reason : GW_REASON_FEED_PARSE, text);
+        return;
+    }
+    if (follow(f, r))
+        return;
+    record(f);
+    f->end_fn(f->data, f->pages, f->where);
+    fetch_free(f);
+}
+
+static int request(struct gw_feed_fetch *f)
+{
+    const struct gw_host *host = f->host;
+    uint64_t limit = host->check_timeout_ms(f->check);
+    uint64_t spent = uv_now(host->loop) - f->started_ms;
+    struct gw_http_request req = {
+        .size = sizeof(req),
+        .url = f->url,
+        .headers = (const char *const *)f->conf->headers,
+        .max_redirects = 5,
+        .ip_version = f->conf->ip,
+        .insecure = !f->conf->tls_verify,
+        .ca_pem = f->conf->ca_pem,
+        .max_body = f->conf->max_body,
+        .timeout_ms = limit > spent ? limit - spent : 1,
+    };
+    return host->http_start(host, &req, done_cb, f, &f->call);
+}
+
+int gw_feed_fetch_start(const struct gw_host *host, const struct gw_feed_http *conf,
+                        struct gw_check *check, bool accept_503, gw_feed_page_fn page_fn,
+                        gw_feed_end_fn end_fn, void *data, void (*data_free)(void *),
+                        struct gw_feed_fetch **out)
+{
+    if (!GW_HOST_HAS(host, http_cancel) || !host->http_start)
+        return -ENOTSUP;
+    struct gw_feed_fetch *f = calloc(1, sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    f->seen = calloc(conf->max_pages ? conf->max_pages : 1, sizeof(*f->seen));
+    if (!f->seen) {
+        free(f);
+        return -ENOMEM;
+    }
+    f->host = host;
+    f->conf = conf;
+    f->check = check;
+    f->accept_503 = accept_503;
+    f->page_fn = page_fn;
+    f->end_fn = end_fn;
+    f->started_ms = uv_now(host->loop);
+    snprintf(f->url, sizeof(f->url), "%s", conf->url);
+    gw_feed_link_authority(conf->url, f->where, sizeof(f->where));
+    int rc = request(f);
+    if (rc < 0) {
+        fetch_free(f); /* data is not ours yet */
+        return rc;
+    }
+    f->data = data;
+    f->data_free = data_free;
+    *out = f;
+    return 0;
+}
+
+void gw_feed_fetch_cancel(struct gw_feed_fetch *f)
+{
+    if (f->call)
+        f->host->http_cancel(f->host, f->call);
+    fetch_free(f);
+}
+
+/* ---- items ------------------------------------------------------------------------ */
+
+void gw_feed_sink_item(void *data, const struct gw_feed_item *item)
+{
+    struct gw_feed_sink *sink = data;
+    sink->n[item->status]++;
+    sink->host->check_item(sink->check, item->id, item->status, item->reason, item->name,
+                           item->flags);
+}
+
+void gw_feed_sink_counts(const struct gw_feed_sink *sink, char *buf, size_t size)
+{
+    static const char *const words[] = {"up", "degraded", "down", "unknown", "not in service"};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int st = 0; st <= GW_ITEM_EXCLUDED && len < size; st++)
+        if (sink->n[st])
+            len += (size_t)snprintf(buf + len, size - len, "%s%llu %s", len ? ", " : "",
+                                    (unsigned long long)sink->n[st], words[st]);
+    if (len == 0)
+        snprintf(buf, size, "none");
+}
+
+int gw_feed_check_start(const struct gw_host *host, const struct gw_feed_http *http,
+                        const void *conf, struct gw_check *check, bool accept_503, size_t run_size,
+                        gw_feed_page_fn page_fn, gw_feed_end_fn end_fn, void **run_out)
+{
+    if (!GW_HOST_HAS(host, check_retry_after))
+        return -ENOTSUP;
+    struct gw_feed_sink *sink = calloc(1, run_size < sizeof(*sink) ? sizeof(*sink) : run_size);
+    if (!sink)
+        return -ENOMEM;
+    sink->host = host;
+    sink->check = check;
+    sink->conf = conf;
+    struct gw_feed_fetch *fetch;
+    int rc =
+        gw_feed_fetch_start(host, http, check, accept_503, page_fn, end_fn, sink, free, &fetch);
+    if (rc < 0) {
+        free(sink);
+        return rc;
+    }
+    *run_out = fetch;
+    return 0;
+}
