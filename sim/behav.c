@@ -40,11 +40,11 @@ static const char *const feed_names[] = {
 };
 
 /* The keys each feed type takes, beside `type`. */
-static const char *const feed_keys[][6] = {
+static const char *const feed_keys[][7] = {
     [SIM_FEED_NONE] = {NULL},
-    [SIM_FEED_OCPI] = {"locations", "evses", "page_size", "name", "statuses", NULL},
+    [SIM_FEED_OCPI] = {"locations", "evses", "page_size", "name", "statuses", "paging", NULL},
     [SIM_FEED_OCM] = {"sites", "connections", "name", "statuses", NULL},
-    [SIM_FEED_MERAKI] = {"devices", "name", "statuses", NULL},
+    [SIM_FEED_MERAKI] = {"devices", "page_size", "name", "statuses", "paging", NULL},
     [SIM_FEED_HEALTH] = {"status", "name", NULL},
     [SIM_FEED_STATUSPAGE] = {"components", "name", NULL},
 };
@@ -66,6 +66,13 @@ static const char *const component_statuses[] = {
 };
 
 static const char *const health_statuses[] = {"pass", "warn", "fail", NULL};
+
+static const char *const paging_names[] = {
+    [SIM_PAGING_NORMAL] = "normal",
+    [SIM_PAGING_LOOP] = "loop",
+    [SIM_PAGING_FOREIGN] = "foreign",
+    NULL,
+};
 
 const char *sim_behav_mode_name(enum sim_tcp_mode mode)
 {
@@ -435,6 +442,18 @@ static int parse_feed(const struct gw_cfg *v, const struct sim_behav_ctx *ctx, s
             rc = -EINVAL;
         f->set |= SIM_F_PAGE_SIZE;
     }
+    const struct gw_cfg *paging = gw_cfg_child(v, "paging");
+    if (paging) {
+        const char *pg = gw_cfg_scalar(paging);
+        int i = pg ? list_find(paging_names, pg) : -1;
+        if (i < 0) {
+            report_choice(paging, "paging", pg ? pg : "", paging_names);
+            rc = -EINVAL;
+        } else {
+            f->paging = (enum sim_paging)i;
+            f->set |= SIM_F_PAGING;
+        }
+    }
     if (gw_cfg_child(v, "name")) {
         if (node_string(gw_cfg_child(v, "name"), &f->name, NULL) < 0)
             rc = -EINVAL;
@@ -652,6 +671,8 @@ static void feed_apply(struct sim_feed *dst, const struct sim_feed *src)
         dst->per_item = src->per_item;
     if (src->set & SIM_F_PAGE_SIZE)
         dst->page_size = src->page_size;
+    if (src->set & SIM_F_PAGING)
+        dst->paging = src->paging;
     if (src->set & SIM_F_NAME) {
         free(dst->name);
         dst->name = gw_xstrdup(src->name);

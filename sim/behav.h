@@ -70,6 +70,14 @@ enum {
     SIM_F_HEALTH = 1u << 5,
     SIM_F_SHARES = 1u << 6,
     SIM_F_COMPONENTS = 1u << 7,
+    SIM_F_PAGING = 1u << 8,
+};
+
+/* How a paged feed's next links behave: as they should, or a fault. */
+enum sim_paging {
+    SIM_PAGING_NORMAL,  /* a next link on every page but the last */
+    SIM_PAGING_LOOP,    /* the last page links back to the first */
+    SIM_PAGING_FOREIGN, /* next links lead to another host */
 };
 
 /* A name and a text value: an HTTP header, a Statuspage component. */
@@ -91,9 +99,10 @@ struct sim_feed {
     uint32_t set;      /* SIM_F_* */
     int64_t items;     /* OCPI locations, OCM sites, Meraki devices */
     int64_t per_item;  /* EVSEs per location, connections per site */
-    int64_t page_size; /* OCPI: most locations per page */
-    char *name;        /* in generated names and ids */
-    char *health;      /* health: "pass", "warn" or "fail" */
+    int64_t page_size; /* OCPI: most locations per page; Meraki: devices (0: no paging) */
+    enum sim_paging paging;
+    char *name;   /* in generated names and ids */
+    char *health; /* health: "pass", "warn" or "fail" */
     struct sim_share *shares;
     size_t n_shares;
     struct sim_pair *components; /* Statuspage: component name -> status */

@@ -111,6 +111,25 @@ static void dump(json_t *doc, struct sim_feed_page *out)
     json_decref(doc);
 }
 
+/* ---- paging ------------------------------------------------------------------- */
+
+/* The URL next links start from: the request's, or another host's for `paging: foreign`. */
+struct url_text {
+    char text[512];
+};
+
+static struct url_text paging_base(const struct sim_feed *f, const struct sim_feed_query *q)
+{
+    struct url_text u;
+    const char *path = strstr(q->url, "://");
+    path = path ? path + 3 + strcspn(path + 3, "/") : "";
+    if (f->paging == SIM_PAGING_FOREIGN)
+        snprintf(u.text, sizeof(u.text), "http://feeds.other.example%s", path);
+    else
+        snprintf(u.text, sizeof(u.text), "%s", q->url);
+    return u;
+}
+
 /* ---- OCPI 2.2.1 locations ------------------------------------------------------ */
 
 /* The three kinds of charger the EVSEs cycle through: 150 kW and 50 kW DC, 22 kW AC. */
@@ -217,9 +236,11 @@ static void render_ocpi(const struct sim_feed *f, const struct sim_feed_query *q
     out->content_type = "application/json";
     out->total = n;
     out->limit = limit;
-    if (offset + limit < n)
-        out->next = gw_xasprintf("%s?offset=%lld&limit=%lld", q->url, (long long)(offset + limit),
+    if (offset + limit < n || f->paging == SIM_PAGING_LOOP) {
+        long long next = offset + limit < n ? offset + limit : 0;
+        out->next = gw_xasprintf("%s?offset=%lld&limit=%lld", paging_base(f, q).text, next,
                                  (long long)limit);
+    }
 }
 
 /* ---- Open Charge Map POIs ----------------------------------------------------------- */
@@ -351,7 +372,39 @@ static void render_ocm(const struct sim_feed *f, struct sim_feed_page *out)
 
 /* ---- Meraki device statuses ------------------------------------------------------------ */
 
-static void render_meraki(const struct sim_feed *f, struct sim_feed_page *out)
+/* Meraki pages by device: perPage (capped at page_size) after the serial startingAfter. */
+static void meraki_page(const struct sim_feed *f, const struct sim_feed_query *q, const char *party,
+                        int64_t n, int64_t *first, int64_t *last, struct sim_feed_page *out)
+{
+    *first = 0;
+    *last = n;
+    int64_t size = f->set & SIM_F_PAGE_SIZE ? f->page_size : 0;
+    if (size <= 0)
+        return;
+    int64_t per = q->per_page > 0 && q->per_page < size ? q->per_page : size;
+    if (q->starting_after) {
+        for (int64_t i = 0; i < n; i++) {
+            char serial[48];
+            snprintf(serial, sizeof(serial), "Q2XX-%s0-%04lld", party, (long long)i + 1);
+            if (strcmp(serial, q->starting_after) == 0)
+                *first = i + 1;
+        }
+    }
+    *last = *first + per < n ? *first + per : n;
+    struct url_text base_url = paging_base(f, q);
+    const char *base = base_url.text;
+    out->first = gw_xasprintf("%s?perPage=%lld", q->url, (long long)per);
+    if (*last < n || f->paging == SIM_PAGING_LOOP) {
+        if (*last < n)
+            out->next = gw_xasprintf("%s?perPage=%lld&startingAfter=Q2XX-%s0-%04lld", base,
+                                     (long long)per, party, (long long)*last);
+        else
+            out->next = gw_xasprintf("%s?perPage=%lld", base, (long long)per);
+    }
+}
+
+static void render_meraki(const struct sim_feed *f, const struct sim_feed_query *q,
+                          struct sim_feed_page *out)
 {
     int64_t n = f->set & SIM_F_ITEMS ? f->items : 10;
     const char *name = feed_name(f);
@@ -360,8 +413,10 @@ static void render_meraki(const struct sim_feed *f, struct sim_feed_page *out)
     iso_time(then, sizeof(then), 3600);
     char party[4];
     party_id(name, party);
+    int64_t from, to;
+    meraki_page(f, q, party, n, &from, &to, out);
     json_t *doc = json_array();
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = from; i < to; i++) {
         const char *status = status_of(f, i, n, "online");
         bool reporting = strcmp(status, "online") == 0 || strcmp(status, "alerting") == 0;
         json_t *d = json_object();
@@ -582,7 +637,7 @@ void sim_feed_render(const struct sim_feed *f, const struct sim_feed_query *q,
         render_ocm(f, out);
         break;
     case SIM_FEED_MERAKI:
-        render_meraki(f, out);
+        render_meraki(f, q, out);
         break;
     case SIM_FEED_HEALTH:
         render_health(f, out);
@@ -601,5 +656,6 @@ void sim_feed_page_clear(struct sim_feed_page *page)
 {
     free(page->body);
     free(page->next);
+    free(page->first);
     memset(page, 0, sizeof(*page));
 }

@@ -5,6 +5,10 @@
  * shapes of the public specifications. Generated rather than read from files
  * so that their counts and statuses can follow the schedule.
  *
+ * Paged feeds (OCPI; Meraki with a page_size) link each page to the next,
+ * or play a paging fault: the last page linking back to the first
+ * (`paging: loop`), next links to another host (`paging: foreign`).
+ *
  * Item statuses are handed out in feed order: the first items get the first
  * share's status, the next ones the second's, and the rest the default
  * (AVAILABLE, 50 Operational, online).
@@ -18,9 +22,11 @@
 #include "behav.h"
 
 struct sim_feed_query {
-    const char *url; /* the request's absolute URL without query, for OCPI's Link header */
-    int64_t offset;  /* OCPI paging; -1 when not given */
-    int64_t limit;   /* -1 when not given */
+    const char *url;            /* the request's absolute URL without query, for Link headers */
+    int64_t offset;             /* OCPI paging; -1 when not given */
+    int64_t limit;              /* -1 when not given */
+    int64_t per_page;           /* Meraki paging (perPage); -1 when not given */
+    const char *starting_after; /* Meraki paging (startingAfter: a serial); NULL when not given */
 };
 
 struct sim_feed_page {
@@ -29,7 +35,8 @@ struct sim_feed_page {
     const char *content_type;
     int64_t total; /* OCPI: X-Total-Count; -1 otherwise */
     int64_t limit; /* OCPI: X-Limit */
-    char *next;    /* OCPI: the next page's URL, or NULL */
+    char *next;    /* the next page's URL, or NULL */
+    char *first;   /* Meraki: the first page's URL (Link rel=first), or NULL */
 };
 
 /* Renders the document for `f` at wall-clock now into *out. */

@@ -354,7 +354,12 @@ static struct MHD_Response *feed_response(struct sim_http *h, struct http_req *r
     char *full =
         gw_xasprintf("%s://%s%s", h->l->type == SIM_LISTENER_HTTPS ? "https" : "http", host, url);
     struct sim_feed_query q = {
-        .url = full, .offset = query_int(c, "offset"), .limit = query_int(c, "limit")};
+        .url = full,
+        .offset = query_int(c, "offset"),
+        .limit = query_int(c, "limit"),
+        .per_page = query_int(c, "perPage"),
+        .starting_after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "startingAfter"),
+    };
     struct sim_feed_page page;
     sim_feed_render(&r->b->feed, &q, &page);
     free(full);
@@ -370,7 +375,10 @@ static struct MHD_Response *feed_response(struct sim_http *h, struct http_req *r
         MHD_add_response_header(resp, "X-Limit", num);
     }
     if (resp && page.next) {
-        char *link = gw_xasprintf("<%s>; rel=\"next\"", page.next);
+        /* Meraki writes its relations bare and lists the first page too. */
+        char *link = page.first
+                         ? gw_xasprintf("<%s>; rel=first, <%s>; rel=next", page.first, page.next)
+                         : gw_xasprintf("<%s>; rel=\"next\"", page.next);
         MHD_add_response_header(resp, "Link", link);
         free(link);
     }
@@ -404,7 +412,8 @@ static enum MHD_Result route_respond(struct sim_http *h, struct http_req *r, con
         if (resp)
             MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, b->redirect);
         content_type = "text/plain; charset=utf-8";
-    } else if (b->feed.type != SIM_FEED_NONE) {
+    } else if (b->feed.type != SIM_FEED_NONE && !(b->set & SIM_B_BODY)) {
+        /* A body given (by a phase) stands in for the feed: garbage, an error page. */
         resp = feed_response(h, r, url, &content_type);
     } else if (b->size) {
         resp = body_response(h, r, NULL, NULL, b->size);

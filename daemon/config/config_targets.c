@@ -207,6 +207,25 @@ static bool declare_target(struct config_builder *b, const char *council,
     return true;
 }
 
+/*
+ * The item keys a feed type declares (GW_ITEM_CFG_KEYS), which the daemon
+ * reads itself. Types that do not declare them never see them: the generic
+ * validation has refused them already.
+ */
+static bool read_item_keys(const struct gw_cfg *eff, struct gw_target_conf *t)
+{
+    double min_up = 0;
+    bool track = false;
+    int64_t max_items = GW_DEFAULT_TRACKED_ITEMS;
+    bool ok = gw_cfg_get_percent(eff, "min_up", &min_up) == 0;
+    ok = gw_cfg_get_bool(eff, "track_items", &track) == 0 && ok;
+    ok = gw_cfg_get_int(eff, "max_tracked_items", 1, 1000000, &max_items) == 0 && ok;
+    t->min_up = min_up;
+    t->track_items = track;
+    t->max_tracked_items = (uint32_t)max_items;
+    return ok;
+}
+
 static void build_target(struct config_builder *b, size_t council_index, const struct gw_cfg *node)
 {
     struct gw_config *c = b->config;
@@ -249,6 +268,9 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     if (gw_cfg_get_int(eff, "failure_threshold", 1, 1000, &failures) < 0)
         ok = false;
     if (gw_cfg_get_int(eff, "success_threshold", 1, 1000, &successes) < 0)
+        ok = false;
+    struct gw_target_conf items = {0};
+    if (!read_item_keys(eff, &items))
         ok = false;
     /* Notifiers are all known by now (built before councils). */
     const struct gw_cfg *notify = gw_cfg_child(eff, "notify");
@@ -331,6 +353,9 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     /* Its own, else its council's (which has fallen back on defaults already). */
     if (gw_cfg_get_percent(node, "sla", &t->sla) < 0 || !gw_cfg_child(node, "sla"))
         t->sla = c->councils[council_index].sla;
+    t->min_up = items.min_up;
+    t->track_items = items.track_items;
+    t->max_tracked_items = items.max_tracked_items;
     t->fingerprint = gw_config_fingerprint_target(t, eff);
 }
 

@@ -470,8 +470,8 @@ struct gw_host {
     struct gw_host_internal *internal;
 
     /* ---- items (event loop thread; see "Items" above) ---------------------
-     * Members appended after ABI 1's first release: a plugin checks
-     * GW_HOST_HAS(host, check_retry_after) before using any of them.
+     * Appended members: a plugin checks GW_HOST_HAS(host, check_retry_after)
+     * before using any of them.
      */
 
     /*

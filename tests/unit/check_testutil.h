@@ -19,6 +19,7 @@
 #include "loop_testutil.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
+#include "result/items.h"
 #include "result/result.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
@@ -44,9 +45,16 @@ struct check_harness {
 /* One check's end, copied out of its callback. */
 struct outcome {
     unsigned calls;
-    struct gw_result result;
+    struct gw_result result; /* result.items: a reference the outcome holds (outcome_fini) */
     uint64_t start_ns, end_ns;
 };
+
+/* Drops what an outcome holds (a feed check's items); again does nothing. */
+static inline void outcome_fini(struct outcome *out)
+{
+    gw_items_unref(out->result.items);
+    out->result.items = NULL;
+}
 
 /*
  * Loads `plugin_file` (a file of $GW_PLUGIN_DIR) into a new loader, with an
@@ -155,6 +163,9 @@ static inline void harness_done_cb(void *data, const struct gw_target_conf *conf
     out->calls++;
     out->end_ns = uv_hrtime();
     out->result = *result;
+    /* The check frees its items after this callback: keep them with the outcome. */
+    if (result->items)
+        out->result.items = gw_items_ref(result->items);
 }
 
 /* Starts the check of h->config's target into `out`. Returns the check (borrowed). */
