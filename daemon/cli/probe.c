@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "plugin/host.h"
 #include "plugin/plugins.h"
+#include "result/items.h"
 #include "util/diag.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -34,6 +35,9 @@ static void done_cb(void *data, const struct gw_target_conf *conf, const struct 
     struct probe_outcome *o = data;
     o->done = true;
     o->result = *result;
+    /* The check frees its items after this call. */
+    if (result->items)
+        o->result.items = gw_items_ref(result->items);
 }
 
 /* Quotes a string for a YAML double-quoted scalar. Caller frees. */
@@ -161,6 +165,30 @@ static void perf_number(double v, char *buf, size_t len)
         *--end = '\0';
 }
 
+/* Every item of a feed, one a line: status, id, name, the feed's word, rapid or not. */
+static void print_items(const struct gw_items *items)
+{
+    const struct gw_item_tally *t = gw_items_tally(items);
+    uint64_t total = 0;
+    for (int st = 0; st < GW_ITEM_STATUSES; st++)
+        total += t->n[st];
+    printf("  items        %llu:", (unsigned long long)total);
+    const char *sep = " ";
+    for (int st = 0; st < GW_ITEM_STATUSES; st++) {
+        if (t->n[st]) {
+            printf("%s%llu %s", sep, (unsigned long long)t->n[st], gw_item_status_word(st));
+            sep = ", ";
+        }
+    }
+    printf("\n");
+    for (size_t i = 0; i < gw_items_count(items); i++) {
+        const struct gw_item_rec *it = gw_items_at(items, i);
+        printf("    %-9s %s%s%s%s%s%s%s\n", gw_item_status_name(it->status), it->id,
+               *it->name ? "  \"" : "", it->name, *it->name ? "\"" : "", *it->reason ? "  " : "",
+               it->reason, (it->flags & GW_ITEM_RAPID) ? "  rapid" : "");
+    }
+}
+
 static void print_text(const struct gw_target_conf *conf, const struct gw_result *r)
 {
     /* First line in the Nagios plugin format: status, message, perfdata. */
@@ -187,6 +215,22 @@ static void print_text(const struct gw_target_conf *conf, const struct gw_result
         print_value(stdout, r->figures[i].value, unit_of(conf, r->figures[i].name));
         printf("\n");
     }
+    if (r->items)
+        print_items(r->items);
+}
+
+static json_t *items_json(const struct gw_items *items)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < gw_items_count(items); i++) {
+        const struct gw_item_rec *it = gw_items_at(items, i);
+        json_array_append_new(list, json_pack("{s:s, s:s?, s:s, s:s?, s:b}", "id", it->id, "name",
+                                              *it->name ? it->name : NULL, "status",
+                                              gw_item_status_word(it->status), "reason",
+                                              *it->reason ? it->reason : NULL, "rapid",
+                                              (it->flags & GW_ITEM_RAPID) != 0));
+    }
+    return list;
 }
 
 static void print_json(const struct gw_target_conf *conf, const struct gw_result *r)
@@ -209,6 +253,8 @@ static void print_json(const struct gw_target_conf *conf, const struct gw_result
                   conf->type->name, "host", conf->host, "status", gw_status_word(r->status),
                   "reason", *r->reason ? r->reason : NULL, "message", r->message, "time", when,
                   "figures", figures, "details", details);
+    if (r->items)
+        json_object_set_new(doc, "items", items_json(r->items));
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text);
     free(text);
@@ -325,6 +371,7 @@ int gw_probe_main(int argc, char **argv, const char *default_config)
     else
         print_text(conf, &outcome.result);
     exit_code = (int)outcome.result.status;
+    gw_items_unref(outcome.result.items);
 out:
     gw_config_unref(config);
     gw_host_set_http(&host, NULL);

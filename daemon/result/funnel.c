@@ -189,6 +189,37 @@ static void items_summary(const struct gw_items *items, char *buf, size_t size)
     }
 }
 
+/* The target's item store, made or remade for its settings; NULL without track_items. */
+static struct gw_item_store *item_store_of(struct gw_funnel *funnel, struct gw_target *target,
+                                           const struct gw_target_conf *conf)
+{
+    uint32_t step_s = (uint32_t)((conf->interval_ms + 999) / 1000);
+    if (target->item_store && (!conf->track_items || !funnel->writer ||
+                               !gw_item_store_matches(target->item_store, funnel->data_dir, step_s,
+                                                      conf->max_tracked_items))) {
+        gw_item_store_free(target->item_store);
+        target->item_store = NULL;
+    }
+    if (!conf->track_items || !funnel->writer)
+        return NULL;
+    if (!target->item_store) {
+        char council[80];
+        gw_funnel_council_of(conf->id, council, sizeof(council));
+        target->item_store = gw_item_store_new(funnel->data_dir, council, conf->name, step_s,
+                                               conf->max_tracked_items);
+    }
+    return target->item_store;
+}
+
+bool gw_funnel_store_item_named(struct gw_funnel *funnel, struct gw_target *target,
+                                const char *item_file, int64_t time_ms, size_t n,
+                                const char *const *names, const double *values)
+{
+    struct gw_item_store *store = item_store_of(funnel, target, target->conf);
+    return store &&
+           gw_item_store_submit_named(store, funnel->writer, item_file, time_ms, n, names, values);
+}
+
 /*
  * Takes in the item list of a result: each item's since, one log line per
  * change (a summary line for the first list after start), the list kept as
@@ -210,22 +241,9 @@ static void take_items(struct gw_funnel *funnel, struct gw_target *target,
     target->items = gw_items_ref(items);
     target->items_time_ms = now_ms;
 
-    uint32_t step_s = (uint32_t)((conf->interval_ms + 999) / 1000);
-    if (target->item_store && (!conf->track_items || !funnel->writer ||
-                               !gw_item_store_matches(target->item_store, funnel->data_dir, step_s,
-                                                      conf->max_tracked_items))) {
-        gw_item_store_free(target->item_store);
-        target->item_store = NULL;
-    }
-    if (!conf->track_items || !funnel->writer)
-        return;
-    if (!target->item_store) {
-        char council[80];
-        gw_funnel_council_of(conf->id, council, sizeof(council));
-        target->item_store = gw_item_store_new(funnel->data_dir, council, conf->name, step_s,
-                                               conf->max_tracked_items);
-    }
-    gw_item_store_submit(target->item_store, funnel->writer, items, now_ms);
+    struct gw_item_store *store = item_store_of(funnel, target, conf);
+    if (store)
+        gw_item_store_submit(store, funnel->writer, items, now_ms);
 }
 
 void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,

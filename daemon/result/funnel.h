@@ -52,6 +52,15 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
 bool gw_funnel_store_named(struct gw_funnel *funnel, struct gw_target *target, int64_t time_ms,
                            size_t n, const char *const *names, const double *values);
 
+/*
+ * As gw_funnel_store_named for a point of one of the target's tracked items
+ * (its file name `item_file`, rrd_schema.h). False when the target does not
+ * track items now, or the point shares no value with an item's file.
+ */
+bool gw_funnel_store_item_named(struct gw_funnel *funnel, struct gw_target *target,
+                                const char *item_file, int64_t time_ms, size_t n,
+                                const char *const *names, const double *values);
+
 /* The council id of a target's full id, copied into buf. */
 void gw_funnel_council_of(const char *id, char *buf, size_t size);
 

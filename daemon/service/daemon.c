@@ -389,7 +389,18 @@ static void replay_point(void *ctx, const char *id, int64_t time_ms, size_t n,
 {
     struct replay *r = ctx;
     struct gw_target *target = gw_targets_find(r->d->targets, id);
-    if (target && gw_funnel_store_named(&r->d->funnel, target, time_ms, n, names, values))
+    bool stored = target && gw_funnel_store_named(&r->d->funnel, target, time_ms, n, names, values);
+    /* A tracked item's point: "<council>/<target>/<item file>". */
+    const char *item = id + strcspn(id, "/");
+    item = *item ? strchr(item + 1, '/') : NULL;
+    if (!target && item) {
+        char *owner = gw_xstrndup(id, (size_t)(item - id));
+        target = gw_targets_find(r->d->targets, owner);
+        stored = target && gw_funnel_store_item_named(&r->d->funnel, target, item + 1, time_ms, n,
+                                                      names, values);
+        free(owner);
+    }
+    if (stored)
         r->stored++;
     else
         r->unknown++;

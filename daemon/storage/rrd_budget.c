@@ -1,5 +1,6 @@
 #include "storage/rrd_budget.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,40 @@ static char *existing_ancestor(const char *path)
     return dir;
 }
 
+/* RRD files in a directory (0 when there is none). */
+static uint64_t rrd_files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    uint64_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        n += len > 4 && strcmp(e->d_name + len - 4, ".rrd") == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Adds the item files of a target with track_items. */
+static void count_items(const struct gw_config *config, const struct gw_target_conf *t,
+                        uint32_t step_s, struct gw_rrd_budget *out)
+{
+    uint64_t size = gw_rrd_schema_item_file_size(step_s);
+    out->item_files += t->max_tracked_items;
+    out->item_bytes += t->max_tracked_items * size;
+    out->bytes += t->max_tracked_items * size;
+    if (!out->local)
+        return;
+    char *dir = gw_xasprintf("%s/%s/%s.items", config->daemon.data_dir,
+                             config->councils[t->council].id, t->name);
+    uint64_t made = rrd_files_in(dir);
+    if (made < t->max_tracked_items)
+        out->missing_bytes += (t->max_tracked_items - made) * size;
+    free(dir);
+}
+
 static bool file_exists(const char *path)
 {
     struct stat st;
@@ -48,6 +83,8 @@ void gw_rrd_budget_compute(const struct gw_config *config, struct gw_rrd_budget 
         size_t n_ds = gw_rrd_schema_ds_count(t->figures, t->n_figures);
         out->targets++;
         out->bytes += gw_rrd_schema_target_size(step_s, n_ds);
+        if (t->track_items)
+            count_items(config, t, step_s, out);
         if (!out->local)
             continue;
         const char *council = config->councils[t->council].id;
@@ -110,6 +147,12 @@ bool gw_rrd_budget_report(const struct gw_config *config, FILE *out, FILE *err)
     gw_rrd_budget_format(b.fs_avail, avail, sizeof(avail));
     fprintf(out, "storage: %zu target%s, %s of RRD files", b.targets, b.targets == 1 ? "" : "s",
             total);
+    if (b.item_files) {
+        char items[32];
+        gw_rrd_budget_format(b.item_bytes, items, sizeof(items));
+        fprintf(out, " (%s of it for at most %llu tracked items)", items,
+                (unsigned long long)b.item_files);
+    }
     if (!b.local)
         fprintf(out, " on the rrdcached host (%s)\n", config->daemon.rrdcached);
     else if (b.fs_known)

@@ -15,7 +15,9 @@
 
 struct gw_rrd_budget {
     size_t targets;         /* targets whose results are stored */
-    uint64_t bytes;         /* all their RRD files */
+    uint64_t bytes;         /* all their RRD files, tracked items' included */
+    uint64_t item_files;    /* tracked items' files at most (max_tracked_items of each) */
+    uint64_t item_bytes;    /* what those take, part of `bytes` */
     uint64_t missing_bytes; /* of the files not made yet (on this host) */
     bool local;             /* the files are under data_dir on this host */
     char *fs_path;          /* the existing directory whose file system was examined */
@@ -25,7 +27,10 @@ struct gw_rrd_budget {
 
 /*
  * Works out the budget of `config` (borrowed) into *out; caller releases with
- * gw_rrd_budget_fini. With storage: none there are no targets to count.
+ * gw_rrd_budget_fini. With storage: none there are no targets to count. A
+ * feed target with track_items counts max_tracked_items item files: how many
+ * items a feed will list is not known before it is read, and that bound is
+ * what the daemon keeps to.
  */
 void gw_rrd_budget_compute(const struct gw_config *config, struct gw_rrd_budget *out);
 void gw_rrd_budget_fini(struct gw_rrd_budget *b);

@@ -231,6 +231,16 @@ def run(args, timeout=60, **kw):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout * SLOW, **kw)
 
 
+def stop_sim(proc):
+    """SIGTERM to the simulator, and its exit code."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=10 * SLOW)
+    finally:
+        if proc.stdout:
+            proc.stdout.close()
+
+
 def rrd_lastupdate(path):
     """{ds: value or None} and the time of the last update, from rrdtool."""
     out = run(["rrdtool", "lastupdate", path]).stdout.strip().splitlines()
@@ -502,7 +512,7 @@ def main():
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "run", "start_sim", "sim_control", "web_tools", "http_get",
+           "Listener", "Daemon", "run", "start_sim", "stop_sim", "sim_control", "web_tools", "http_get",
            "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase", "Rrdcached", "rrd_rows_between",
            "rrd_first_point", "assert_no_hole", "StorageTestCase", "tcp_config", "TIMER_EARLY",
            "BEST_OF", "best_of", "wakeup_lateness", "result_gaps", "rrd_holes",

@@ -77,7 +77,22 @@ static const struct gw_check_type phases_type = {
     .cancel = phases_cancel,
 };
 
-static const struct gw_check_type *const checks[] = {&phases_type, NULL};
+/* A feed type: it declares the item keys the daemon reads. */
+static const struct gw_cfg_key feed_keys[] = {GW_ITEM_CFG_KEYS, {NULL, 0, 0, NULL, NULL}};
+
+static const struct gw_check_type feed_type = {
+    .name = "feed",
+    .description = "a feed with items",
+    .keys = feed_keys,
+    .configure = phases_configure,
+    .conf_free = free,
+    .conf_host = phases_host,
+    .figures = phases_figures,
+    .start = phases_start,
+    .cancel = phases_cancel,
+};
+
+static const struct gw_check_type *const checks[] = {&phases_type, &feed_type, NULL};
 static const struct gw_plugin plugin = {
     GW_PLUGIN_ABI_VERSION, sizeof(struct gw_plugin), "budget-test", checks, NULL,
 };
@@ -173,6 +188,66 @@ static void test_rrd_budget_counts_every_file(void **state)
     free(dir);
 }
 
+/* Tracked items count their bound: how many a feed lists is not known before it is read. */
+static void test_rrd_budget_counts_tracked_items(void **state)
+{
+    struct fixture *f = *state;
+    char *text = gw_xasprintf("daemon:\n  data_dir: %s/data\n"
+                              "councils:\n"
+                              "  - id: cardiff\n"
+                              "    targets:\n"
+                              "      - {id: ev, check: feed, track_items: true,"
+                              " max_tracked_items: 50}\n"
+                              "      - {id: wifi, check: feed, track_items: true, interval: 5m}\n"
+                              "      - {id: status, check: feed}\n",
+                              f->dir);
+    struct gw_diag *diag = gw_diag_new();
+    struct gw_config *config =
+        gw_config_load_string("budget.yaml", text, f->plugins, &f->host, diag);
+    gw_diag_free(diag);
+    free(text);
+    assert_non_null(config);
+    assert_true(config->targets[0].track_items);
+    assert_int_equal(config->targets[0].max_tracked_items, 50);
+    assert_int_equal(config->targets[1].max_tracked_items, GW_DEFAULT_TRACKED_ITEMS);
+    assert_false(config->targets[2].track_items);
+    struct gw_rrd_budget b;
+    gw_rrd_budget_compute(config, &b);
+    uint64_t items =
+        50 * gw_rrd_schema_item_file_size(60) + 1000 * gw_rrd_schema_item_file_size(300);
+    assert_int_equal(b.item_files, 1050);
+    assert_int_equal(b.item_bytes, items);
+    assert_int_equal(b.bytes, items + 2 * gw_rrd_schema_target_size(60, 10) +
+                                  gw_rrd_schema_target_size(300, 10));
+    assert_int_equal(b.missing_bytes, b.bytes);
+    gw_rrd_budget_fini(&b);
+
+    /* Item files already made are not needed again. */
+    char *dir = gw_xasprintf("%s/data/cardiff/ev.items", f->dir);
+    assert_int_equal(gw_fsutil_mkdirs(dir, 0750), 0);
+    for (int i = 0; i < 3; i++) {
+        char *path = gw_xasprintf("%s/GB%%2A%d.rrd", dir, i);
+        FILE *file = fopen(path, "w");
+        assert_non_null(file);
+        fclose(file);
+        free(path);
+    }
+    gw_rrd_budget_compute(config, &b);
+    assert_int_equal(b.missing_bytes, b.bytes - 3 * gw_rrd_schema_item_file_size(60));
+    gw_rrd_budget_fini(&b);
+
+    char out[4096] = "";
+    FILE *o = fmemopen(out, sizeof(out), "w");
+    FILE *e = fopen("/dev/null", "w");
+    gw_rrd_budget_report(config, o, e);
+    fclose(o);
+    fclose(e);
+    if (!strstr(out, "for at most 1050 tracked items"))
+        fail_msg("report: %s", out);
+    gw_config_unref(config);
+    free(dir);
+}
+
 static void test_rrd_budget_storage_elsewhere(void **state)
 {
     struct fixture *f = *state;
@@ -223,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rrd_budget_counts_every_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rrd_budget_counts_tracked_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrd_budget_storage_elsewhere, setup, teardown),
         cmocka_unit_test(test_rrd_budget_format),
     };
