@@ -87,11 +87,12 @@ static void end_cb(void *data, unsigned pages, const char *where)
     struct gw_check *check = run->sink.check;
     host->check_items_complete(check);
     host->check_figure(check, "sites", (double)run->tally.sites);
-    char counts[160];
+    char counts[160], rapid[96];
     gw_feed_sink_counts(&run->sink, counts, sizeof(counts));
+    gw_feed_sink_rapid(&run->sink, rapid, sizeof(rapid));
     host->check_done(check, GW_STATUS_UP, NULL,
-                     "%" PRIu64 " connectors at %" PRIu64 " sites from %s: %s", run->tally.items,
-                     run->tally.sites, where, counts);
+                     "%" PRIu64 " connectors at %" PRIu64 " sites from %s: %s%s", run->tally.items,
+                     run->tally.sites, where, counts, rapid);
 }
 
 static int ocm_start(const struct gw_host *host, const void *p, struct gw_check *check,

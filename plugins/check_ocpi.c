@@ -177,17 +177,18 @@ static void end_cb(void *data, unsigned pages, const char *where)
     host->check_figure(check, "locations", (double)t->locations);
     host->check_figure(check, "evses_available", (double)t->by_status[GW_OCPI_AVAILABLE]);
     host->check_figure(check, "evses_charging", (double)t->by_status[GW_OCPI_CHARGING]);
-    char counts[160];
+    char counts[160], rapid[96];
     gw_feed_sink_counts(&run->sink, counts, sizeof(counts));
+    gw_feed_sink_rapid(&run->sink, rapid, sizeof(rapid));
     if (run->total >= 0 && (uint64_t)run->total != t->locations)
         host->check_done(check, GW_STATUS_DEGRADED, GW_REASON_FEED_PAGING,
                          "%" PRIu64 " locations read in %u pages from %s, but X-Total-Count says "
-                         "%" PRId64 "; %" PRIu64 " EVSEs: %s",
-                         t->locations, pages, where, run->total, t->evses, counts);
+                         "%" PRId64 "; %" PRIu64 " EVSEs: %s%s",
+                         t->locations, pages, where, run->total, t->evses, counts, rapid);
     else
         host->check_done(check, GW_STATUS_UP, NULL,
-                         "%" PRIu64 " EVSEs at %" PRIu64 " locations from %s: %s", t->evses,
-                         t->locations, where, counts);
+                         "%" PRIu64 " EVSEs at %" PRIu64 " locations from %s: %s%s", t->evses,
+                         t->locations, where, counts, rapid);
 }
 
 static int ocpi_start(const struct gw_host *host, const void *p, struct gw_check *check,

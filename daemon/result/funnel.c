@@ -233,9 +233,10 @@ static void take_items(struct gw_funnel *funnel, struct gw_target *target,
     if (log.more)
         gw_log_notice("%s (%s): and %zu more item changes", conf->id, conf->type->name, log.more);
     if (!target->items) {
+        /* The first list after start: its counts are in the target's UP line. */
         char summary[160];
         items_summary(items, summary, sizeof(summary));
-        gw_log_info("%s (%s): %s", conf->id, conf->type->name, summary);
+        gw_log_debug("%s (%s): %s", conf->id, conf->type->name, summary);
     }
     gw_items_unref(target->items);
     target->items = gw_items_ref(items);
@@ -287,6 +288,10 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
     if (funnel->publisher)
         gw_snapshot_publisher_mark(funnel->publisher);
     store(funnel, target, conf, result);
-    if (result->retry_after_ms)
+    if (result->retry_after_ms) {
+        /* One line per request to wait: they come at most once a wait. */
         target->not_before_ms = gw_clock_mono_ms() + result->retry_after_ms;
+        gw_log_notice("%s (%s): the next check waits %.0f s, as asked: %s", conf->id,
+                      conf->type->name, (double)result->retry_after_ms / 1000.0, result->message);
+    }
 }

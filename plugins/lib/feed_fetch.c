@@ -497,6 +497,10 @@ void gw_feed_sink_item(void *data, const struct gw_feed_item *item)
 {
     struct gw_feed_sink *sink = data;
     sink->n[item->status]++;
+    if ((item->flags & GW_ITEM_RAPID) && item->status != GW_ITEM_EXCLUDED) {
+        sink->rapid++;
+        sink->rapid_down += item->status == GW_ITEM_DOWN;
+    }
     sink->host->check_item(sink->check, item->id, item->status, item->reason, item->name,
                            item->flags);
 }
@@ -535,4 +539,14 @@ int gw_feed_check_start(const struct gw_host *host, const struct gw_feed_http *h
     }
     *run_out = fetch;
     return 0;
+}
+
+void gw_feed_sink_rapid(const struct gw_feed_sink *sink, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (sink->rapid)
+        snprintf(buf, size, "; rapid chargers: %llu of %llu working (%.1f%%)",
+                 (unsigned long long)(sink->rapid - sink->rapid_down),
+                 (unsigned long long)sink->rapid,
+                 100.0 * (double)(sink->rapid - sink->rapid_down) / (double)sink->rapid);
 }

@@ -142,6 +142,7 @@ struct gw_feed_sink {
     struct gw_check *check;
     const void *conf; /* the check type's configuration of the target */
     uint64_t n[GW_ITEM_EXCLUDED + 1];
+    uint64_t rapid, rapid_down; /* GW_ITEM_RAPID items in service, and those down */
 };
 
 void gw_feed_sink_item(void *sink, const struct gw_feed_item *item);
@@ -151,6 +152,11 @@ void gw_feed_sink_item(void *sink, const struct gw_feed_item *item);
  * "none" when there are no items) into buf.
  */
 void gw_feed_sink_counts(const struct gw_feed_sink *sink, char *buf, size_t size);
+/*
+ * "; rapid chargers: 13 of 15 working (86.7%)" when some item is rapid,
+ * else "" (the daemon records the figure; this says it in the sentence).
+ */
+void gw_feed_sink_rapid(const struct gw_feed_sink *sink, char *buf, size_t size);
 
 /* The value of a response header (borrowed from the response), or NULL. */
 const char *gw_feed_header(const struct gw_http_response *r, const char *name);

@@ -97,10 +97,12 @@ class FeedsTest(TestCase):
 
     def test_items_followed_across_feed_changes(self):
         d = self.daemon(self.config())
-        # The first list after start is summed up in one line, not 24.
-        d.wait_log(r"cardiff/ev \(ocpi\): 24 items: 23 up, 1 down", 10)
+        # The first list after start is in the UP line, not 24 lines of its own.
+        d.wait_log(r"cardiff/ev \(ocpi\): UP: 24 EVSEs at 8 locations from 127\.0\.0\.1:\d+: "
+                   r"23 up, 1 down; rapid chargers: 15 of 16 working \(93\.8%\)", 10)
         self.assertEqual(d.count(r"cardiff/ev \(ocpi\): item "), 0)
-        d.wait_log(r"cardiff/wifi \(json_feed\): 10 items: 7 up, 2 down, 1 excluded", 10)
+        d.wait_log(r"cardiff/wifi \(json_feed\): UP: 10 items in 3 pages from 127\.0\.0\.1:\d+: "
+                   r"7 up, 2 down, 1 not in service", 10)
 
         # Three more chargers out of order: one line each, and 20 of 23 is below min_up.
         self.control("POST", "feeds/ocpi/2.2.1/locations", {"feed": {"statuses": {"OUTOFORDER": 4}}})
@@ -148,8 +150,9 @@ class FeedsTest(TestCase):
     def test_retry_after_delays_the_next_check(self):
         self.control("DELETE", "stats")
         d = self.daemon(self.config())
-        d.wait_log(r"cardiff/busy \(json_feed\): UNKNOWN after 1 inconclusive check: HTTP 429 from "
-                   r"127\.0\.0\.1:\d+: asked to wait 3 s before the next check", 10)
+        d.wait_log(r"cardiff/busy \(json_feed\): the next check waits 3 s, as asked: HTTP 429 "
+                   r"from 127\.0\.0\.1:\d+: asked to wait 3 s before the next check", 10)
+        d.wait_log(r"cardiff/busy \(json_feed\): UNKNOWN after 1 inconclusive check", 10)
         first = self.route_requests("/busy")
         # At a 1 s interval the daemon would have asked four more times meanwhile.
         wait_until(lambda: self.route_requests("/busy") > first, 10, what="the check after 3 s")
