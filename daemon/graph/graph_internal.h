@@ -44,6 +44,7 @@
 #define COLOR_TOTAL       "#333333"
 #define SHADE_OPERATIONAL "#3A9D4A55"
 #define COLOR_AVAILABLE   "#1F5FA8"
+#define COLOR_EXCLUDED    "#E8E8E8"
 #define INVISIBLE         "#00000000"
 
 /* Legend lines below the labels of a strip graph: a blank one and two of colour key. */

@@ -143,22 +143,45 @@ static void add_latency(struct graph_args *a, const struct graph_catalogue *cat,
     free(leg);
 }
 
-/* Feed counts on the left axis: operational as an area, available and total as lines. */
+/* A feed's items by status, stacked from the bottom up to its total. */
+static const struct feed_series {
+    const char *ds;
+    enum gw_i18n_key label; /* GW_I18N_KEY_COUNT: "Not in service" */
+    const char *color;
+} feed_series[] = {
+    {"items_up", GW_I18N_UP, COLOR_UP},
+    {"items_degraded", GW_I18N_DEGRADED, COLOR_DEGRADED},
+    {"items_down", GW_I18N_DOWN, COLOR_DOWN},
+    {"items_unknown", GW_I18N_UNKNOWN, COLOR_NO_DATA},
+    {"items_excluded", GW_I18N_KEY_COUNT, COLOR_EXCLUDED},
+};
+#define N_FEED_SERIES (sizeof(feed_series) / sizeof(feed_series[0]))
+
+static const char *feed_label(const struct feed_series *f, enum gw_lang lang)
+{
+    return f->label == GW_I18N_KEY_COUNT ? gw_i18n_tr(lang, "Not in service")
+                                         : gw_i18n_text(lang, f->label);
+}
+
+/* Feed counts on the left axis: the items of each status stacked, the total as a line. */
 static void add_feed(struct graph_args *a, const struct graph_catalogue *cat, enum gw_lang lang)
 {
     char *leg;
-    if (add_def(a, cat, "op", "operational", GRAPH_CF_AVERAGE, NULL)) {
-        leg = gw_graph_draw_legend(gw_i18n_text(lang, GW_I18N_FEED_OPERATIONAL), "");
-        gw_graph_draw_arg(a, "AREA:op" SHADE_OPERATIONAL ":%s", leg);
-        gw_graph_draw_arg(a, "LINE1:op" COLOR_UP);
+    bool stacked = false;
+    for (size_t i = 0; i < N_FEED_SERIES; i++) {
+        const struct feed_series *f = &feed_series[i];
+        char vname[32];
+        snprintf(vname, sizeof(vname), "it%zu", i);
+        if (!add_def(a, cat, vname, f->ds, GRAPH_CF_AVERAGE, NULL))
+            continue;
+        /* A check that could not read its feed has no counts: nothing is stacked. */
+        gw_graph_draw_arg(a, "CDEF:%sz=%s,UN,0,%s,IF", vname, vname, vname);
+        leg = gw_graph_draw_legend(feed_label(f, lang), "");
+        gw_graph_draw_arg(a, "AREA:%sz%s:%s%s", vname, f->color, leg, stacked ? ":STACK" : "");
         free(leg);
+        stacked = true;
     }
-    if (add_def(a, cat, "av", "available", GRAPH_CF_AVERAGE, NULL)) {
-        leg = gw_graph_draw_legend(gw_i18n_text(lang, GW_I18N_FEED_AVAILABLE), "");
-        gw_graph_draw_arg(a, "LINE1.5:av" COLOR_AVAILABLE ":%s", leg);
-        free(leg);
-    }
-    if (add_def(a, cat, "tot", "total", GRAPH_CF_AVERAGE, NULL)) {
+    if (add_def(a, cat, "tot", "items_total", GRAPH_CF_AVERAGE, NULL)) {
         leg = gw_graph_draw_legend(gw_i18n_text(lang, GW_I18N_FEED_TOTAL), "");
         gw_graph_draw_arg(a, "LINE1.5:tot" COLOR_TOTAL ":%s", leg);
         free(leg);
@@ -193,26 +216,30 @@ static void latency_figures(struct gw_strbuf *b, const struct graph_catalogue *c
                          gw_graph_catalogue_mean(loss) * 100.0);
 }
 
-/* "Operational: average 35.0    Total: average 40.0" for feeds. */
+/*
+ * "Up: average 21.0    Down: average 2.0    Total: average 24.0" for feeds,
+ * and the share of time the rapid chargers worked against the 99 % the
+ * Public Charge Point Regulations 2023 ask.
+ */
 static void feed_figures(struct gw_strbuf *b, const struct graph_catalogue *cat, enum gw_lang lang)
 {
-    static const struct {
-        const char *ds;
-        enum gw_i18n_key label;
-    } feeds[] = {
-        {"operational", GW_I18N_FEED_OPERATIONAL},
-        {"available", GW_I18N_FEED_AVAILABLE},
-        {"total", GW_I18N_FEED_TOTAL},
-    };
     const char *sep = "";
-    for (size_t i = 0; i < sizeof(feeds) / sizeof(feeds[0]); i++) {
-        const struct graph_ds *f = gw_graph_catalogue_find(cat, feeds[i].ds);
-        if (!f || !f->n_known)
+    for (size_t i = 0; i <= N_FEED_SERIES; i++) {
+        const char *ds = i < N_FEED_SERIES ? feed_series[i].ds : "items_total";
+        const char *label = i < N_FEED_SERIES ? feed_label(&feed_series[i], lang)
+                                              : gw_i18n_text(lang, GW_I18N_FEED_TOTAL);
+        const struct graph_ds *f = gw_graph_catalogue_find(cat, ds);
+        if (!f || !f->n_known || (i < N_FEED_SERIES && f->max <= 0))
             continue;
-        gw_strbuf_printf(b, "%s%s: %s %.1f", sep, gw_i18n_text(lang, feeds[i].label),
-                         gw_i18n_text(lang, GW_I18N_AVERAGE), gw_graph_catalogue_mean(f));
+        gw_strbuf_printf(b, "%s%s: %s %.1f", sep, label, gw_i18n_text(lang, GW_I18N_AVERAGE),
+                         gw_graph_catalogue_mean(f));
         sep = "    ";
     }
+    const struct graph_ds *rapid = gw_graph_catalogue_find(cat, "rapid_reliability");
+    if (rapid && rapid->n_known)
+        gw_strbuf_printf(b, "%s%s: %.1f %% (%s 99 %%)", sep,
+                         gw_i18n_tr(lang, "Rapid chargers working"),
+                         gw_graph_catalogue_mean(rapid) * 100.0, gw_i18n_tr(lang, "target"));
 }
 
 /* One legend line of figures, also added to the SVG's description. */
@@ -250,8 +277,7 @@ int gw_graph_target_render(struct graph_render *r, const struct gw_council_conf 
     gw_graph_set_title(r, head, NULL);
     free(head);
 
-    bool feed =
-        gw_graph_catalogue_find(&cat, "total") || gw_graph_catalogue_find(&cat, "operational");
+    bool feed = gw_graph_catalogue_find(&cat, "items_total") != NULL;
     struct graph_args a = {0};
     gw_graph_draw_common(&a, r);
     char *vlabel = feed ? gw_xstrdup(gw_i18n_text(lang, GW_I18N_COUNT_UNIT))

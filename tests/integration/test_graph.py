@@ -7,7 +7,7 @@ and the latency's MIN and MAX in <target>.spread.rrd) unless said otherwise.
   cardiff/website    tcp figures; down for minutes 30-45, degraded 70-85
   cardiff/myaccount  http figures, the phases in a third file (.phases.rrd)
   cardiff/ping       several samples a round: median, loss, s01..s05
-  cardiff/evcharge   feed counts: total, operational, available
+  cardiff/evcharge   feed counts: items by status and in all, rapid chargers' reliability
   cardiff/ftp        configured, never measured (no file)
   swansea/website    up all along; one file with every archive
   powys/website      no file at all
@@ -34,7 +34,8 @@ TCP_DS = ["up", "degraded", "latency", "connect"]
 HTTP_MAIN_DS = ["up", "degraded", "latency", "size", "cert_days", "http_version"]
 HTTP_PHASE_DS = ["dns", "connect", "tls", "ttfb"]
 SMOKE_DS = ["up", "degraded", "latency", "median", "loss"] + ["s%02d" % i for i in range(1, N_SAMPLES + 1)]
-FEED_DS = ["up", "degraded", "latency", "total", "operational", "available"]
+FEED_DS = ["up", "degraded", "latency", "items_total", "items_up", "items_degraded", "items_down",
+           "items_unknown", "items_excluded", "rapid_reliability"]
 
 COUNCILS = [
     ("cardiff", "Cardiff Council", "Cyngor Caerdydd", [
@@ -146,8 +147,9 @@ def target_rows(kind, names, times, rng, **pattern):
             "up": up, "degraded": deg, "latency": lat if up else None, "connect": lat * 0.4,
             "dns": 0.004, "tls": lat * 0.3, "ttfb": lat * 0.25, "size": 48000, "cert_days": 60,
             "http_version": 2, "median": samples[N_SAMPLES // 2] if up else None,
-            "loss": 0.0 if up else 1.0, "total": 40, "operational": 36 - (8 if deg else 0),
-            "available": 20 + (m % 10),
+            "loss": 0.0 if up else 1.0, "items_total": 40, "items_up": 30 - (8 if deg else 0),
+            "items_degraded": 2, "items_down": 4 + (8 if deg else 0), "items_unknown": 2,
+            "items_excluded": 2, "rapid_reliability": 0.9 if deg else 0.95,
         }
         for i, s in enumerate(samples, 1):
             v["s%02d" % i] = s if up else None
@@ -386,12 +388,19 @@ class GraphTest(TestCase):
         self.assertIn("Loss", desc)
 
     def test_feed_counts(self):
+        _, _, desc = self.svg("cardiff/evcharge")
+        self.assertIn("Up: average 29.0", desc)  # 30, and 22 for 15 of 120 minutes
+        self.assertIn("Down: average 5.0", desc)
+        self.assertIn("Not in service: average 2.0", desc)
+        self.assertIn("Total: average 40.0", desc)
+        self.assertIn("Rapid chargers working: 94.4 % (target 99 %)", desc)
         _, _, desc = self.svg("cardiff/evcharge", "--lang", "cy")
-        self.assertIn("Gweithredol", desc)
         self.assertIn("Cyfanswm: cyfartaledd 40.0", desc)
+        self.assertIn("Gwefrwyr cyflym yn gweithio: 94.4 % (targed 99 %)", desc)
         data = self.graph("cardiff/evcharge", "f.png")
         _, _, rows = png_decode(data)
         self.assertGreater(count_colour(rows, hex_rgb("333333"), tol=20), 100)  # total line
+        self.assertGreater(count_colour(rows, hex_rgb("3A9D4A"), tol=3), 5000)  # items up
 
     # ---- a council and Wales ------------------------------------------------
 
