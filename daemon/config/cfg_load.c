@@ -363,6 +363,41 @@ static void diag_output_cb(struct fy_diag *diag, void *user, const char *buf, si
     free(text);
 }
 
+/*
+ * The offset of the first byte of `text` that is not well-formed UTF-8, or
+ * `len` when all is; *line and *col (from 1) say where it is.
+ */
+static size_t bad_utf8_at(const char *text, size_t len, unsigned *line, unsigned *col)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    *line = *col = 1;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xe0) == 0xc0 ? 2
+                   : (c & 0xf0) == 0xe0 ? 3
+                   : (c & 0xf8) == 0xf0 ? 4
+                                        : 0;
+        if (n == 0 || i + n > len || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+            return i;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+        /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+        if ((n == 3 && c == 0xe0 && s[i + 1] < 0xa0) || (n == 3 && c == 0xed && s[i + 1] > 0x9f) ||
+            (n == 4 && c == 0xf0 && s[i + 1] < 0x90) || (n == 4 && c == 0xf4 && s[i + 1] > 0x8f))
+            return i;
+        if (c == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+        i += n;
+    }
+    return len;
+}
+
 int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *text, size_t len,
                        struct gw_cfg **root_out)
 {
@@ -387,7 +422,16 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
     struct fy_parser *parser = fy_parser_create(&pcfg);
     if (!parser)
         abort();
-    if (fy_parser_set_string(parser, text, len) != 0) {
+    /* YAML and JSON are UTF-8 here. Checked first: libfyaml 0.7 can loop for
+     * ever on a directive line that is not. */
+    unsigned bad_line, bad_col;
+    size_t bad = bad_utf8_at(text, len, &bad_line, &bad_col);
+    if (bad < len) {
+        gw_diag_add(doc->diag, GW_DIAG_ERROR, name, bad_line, bad_col,
+                    "byte 0x%02X is not UTF-8 text (expected the file saved as UTF-8)",
+                    (unsigned char)text[bad]);
+        l.failed = true;
+    } else if (fy_parser_set_string(parser, text, len) != 0) {
         gw_diag_add(doc->diag, GW_DIAG_ERROR, name, 0, 0, "cannot parse this file");
         l.failed = true;
     }

@@ -124,6 +124,43 @@ static void test_cfg_load_syntax_error(void **state)
                 "s.yaml:4:1: error: YAML syntax error: flow sequence without a closing bracket");
 }
 
+/* Text that is not UTF-8 is refused where it starts (a directive line that
+ * is not made libfyaml 0.7 loop for ever, as the configuration fuzzer found). */
+static void test_cfg_load_not_utf8(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"%\xff\n", "u.yaml:1:2: error: byte 0xFF is not UTF-8 text (expected the file saved as "
+                    "UTF-8)"},
+        {"a: 1\nb: \"caf\xe9\"\n", "u.yaml:2:8: error: byte 0xE9 is not UTF-8 text (expected "
+                                   "the file saved as UTF-8)"},
+        {"a: \xc0\xaf\n", "u.yaml:1:4: error: byte 0xC0 is not UTF-8 text (expected the file "
+                          "saved as UTF-8)"},
+        {"a: \xed\xa0\x80\n", "u.yaml:1:4: error: byte 0xED is not UTF-8 text (expected the "
+                              "file saved as UTF-8)"},
+        {"a: \xe2\x82\n", "u.yaml:1:4: error: byte 0xE2 is not UTF-8 text (expected the file "
+                          "saved as UTF-8)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fixture *f = *state;
+        gw_cfg_doc_free(f->doc);
+        f->doc = gw_cfg_doc_new();
+        load(f, "u.yaml", cases[i].text);
+        assert_int_not_equal(f->rc, 0);
+        assert_null(f->root);
+        assert_int_equal(f->doc->diag->n, 1);
+        assert_diag(f->doc->diag, 0, cases[i].want);
+    }
+    /* Welsh and Euro signs are UTF-8. */
+    struct fixture *f = *state;
+    gw_cfg_doc_free(f->doc);
+    f->doc = gw_cfg_doc_new();
+    load(f, "u.yaml", "name: \"Cyngor Gwynedd \xc5\xb5 \xe2\x82\xac \xf0\x9f\x94\x8c\"\n");
+    assert_int_equal(f->rc, 0);
+}
+
 static void test_cfg_load_syntax_error_bad_indent(void **state)
 {
     struct fixture *f = *state;
@@ -334,6 +371,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cfg_load_positions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_nulls_and_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_not_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error_bad_indent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_second_document, setup, teardown),
