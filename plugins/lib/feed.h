@@ -7,8 +7,8 @@
  * items and tallies out through a callback, no I/O, no clock, nothing kept
  * between calls. A document is someone else's server's output: every
  * failure has a reason and a sentence, and nothing in a document makes a
- * parser crash or keep memory beyond that document's (jansson refuses
- * nesting deeper than JSON_PARSER_MAX_DEPTH, 2048, with an error).
+ * parser crash or keep memory beyond that document's (jansson, and the
+ * streaming reader of json_scan.h, refuse nesting deeper than 2048).
  *
  * Failure reasons (the plugin.h vocabulary):
  *   feed_parse   not JSON, or a value of the wrong type
