@@ -150,7 +150,7 @@ bool gw_rrd_budget_report(const struct gw_config *config, FILE *out, FILE *err)
     if (b.item_files) {
         char items[32];
         gw_rrd_budget_format(b.item_bytes, items, sizeof(items));
-        fprintf(out, " (%s of it for at most %llu tracked items)", items,
+        fprintf(out, ", %s of them for at most %llu tracked items", items,
                 (unsigned long long)b.item_files);
     }
     if (!b.local)

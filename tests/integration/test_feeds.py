@@ -187,8 +187,8 @@ class FeedsTest(TestCase):
             f.write(self.config())
         out = run([GWYLIWR, "check-config", "-c", path])
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertTrue(re.search(r"storage: 4 targets, [\d.]+ MB of RRD files \(74 MB of it for "
-                                  r"at most 1000 tracked items\)", out.stdout), out.stdout)
+        self.assertTrue(re.search(r"storage: 4 targets, [\d.]+ MB of RRD files, 74 MB of them for "
+                                  r"at most 1000 tracked items \(", out.stdout), out.stdout)
 
 
 if __name__ == "__main__":
