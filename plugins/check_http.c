@@ -38,6 +38,8 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "http_conf.h"
+
 #define HTTP_DEFAULT_REDIRECTS 5
 #define HTTP_MAX_REDIRECTS     50
 #define HTTP_DEFAULT_MAX_BODY  (1024u * 1024u)
@@ -67,9 +69,8 @@ struct http_conf {
     char *url;
     char *host; /* without the brackets of an IPv6 literal: for the per-host cap */
     bool https;
-    char *method;   /* upper case; NULL: GET */
-    char **headers; /* "Name: value", NULL-terminated, or NULL */
-    size_t n_headers;
+    char *method; /* upper case; NULL: GET */
+    struct gw_http_headers headers;
     char *body;
     size_t body_len;
     char *username, *password;
@@ -145,13 +146,11 @@ static const struct gw_figure_decl http_figures[] = {
     {"size", "B", 0, NAN}, {"http_version", "", 0, NAN},
 };
 
-/* Frees a NULL-terminated array of strings, wiping them: headers may hold secrets. */
+/* Frees a NULL-terminated array of strings. */
 static void strv_free(char **v)
 {
-    for (size_t i = 0; v && v[i]; i++) {
-        explicit_bzero(v[i], strlen(v[i]));
+    for (size_t i = 0; v && v[i]; i++)
         free(v[i]);
-    }
     free(v);
 }
 
@@ -163,7 +162,7 @@ static void http_conf_free(void *p)
     free(conf->url);
     free(conf->host);
     free(conf->method);
-    strv_free(conf->headers);
+    gw_http_headers_fini(&conf->headers);
     free(conf->body);
     free(conf->username);
     if (conf->password)
@@ -282,175 +281,40 @@ static void url_authority(const char *url, char *out, size_t len)
 
 /* ---- configure ------------------------------------------------------------ */
 
-static bool token_char(char c)
-{
-    return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
-}
-
-static bool valid_header_name(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!token_char(*s))
-            return false;
-    return true;
-}
-
-static bool valid_header_value(const char *s)
-{
-    for (; *s; s++)
-        if (*s == '\r' || *s == '\n' || *s == '\0')
-            return false;
-    return true;
-}
-
-static int add_header(const struct gw_host *host, const struct gw_cfg *node, struct http_conf *conf,
-                      const char *name, const char *value)
-{
-    char **v = realloc(conf->headers, (conf->n_headers + 2) * sizeof(*v));
-    if (!oom_check(host, node, v))
-        return -ENOMEM;
-    conf->headers = v;
-    size_t len = strlen(name) + strlen(value) + 3;
-    char *line = malloc(len);
-    if (!oom_check(host, node, line))
-        return -ENOMEM;
-    snprintf(line, len, "%s: %s", name, value);
-    conf->headers[conf->n_headers++] = line;
-    conf->headers[conf->n_headers] = NULL;
-    return 0;
-}
-
-static bool has_header(const struct http_conf *conf, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < conf->n_headers; i++)
-        if (strncasecmp(conf->headers[i], name, n) == 0 && conf->headers[i][n] == ':')
-            return true;
-    return false;
-}
-
-static int configure_headers(const struct gw_host *host, const struct gw_cfg *target,
-                             struct http_conf *conf)
-{
-    int rc = 0;
-    const struct gw_cfg *map = host->cfg_child(target, "headers");
-    for (size_t i = 0; map && i < host->cfg_len(map); i++) {
-        const char *name = host->cfg_key_at(map, i);
-        const struct gw_cfg *vnode = host->cfg_at(map, i);
-        const char *value = host->cfg_scalar(vnode);
-        if (!name || !valid_header_name(name)) {
-            host->cfg_error(vnode,
-                            "headers: bad header name \"%s\" (expected letters, digits "
-                            "and -, like X-Api-Version)",
-                            name ? name : "");
-            rc = -EINVAL;
-        } else if (!value) {
-            host->cfg_error(vnode, "headers: %s needs a text value", name);
-            rc = -EINVAL;
-        } else if (!valid_header_value(value)) {
-            host->cfg_error(vnode, "headers: the value of %s has a line break", name);
-            rc = -EINVAL;
-        } else if (add_header(host, vnode, conf, name, value) < 0) {
-            rc = -ENOMEM;
-        }
-    }
-
-    char *text = NULL;
-    if (host->cfg_secret(target, "headers_file", &text) < 0)
-        return -EINVAL;
-    if (!text)
-        return rc;
-    const struct gw_cfg *node = host->cfg_child(target, "headers_file");
-    unsigned lineno = 0;
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (len == 0 || line[0] == '#')
-            continue;
-        char *colon = strchr(line, ':');
-        if (colon)
-            *colon = '\0';
-        const char *value = colon ? colon + 1 : "";
-        while (*value == ' ' || *value == '\t')
-            value++;
-        /* The file is secret: its text never goes into a message. */
-        if (!colon || !valid_header_name(line)) {
-            host->cfg_error(node, "headers_file: line %u is not a \"Name: value\" header", lineno);
-            rc = -EINVAL;
-        } else if (add_header(host, node, conf, line, value) < 0) {
-            rc = -ENOMEM;
-        }
-    }
-    explicit_bzero(text, strlen(text));
-    free(text);
-    return rc;
-}
-
+/* basic_auth_file, or a bearer token (http_conf.h): one way to authenticate. */
 static int configure_auth(const struct gw_host *host, const struct gw_cfg *target,
                           struct http_conf *conf)
 {
-    char *basic = NULL, *bearer = NULL;
-    int rc = 0;
-    if (host->cfg_secret(target, "basic_auth_file", &basic) < 0 ||
-        host->cfg_secret(target, "bearer_token_file", &bearer) < 0)
-        rc = -EINVAL;
     const struct gw_cfg *bnode = host->cfg_child(target, "basic_auth_file");
-    const struct gw_cfg *tnode = host->cfg_child(target, "bearer_token_file");
-    if (rc == 0 && basic && bearer) {
-        host->cfg_error(tnode, "bearer_token_file and basic_auth_file are both given (expected "
-                               "one of them)");
-        rc = -EINVAL;
-    } else if (rc == 0 && (basic || bearer) && has_header(conf, "Authorization")) {
-        host->cfg_error(basic ? bnode : tnode,
-                        "an Authorization header is given too (expected one way to "
-                        "authenticate)");
-        rc = -EINVAL;
-    } else if (rc == 0 && basic) {
-        char *colon = strchr(basic, ':');
-        if (!colon || colon == basic || strchr(basic, '\n')) {
-            host->cfg_error(bnode, "basic_auth_file: expected one line \"user:password\"");
-            rc = -EINVAL;
-        } else {
-            *colon = '\0';
-            conf->username = strdup(basic);
-            conf->password = strdup(colon + 1);
-            if (!oom_check(host, bnode, conf->username) || !oom_check(host, bnode, conf->password))
-                rc = -ENOMEM;
-        }
-    } else if (rc == 0 && bearer) {
-        if (!*bearer || strpbrk(bearer, " \t\r\n")) {
-            host->cfg_error(tnode, "bearer_token_file: expected one token without spaces or line "
-                                   "breaks");
-            rc = -EINVAL;
-        } else if (add_header(host, tnode, conf, "Authorization", "Bearer ") == 0) {
-            /* Appended here rather than formatted, to keep the token out of
-             * any intermediate buffer. */
-            char *line = conf->headers[conf->n_headers - 1];
-            size_t len = strlen(line) + strlen(bearer) + 1;
-            char *full = realloc(line, len);
-            if (!oom_check(host, tnode, full)) {
-                rc = -ENOMEM;
-            } else {
-                strcat(full, bearer);
-                conf->headers[conf->n_headers - 1] = full;
-            }
-        } else {
-            rc = -ENOMEM;
-        }
+    if (bnode && host->cfg_child(target, "bearer_token_file")) {
+        host->cfg_error(host->cfg_child(target, "bearer_token_file"),
+                        "bearer_token_file and basic_auth_file are both given (expected "
+                        "one of them)");
+        return -EINVAL;
     }
-    if (basic)
-        explicit_bzero(basic, strlen(basic));
-    if (bearer)
-        explicit_bzero(bearer, strlen(bearer));
+    if (!bnode)
+        return gw_http_conf_bearer(host, target, &conf->headers);
+    char *basic = NULL;
+    if (host->cfg_secret(target, "basic_auth_file", &basic) < 0)
+        return -EINVAL;
+    int rc = 0;
+    char *colon = strchr(basic, ':');
+    if (gw_http_headers_has(&conf->headers, "Authorization")) {
+        host->cfg_error(bnode,
+                        "an Authorization header is given too (expected one way to authenticate)");
+        rc = -EINVAL;
+    } else if (!colon || colon == basic || strchr(basic, '\n')) {
+        host->cfg_error(bnode, "basic_auth_file: expected one line \"user:password\"");
+        rc = -EINVAL;
+    } else {
+        *colon = '\0';
+        conf->username = strdup(basic);
+        conf->password = strdup(colon + 1);
+        if (!oom_check(host, bnode, conf->username) || !oom_check(host, bnode, conf->password))
+            rc = -ENOMEM;
+    }
+    explicit_bzero(basic, strlen(basic));
     free(basic);
-    free(bearer);
     return rc;
 }
 
@@ -593,7 +457,7 @@ static int configure_expect_headers(const struct gw_host *host, const struct gw_
         const char *name = host->cfg_key_at(map, i);
         const struct gw_cfg *vnode = host->cfg_at(map, i);
         const char *value = host->cfg_scalar(vnode);
-        if (!name || !valid_header_name(name)) {
+        if (!name || !gw_http_header_name_ok(name)) {
             host->cfg_error(vnode, "expect.headers: bad header name \"%s\"", name ? name : "");
             rc = -EINVAL;
             continue;
@@ -713,7 +577,7 @@ static int configure_request(const struct gw_host *host, const struct gw_cfg *ta
         }
     }
 
-    if (configure_headers(host, target, conf) < 0)
+    if (gw_http_conf_headers(host, target, &conf->headers) < 0)
         rc = -EINVAL;
     if (configure_auth(host, target, conf) < 0)
         rc = -EINVAL;
@@ -733,33 +597,9 @@ static int configure_request(const struct gw_host *host, const struct gw_cfg *ta
         rc = -EINVAL;
     conf->follow = (int)follow;
 
-    const char *ip = NULL;
-    if (host->cfg_string(target, "ip", &ip) < 0) {
+    if (gw_http_conf_ip(host, target, &conf->ip) < 0 ||
+        gw_http_conf_tls(host, target, &conf->tls_verify, &conf->ca_pem) < 0)
         rc = -EINVAL;
-    } else if (ip && strcmp(ip, "4") == 0) {
-        conf->ip = 4;
-    } else if (ip && strcmp(ip, "6") == 0) {
-        conf->ip = 6;
-    } else if (ip && strcmp(ip, "any") != 0) {
-        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
-        rc = -EINVAL;
-    }
-
-    conf->tls_verify = true;
-    if (host->cfg_bool(target, "tls_verify", &conf->tls_verify) < 0)
-        rc = -EINVAL;
-    char *ca = NULL;
-    if (host->cfg_secret(target, "ca_file", &ca) < 0) {
-        rc = -EINVAL;
-    } else if (ca && !strstr(ca, "-----BEGIN CERTIFICATE-----")) {
-        host->cfg_error(host->cfg_child(target, "ca_file"),
-                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
-                        "CERTIFICATE-----\" blocks)");
-        free(ca);
-        rc = -EINVAL;
-    } else {
-        conf->ca_pem = ca;
-    }
 
     const char *proxy = NULL;
     if (host->cfg_string(target, "proxy", &proxy) < 0) {
@@ -1266,7 +1106,7 @@ static int http_start(const struct gw_host *host, const void *p, struct gw_check
         .size = sizeof(req),
         .method = conf->method,
         .url = conf->url,
-        .headers = (const char *const *)conf->headers,
+        .headers = (const char *const *)conf->headers.v,
         .body = conf->body,
         .body_len = conf->body_len,
         .max_redirects = conf->follow,

@@ -16,61 +16,19 @@
 
 /* ---- configuration ------------------------------------------------------------- */
 
-static bool token_char(char c)
-{
-    return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
-}
-
-static bool header_name_ok(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!token_char(*s))
-            return false;
-    return true;
-}
-
-static bool header_value_ok(const char *s)
-{
-    return !strpbrk(s, "\r\n");
-}
-
 int gw_feed_http_add_header(struct gw_feed_http *http, const char *name, const char *value)
 {
-    if (!header_name_ok(name) || !header_value_ok(value))
-        return -EINVAL;
-    char **v = realloc(http->headers, (http->n_headers + 2) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    http->headers = v;
-    size_t len = strlen(name) + strlen(value) + 3;
-    char *line = malloc(len);
-    if (!line)
-        return -ENOMEM;
-    snprintf(line, len, "%s: %s", name, value);
-    http->headers[http->n_headers++] = line;
-    http->headers[http->n_headers] = NULL;
-    return 0;
+    return gw_http_headers_add(&http->headers, name, value);
 }
 
 bool gw_feed_http_has_header(const struct gw_feed_http *http, const char *name)
 {
-    size_t n = strlen(name);
-    for (size_t i = 0; i < http->n_headers; i++)
-        if (strncasecmp(http->headers[i], name, n) == 0 && http->headers[i][n] == ':')
-            return true;
-    return false;
+    return gw_http_headers_has(&http->headers, name);
 }
 
 void gw_feed_http_fini(struct gw_feed_http *http)
 {
-    /* Headers may carry tokens: wiped before they are freed. */
-    for (size_t i = 0; i < http->n_headers; i++) {
-        explicit_bzero(http->headers[i], strlen(http->headers[i]));
-        free(http->headers[i]);
-    }
-    free(http->headers);
+    gw_http_headers_fini(&http->headers);
     free(http->url);
     free(http->host);
     free(http->ca_pem);
@@ -111,83 +69,6 @@ static const char *url_check(const char *url, char **host_out)
     return *host_out ? NULL : "cannot be copied (out of memory)";
 }
 
-static int configure_headers(const struct gw_host *host, const struct gw_cfg *target,
-                             struct gw_feed_http *out)
-{
-    int rc = 0;
-    const struct gw_cfg *map = host->cfg_child(target, "headers");
-    for (size_t i = 0; map && i < host->cfg_len(map); i++) {
-        const char *name = host->cfg_key_at(map, i);
-        const struct gw_cfg *vnode = host->cfg_at(map, i);
-        const char *value = host->cfg_scalar(vnode);
-        if (!name || !value || gw_feed_http_add_header(out, name, value) < 0) {
-            host->cfg_error(vnode,
-                            "headers: \"%s\" is not a header this check can send (expected a "
-                            "name like X-Api-Version and a one-line text value)",
-                            name ? name : "");
-            rc = -EINVAL;
-        }
-    }
-    char *text = NULL;
-    if (host->cfg_secret(target, "headers_file", &text) < 0)
-        return -EINVAL;
-    const struct gw_cfg *node = host->cfg_child(target, "headers_file");
-    unsigned lineno = 0;
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        line[strcspn(line, "\r")] = '\0';
-        if (!*line || *line == '#')
-            continue;
-        char *colon = strchr(line, ':');
-        if (colon)
-            *colon = '\0';
-        const char *value = colon ? colon + 1 + strspn(colon + 1, " \t") : "";
-        /* The file is secret: its text never goes into a message. */
-        if (!colon || gw_feed_http_add_header(out, line, value) < 0) {
-            host->cfg_error(node, "headers_file: line %u is not a \"Name: value\" header", lineno);
-            rc = -EINVAL;
-        }
-    }
-    if (text) {
-        explicit_bzero(text, strlen(text));
-        free(text);
-    }
-
-    char *token = NULL;
-    if (host->cfg_secret(target, "bearer_token_file", &token) < 0)
-        return -EINVAL;
-    if (token) {
-        const struct gw_cfg *tnode = host->cfg_child(target, "bearer_token_file");
-        size_t len = strlen(token) + 8;
-        char *value = malloc(len);
-        if (!*token || strpbrk(token, " \t\r\n")) {
-            host->cfg_error(tnode, "bearer_token_file: expected one token without spaces or line "
-                                   "breaks");
-            rc = -EINVAL;
-        } else if (gw_feed_http_has_header(out, "Authorization")) {
-            host->cfg_error(tnode, "an Authorization header is given too (expected one way to "
-                                   "authenticate)");
-            rc = -EINVAL;
-        } else if (!value) {
-            rc = -ENOMEM;
-        } else {
-            snprintf(value, len, "Bearer %s", token);
-            if (gw_feed_http_add_header(out, "Authorization", value) < 0)
-                rc = -ENOMEM;
-        }
-        if (value) {
-            explicit_bzero(value, strlen(value));
-            free(value);
-        }
-        explicit_bzero(token, strlen(token));
-        free(token);
-    }
-    return rc;
-}
-
 int gw_feed_http_configure(const struct gw_host *host, const struct gw_cfg *target, bool paging,
                            struct gw_feed_http *out)
 {
@@ -203,34 +84,12 @@ int gw_feed_http_configure(const struct gw_host *host, const struct gw_cfg *targ
     } else if (!(out->url = strdup(url))) {
         return -ENOMEM;
     }
-    if (configure_headers(host, target, out) < 0)
+    if (gw_http_conf_headers(host, target, &out->headers) < 0 ||
+        gw_http_conf_bearer(host, target, &out->headers) < 0)
         rc = -EINVAL;
-
-    out->tls_verify = true;
-    if (host->cfg_bool(target, "tls_verify", &out->tls_verify) < 0)
+    if (gw_http_conf_tls(host, target, &out->tls_verify, &out->ca_pem) < 0 ||
+        gw_http_conf_ip(host, target, &out->ip) < 0)
         rc = -EINVAL;
-    char *ca = NULL;
-    if (host->cfg_secret(target, "ca_file", &ca) < 0) {
-        rc = -EINVAL;
-    } else if (ca && !strstr(ca, "-----BEGIN CERTIFICATE-----")) {
-        host->cfg_error(host->cfg_child(target, "ca_file"),
-                        "ca_file holds no PEM certificate (expected \"-----BEGIN "
-                        "CERTIFICATE-----\" blocks)");
-        free(ca);
-        rc = -EINVAL;
-    } else {
-        out->ca_pem = ca;
-    }
-
-    const char *ip = NULL;
-    if (host->cfg_string(target, "ip", &ip) < 0) {
-        rc = -EINVAL;
-    } else if (ip && (strcmp(ip, "4") == 0 || strcmp(ip, "6") == 0)) {
-        out->ip = ip[0] - '0';
-    } else if (ip && strcmp(ip, "any") != 0) {
-        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
-        rc = -EINVAL;
-    }
 
     out->max_body = GW_FEED_DEFAULT_MAX_BODY;
     if (host->cfg_size(target, "max_body", &out->max_body) < 0) {
@@ -438,7 +297,7 @@ static int request(struct gw_feed_fetch *f)
     struct gw_http_request req = {
         .size = sizeof(req),
         .url = f->url,
-        .headers = (const char *const *)f->conf->headers,
+        .headers = (const char *const *)f->conf->headers.v,
         .max_redirects = 5,
         .ip_version = f->conf->ip,
         .insecure = !f->conf->tls_verify,

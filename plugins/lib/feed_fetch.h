@@ -30,6 +30,7 @@
 #include <gwyliwr/plugin.h>
 
 #include "feed.h"
+#include "http_conf.h"
 
 #define GW_FEED_DEFAULT_MAX_BODY  (16u * 1024u * 1024u)
 #define GW_FEED_MAX_MAX_BODY      (1024u * 1024u * 1024u)
@@ -60,9 +61,8 @@
 /* A feed's request, built by gw_feed_http_configure. */
 struct gw_feed_http {
     char *url;
-    char *host;     /* for the per-host cap and messages, without IPv6 brackets */
-    char **headers; /* "Name: value", NULL-terminated, or NULL */
-    size_t n_headers;
+    char *host; /* for the per-host cap and messages, without IPv6 brackets */
+    struct gw_http_headers headers;
     bool tls_verify;
     char *ca_pem;
     int ip; /* 0 any, 4, 6 */

@@ -19,25 +19,36 @@
 
 #include "feed.h"
 
-/* A seed document: tests/fuzz/corpus/<parser>/<name>. Caller frees; *len set. */
-static inline char *corpus_read(const char *parser, const char *name, size_t *len)
+/* The whole file at `path`, NUL-terminated, with *len set; NULL when it cannot be read. Caller
+ * frees. */
+static inline char *file_read(const char *path, size_t *len)
 {
-    const char *src = getenv("GW_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/%s/%s", src ? src : "..", parser, name);
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        fail_msg("cannot read %s", path);
+        return NULL;
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)size + 1);
+    char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
     if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
         fail_msg("cannot read %s", path);
     buf[size] = '\0';
     fclose(f);
     *len = (size_t)size;
     return buf;
+}
+
+/* A seed document: tests/fuzz/corpus/<parser>/<name>. Caller frees; *len set. */
+static inline char *corpus_read(const char *parser, const char *name, size_t *len)
+{
+    const char *src = getenv("GW_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/%s/%s", src ? src : "..", parser, name);
+    char *text = file_read(path, len);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    return text;
 }
 
 /*
@@ -49,19 +60,7 @@ static inline char *fixture_read(const char *rel, size_t *len)
     const char *src = getenv("GW_SOURCE_DIR");
     char path[1024];
     snprintf(path, sizeof(path), "%s/../shared/fixtures/%s", src ? src : "..", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)size + 1);
-    if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
-        fail_msg("cannot read %s", path);
-    buf[size] = '\0';
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
+    return file_read(path, len);
 }
 
 struct seen_item {

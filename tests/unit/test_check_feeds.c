@@ -288,7 +288,7 @@ static void test_check_feeds_config_errors(void **state)
         {"        url: http://example.org/\n        track_items: maybe\n",
          "\"maybe\" is not a boolean"},
         {"        url: http://example.org/\n        headers: {\"Bad Name\": x}\n",
-         "headers: \"Bad Name\" is not a header"},
+         "headers: bad header name \"Bad Name\""},
         {"        url: http://example.org/\n        max_tracked_items: 0\n",
          "0 is out of range (expected 1 to 1000000)"},
     };
