@@ -236,6 +236,27 @@ static void test_scheduler_runs_each_target_once_per_interval(void **state)
     fixture_free(fx);
 }
 
+/* A feed that asked to be left alone (Retry-After) gets no run before the time it gave. */
+static void test_scheduler_waits_for_not_before(void **state)
+{
+    (void)state;
+    struct fixture *fx = fixture_new(2, 0, 1000, 100, 100);
+    fx->run_ms = 5;
+    uv_update_time(&fx->loop);
+    fx->targets[0]->not_before_ms = uv_now(&fx->loop) + 2500;
+    fixture_run(fx, 4050);
+    /* 4.05 s at 1 s: the other ran 4 or 5 times; this one only from 2.5 s on. */
+    assert_true(fx->starts_of[1] >= 4 && fx->starts_of[1] <= 5);
+    assert_true(fx->starts_of[0] >= 1 && fx->starts_of[0] <= 2);
+    /* Its beats before 2.5 s (at least the first two, at most three) were skipped and counted. */
+    struct gw_scheduler_stats st;
+    gw_scheduler_stats(fx->sched, &st);
+    assert_true(st.skipped >= 2 && st.skipped <= 3);
+    assert_int_equal(fx->targets[0]->skipped, st.skipped);
+    assert_int_equal(fx->targets[1]->skipped, 0);
+    fixture_free(fx);
+}
+
 static void test_scheduler_caps_checks_in_flight(void **state)
 {
     (void)state;
@@ -320,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_phase_offsets_spread_evenly),
         cmocka_unit_test(test_phase_next_due_lands_on_the_beat),
         cmocka_unit_test(test_scheduler_runs_each_target_once_per_interval),
+        cmocka_unit_test(test_scheduler_waits_for_not_before),
         cmocka_unit_test(test_scheduler_caps_checks_in_flight),
         cmocka_unit_test(test_scheduler_caps_checks_per_host),
         cmocka_unit_test(test_scheduler_waiting_runs_are_late_and_measured),
