@@ -37,7 +37,7 @@ class CheckConfigTest(TestCase):
         r = run(own_network([GWYLIWR, "demo", "--data-dir", d, "--for", "16s"]), timeout=90)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-3000:])
         self.assertIn("a simulated council estate is running on 127.0.0.1", r.stdout)
-        self.assertIn("running: 21 targets in 3 councils", r.stderr)
+        self.assertIn("running: 28 targets in 3 councils", r.stderr)
         # The terminal shows the daemon: certificates in one line, the
         # simulator's own lines in the log the banner names.
         sim_log = os.path.join(os.path.realpath(d), "simulator.log")
@@ -54,12 +54,14 @@ class CheckConfigTest(TestCase):
         self.assertRegex(r.stderr, r"cardiff/ftp \(tcp\): DOWN after 2 failures: connection refused")
         self.assertRegex(r.stderr, r"gwynedd/myaccount \(http\): DEGRADED .*expires in 3\.\d days")
         self.assertRegex(r.stderr, r"cardiff/website \(http\): UP: HTTP 200")
-        for target in ("website", "myaccount", "smtp", "vpn"):
+        self.assertRegex(r.stderr, r"cardiff/ev \(ocpi\): UP: 24 EVSEs at 8 locations from "
+                                   r"127\.0\.0\.1:18180: .*; rapid chargers: \d+ of 16 working")
+        for target in ("website", "myaccount", "smtp", "vpn", "ev", "wifi", "status"):
             self.assertTrue(os.path.exists(os.path.join(d, "data", "cardiff", target + ".rrd")))
         r = run([GWYLIWR, "check-config", "-c", os.path.join(d, "demo.yaml")])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr, "")
-        self.assertIn("valid: 3 councils, 21 targets", r.stdout)
+        self.assertIn("valid: 3 councils, 28 targets", r.stdout)
 
     def test_every_problem_is_reported_with_its_position(self):
         secret = self.write("token", "s3cret\n")
