@@ -185,10 +185,12 @@ json_t *gw_api_target(const struct gw_snapshot *s, const struct gw_history_view 
         for (size_t i = 0; i < gw_items_count(e->items); i++) {
             const struct gw_item_rec *it = gw_items_at(e->items, i);
             json_array_append_new(items,
-                                  json_pack("{s:s,s:o,s:s,s:o}", "id", it->id, "name",
+                                  json_pack("{s:s,s:o,s:s,s:o,s:o,s:b}", "id", it->id, "name",
                                             string_or_null(*it->name ? it->name : NULL), "state",
                                             item_states[it->status < 5 ? it->status : 3], "reason",
-                                            string_or_null(*it->reason ? it->reason : NULL)));
+                                            string_or_null(*it->reason ? it->reason : NULL),
+                                            "since", time_or_null(it->since_ms), "rapid",
+                                            (it->flags & GW_ITEM_RAPID) != 0));
         }
         json_object_set_new(d, "items", items);
     } else {

@@ -6,8 +6,9 @@ chargers go out of order and come back, locations disappear, and the log
 says so one line per item (and sums up beyond twenty); the target turns
 degraded below min_up; tracked items get files of their own whose values
 follow their status; a feed answering 429 with Retry-After is left alone
-for that long; `probe` lists the items; `check-config` counts the item
-files in its disk budget.
+for that long; `probe` lists the items, and so do the status page and the API, each item
+with since when it is in its state; `check-config` counts the item files in
+its disk budget.
 """
 
 import json
@@ -15,8 +16,9 @@ import os
 import re
 import urllib.request
 
-from gwtest import (GWYLIWR, SLOW, TestCase, main, rrd_lastupdate, run, start_sim, stop_sim,
-                    wait_until)
+from gwtest import (GWYLIWR, SLOW, TestCase, free_port, http_get, main, rrd_lastupdate, run,
+                    start_sim, stop_sim, wait_until)
+from test_web import schema_check
 
 SCENARIO = r"""
 description: feeds for the feed checks' integration test
@@ -146,6 +148,39 @@ class FeedsTest(TestCase):
         self.assertEqual(values["items_down"], 1.0)
         self.assertEqual(values["rapid_total"], 16.0)
         self.assertAlmostEqual(values["rapid_reliability"], 15.0 / 16.0, places=6)
+
+    def test_status_page_and_api_show_the_items(self):
+        port = free_port()
+        d = self.daemon(self.config().replace('listen: ""', "listen: 127.0.0.1:%d" % port))
+        d.wait_log(r"cardiff/ev \(ocpi\): UP: 24 EVSEs", 10)
+        self.control("POST", "feeds/ocpi/2.2.1/locations", {"feed": {"statuses": {"OUTOFORDER": 2}}})
+        d.wait_log(r"item CAR-001/CAR-001-02 \"[^\"]+\": UP -> DOWN", 10)
+
+        def get_json(path):
+            status, headers, body = http_get(port, path)
+            self.assertEqual(status, 200, path)
+            return json.loads(body)
+
+        def settled():
+            doc = get_json("/api/v1/targets/cardiff/ev")["target"]
+            return doc if doc["items"] and doc["items"][1]["state"] == "down" else None
+        target = wait_until(settled, 10, what="the second charger down in the API")
+        doc = get_json("/api/v1/openapi.json")
+        schema = doc["paths"]["/api/v1/targets/{council}/{target}"]["get"]["responses"]["200"][
+            "content"]["application/json"]["schema"]
+        self.assertEqual(schema_check(doc, schema, get_json("/api/v1/targets/cardiff/ev")), [])
+        first, second = target["items"][0], target["items"][1]
+        self.assertEqual(first["id"], "CAR-001/CAR-001-01")
+        self.assertEqual(first["reason"], "OUTOFORDER")
+        self.assertTrue(first["rapid"])
+        # The second went down after the first list: it has been down for less time.
+        self.assertGreater(second["since"], first["since"])
+        self.assertEqual(target["figures"]["items_down"], 2)
+        status, _, page = http_get(port, "/target/cardiff/ev")
+        self.assertEqual(status, 200)
+        self.assertIn(b"Items of the feed", page)
+        self.assertIn(b"CAR-001/CAR-001-02", page)
+        d.stop()
 
     def test_retry_after_delays_the_next_check(self):
         self.control("DELETE", "stats")
