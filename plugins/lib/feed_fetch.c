@@ -278,6 +278,13 @@ static void done_cb(void *data, const struct gw_http_response *r)
     struct gw_feed_page page = {.response = r, .url = f->url, .number = f->pages};
     struct gw_feed_error err = {0};
     if (f->page_fn(f->data, &page, &err) < 0) {
+        /* A 503 without the document expected is an outage like any other. */
+        if (r->status == 503) {
+            snprintf(text, sizeof(text), "HTTP 503 from %s, and no document to say why: %s",
+                     f->where, err.message);
+            fail(f, GW_STATUS_DOWN, GW_REASON_HTTP_STATUS, text);
+            return;
+        }
         snprintf(text, sizeof(text), "the feed at %s: %s", f->where, err.message);
         fail(f, GW_STATUS_DOWN, err.reason ? err.reason : GW_REASON_FEED_PARSE, text);
         return;

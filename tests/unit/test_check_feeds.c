@@ -41,6 +41,7 @@ static const char scenario[] =
     "      /ocpi-429: {status: 429, headers: {Retry-After: \"120\"}, body: \"slow down\"}\n"
     "      /ocpi-huge: {size: 2MiB}\n"
     "      /ocpi-404: {status: 404, body: \"no such feed\"}\n"
+    "      /down-page: {status: 503, body: \"<h1>Service Unavailable</h1>\"}\n"
     "      /ocm: {feed: {type: ocm, sites: 6, connections: 2,\n"
     "             statuses: {\"30\": 1, \"75\": 1, \"150\": 1}}}\n"
     "      /wifi: {feed: {type: meraki, name: gwynedd, devices: 10, page_size: 4,\n"
@@ -397,6 +398,10 @@ static void test_check_feeds_health_documents(void **state)
     assert_failed(&out, GW_STATUS_DOWN, GW_REASON_FEED_SCHEMA, "has no components");
     run(h, "health", "/ocpi-404", NULL, &out);
     assert_failed(&out, GW_STATUS_DOWN, GW_REASON_HTTP_STATUS, "HTTP 404");
+    /* A 503 is read for its document; without one it is the outage it says. */
+    run(h, "health", "/down-page", NULL, &out);
+    assert_failed(&out, GW_STATUS_DOWN, GW_REASON_HTTP_STATUS, "HTTP 503 from 127.0.0.1:");
+    assert_message_has(&out, "and no document to say why: not JSON");
     char *yaml = gw_xasprintf(HARNESS_TARGET_HEAD("health") "        url: http://example.org/\n"
                                                             "        format: prometheus\n");
     harness_expect_config_error(h, yaml, "unknown format \"prometheus\"");
