@@ -208,7 +208,7 @@ static void test_items_min_up_decides_degraded(void **state)
         const struct judge_case *k = &cases[c];
         struct gw_items *items = gw_items_new();
         for (size_t i = 0; i < k->n; i++) {
-            char id[8];
+            char id[24];
             snprintf(id, sizeof(id), "i%zu", i);
             gw_items_add(items, id, k->statuses[i], NULL, NULL, 0);
         }
