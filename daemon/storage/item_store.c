@@ -103,7 +103,7 @@ size_t gw_item_store_submit(struct gw_item_store *st, struct gw_rrd_writer *writ
         if (!s)
             continue;
         double values[2];
-        gw_rrd_schema_item_values(r->status, values);
+        gw_rrd_schema_item_values(r->status, r->flags, values);
         gw_rrd_writer_submit(writer, s, (double)time_ms / 1000.0, values);
         queued++;
     }

@@ -522,7 +522,7 @@ void gw_rrd_schema_values(const struct gw_rrd_series *s, const struct gw_result 
         values[i] = known(gw_result_figure(result, s->ds[i].name));
 }
 
-void gw_rrd_schema_item_values(int status, double values[2])
+void gw_rrd_schema_item_values(int status, uint32_t flags, double values[2])
 {
     switch (status) {
     case GW_ITEM_UP:
@@ -544,4 +544,7 @@ void gw_rrd_schema_item_values(int status, double values[2])
         values[GW_RRD_ITEM_DS_WORKING] = 1;
         break;
     }
+    /* The Regulations' measure is of rapid charge points alone. */
+    if (!(flags & GW_ITEM_RAPID))
+        values[GW_RRD_ITEM_DS_WORKING] = NAN;
 }

@@ -89,11 +89,13 @@
  *
  *   up       0..1  1 up or degraded, 0 down, unknown when unknown or excluded:
  *                  its average is the item's availability
- *   working  0..1  1 up, degraded or unknown, 0 down, unknown when excluded:
- *                  its average over a period is the share of time the item
- *                  worked as the Public Charge Point Regulations 2023 count
- *                  it (a state that cannot be measured is not held against
- *                  the operator; a charger not in service is not counted)
+ *   working  0..1  rapid charge points only (GW_ITEM_RAPID), unknown for any
+ *                  other item: 1 up, degraded or unknown, 0 down, unknown
+ *                  when excluded: its average over a period is the share of
+ *                  time the charger worked as the Public Charge Point
+ *                  Regulations 2023 count it (a state that cannot be
+ *                  measured is not held against the operator; a charger not
+ *                  in service is not counted)
  *
  * and three tiers, by the same rule as above: 5 minutes for 2 days, hourly
  * for 90 days, daily for 5 years. At a 60 s step that is 5 x 576, 60 x 2160,
@@ -257,7 +259,11 @@ size_t gw_rrd_schema_ds_count(const struct gw_figure_decl *figures, size_t n_fig
 void gw_rrd_schema_values(const struct gw_rrd_series *s, const struct gw_result *result,
                           double *values);
 
-/* The row of an item's file (up, working) for an item status (enum gw_item_status). */
-void gw_rrd_schema_item_values(int status, double values[2]);
+/*
+ * The row of an item's file (up, working) for an item status (enum
+ * gw_item_status) and its GW_ITEM_* flags: `working` only for rapid charge
+ * points.
+ */
+void gw_rrd_schema_item_values(int status, uint32_t flags, double values[2]);
 
 #endif

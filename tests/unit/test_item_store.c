@@ -89,14 +89,22 @@ static void test_item_store_values(void **state)
     (void)state;
     static const struct {
         int status;
+        uint32_t flags;
         double up, working; /* -1: unknown */
     } cases[] = {
-        {GW_ITEM_UP, 1, 1},       {GW_ITEM_DEGRADED, 1, 1},   {GW_ITEM_DOWN, 0, 0},
-        {GW_ITEM_UNKNOWN, -1, 1}, {GW_ITEM_EXCLUDED, -1, -1},
+        {GW_ITEM_UP, GW_ITEM_RAPID, 1, 1},
+        {GW_ITEM_DEGRADED, GW_ITEM_RAPID, 1, 1},
+        {GW_ITEM_DOWN, GW_ITEM_RAPID, 0, 0},
+        {GW_ITEM_UNKNOWN, GW_ITEM_RAPID, -1, 1},
+        {GW_ITEM_EXCLUDED, GW_ITEM_RAPID, -1, -1},
+        /* Not a rapid charger: no working figure at all. */
+        {GW_ITEM_UP, 0, 1, -1},
+        {GW_ITEM_DOWN, 0, 0, -1},
+        {GW_ITEM_UNKNOWN, 0, -1, -1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         double v[2];
-        gw_rrd_schema_item_values(cases[i].status, v);
+        gw_rrd_schema_item_values(cases[i].status, cases[i].flags, v);
         if (cases[i].up < 0)
             assert_true(isnan(v[0]));
         else
@@ -144,7 +152,7 @@ static void test_item_store_writes_each_item_within_its_bound(void **state)
     struct last l;
     last_read(two, &l);
     assert_string_equal(last_value(&l, "up"), "0");
-    assert_string_equal(last_value(&l, "working"), "0");
+    assert_string_equal(last_value(&l, "working"), "U"); /* not a rapid charger */
     last_free(&l);
 
     /* A point read back from the spool goes to its item's file by name. */
