@@ -306,15 +306,16 @@ static int parse_location(struct page *pg, size_t index)
     const char *place = *name ? name : address;
     for (size_t i = first; i < pg->n; i++) {
         struct evse *e = &pg->evses[i];
-        char full[2 * TEXT_MAX + 4];
-        snprintf(full, sizeof(full), "%s/%s", id, pg->arena + e->id);
+        /* Both made before either is kept: keeping may move the arena. */
+        char full_id[2 * TEXT_MAX + 4], full_name[2 * TEXT_MAX + 4];
         const char *which = pg->arena + e->name;
-        e->id = keep(pg, full);
+        snprintf(full_id, sizeof(full_id), "%s/%s", id, pg->arena + e->id);
         if (*place && *which)
-            snprintf(full, sizeof(full), "%s, %s", place, which);
+            snprintf(full_name, sizeof(full_name), "%s, %s", place, which);
         else
-            snprintf(full, sizeof(full), "%s", *place ? place : which);
-        e->name = keep(pg, full);
+            snprintf(full_name, sizeof(full_name), "%s", *place ? place : which);
+        e->id = keep(pg, full_id);
+        e->name = keep(pg, full_name);
     }
     return 0;
 }
