@@ -80,7 +80,7 @@ static size_t keep(struct page *pg, const char *s)
 {
     size_t len = strlen(s) + 1;
     if (pg->used + len > pg->cap) {
-        size_t cap = pg->cap ? pg->cap : 4096;
+        size_t cap = pg->cap ? pg->cap : 256;
         while (pg->used + len > cap)
             cap *= 2;
         char *a = realloc(pg->arena, cap);
