@@ -9,9 +9,10 @@
  *
  * From the feed's own words to these states: a feed plugin reports each
  * charge point's status (up, degraded, down, unknown, excluded) and the
- * item's RRD file records `working` (1 up, degraded or unknown; 0 down;
- * nothing when excluded), whose average over a row is the share of that
- * row the charge point worked.
+ * item's RRD file records `working` for a rapid charge point (1 up, degraded
+ * or unknown; 0 down; nothing when excluded, and nothing at all for an item
+ * that is not rapid), whose average over a row is the share of that row the
+ * charge point worked.
  *
  * Pure: no I/O, no clocks.
  */

@@ -83,13 +83,18 @@ void gw_report_pcpr_build(struct gw_report *r, const struct gw_config *config,
         if (gw_report_read_file(r, reader, path, name, r->start_ms, r->measured_end_ms, &rows) ==
             0) {
             int col = gw_rrd_rows_col(&rows, "working");
-            if (col >= 0) {
+            struct gw_pcpr p = {0};
+            if (col >= 0)
+                add_ratio_rows(&p, &rows, col, r->start_ms, r->measured_end_ms);
+            /* Only rapid charge points have a `working` figure (storage/rrd_schema.h):
+             * an item with none in the period is not one, or was not measured. */
+            if (p.working_ms + p.broken_ms > 0) {
                 entry.chargers =
                     gw_xreallocarray(entry.chargers, entry.n_chargers + 1, sizeof(*entry.chargers));
                 struct gw_report_charger *ch = &entry.chargers[entry.n_chargers++];
                 memset(ch, 0, sizeof(*ch));
                 ch->id = item_id_of(e->d_name);
-                add_ratio_rows(&ch->p, &rows, col, r->start_ms, r->measured_end_ms);
+                ch->p = p;
                 gw_pcpr_sum(&entry.network, &ch->p);
             }
             gw_rrd_rows_clear(&rows);
