@@ -14,10 +14,9 @@ its disk budget.
 import json
 import os
 import re
-import urllib.request
 
-from gwtest import (GWYLIWR, SLOW, TestCase, free_port, http_get, main, rrd_lastupdate, run,
-                    start_sim, stop_sim, wait_until)
+from gwtest import (GWYLIWR, TestCase, free_port, http_get, main, rrd_lastupdate, run,
+                    sim_control, start_sim, stop_sim, wait_until)
 from test_web import schema_check
 
 SCENARIO = r"""
@@ -80,11 +79,7 @@ class FeedsTest(TestCase):
         stop_sim(cls.sim)
 
     def control(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request("http://127.0.0.1:%d/control/%s" % (self.ports["control"], path),
-                                     data=data, method=method)
-        with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
-            return json.loads(r.read() or b"null")
+        return sim_control(self.ports["control"], method, "/control/" + path, body)
 
     def route_requests(self, path):
         stats = self.control("GET", "stats")
