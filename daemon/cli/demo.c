@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,12 +94,17 @@ static pid_t start_simulator(const char *dir, const char *log)
         fprintf(stderr, "gwyliwr demo: pipe: %s\n", strerror(errno));
         goto done;
     }
+    pid_t parent = getpid();
     pid = fork();
     if (pid < 0) {
         fprintf(stderr, "gwyliwr demo: fork: %s\n", strerror(errno));
         goto done;
     }
     if (pid == 0) {
+        /* A demo killed with SIGKILL must not leave the simulator holding the
+         * demo's ports; the check after prctl covers a parent already gone. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(1);
         gw_signals_unblock();
         dup2(out[1], STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
