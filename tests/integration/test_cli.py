@@ -148,7 +148,7 @@ class ProbeTest(TestCase):
         with open(cfg, "w") as f:
             f.write("councils:\n  - id: cardiff\n    targets:\n      - id: smtp\n        check: tcp\n"
                     "        host: 127.0.0.1\n        port: %d\n        expect: \"220\"\n"
-                    "        timeout: 300ms\n" % silent.port)
+                    "        timeout: 1500ms\n" % silent.port)
         r = run([GWYLIWR, "probe", "-c", cfg, "cardiff/smtp"])
         self.assertEqual(r.returncode, 2)
         self.assertIn("(timeout)", r.stdout)
