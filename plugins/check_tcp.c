@@ -25,6 +25,8 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "netaddr.h"
+
 /* The reply is searched for `expect` within this many bytes. */
 #define TCP_READ_LIMIT 4096
 
@@ -74,107 +76,21 @@ static void tcp_conf_free(void *p)
     free(conf);
 }
 
-static bool name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
-/*
- * Why `name` cannot be a DNS host name, or NULL when it can. Underscores are
- * let through: they are not valid in host names but occur in real zones, and
- * the resolver is the better judge.
- */
-static const char *name_problem(const char *name)
-{
-    size_t len = strlen(name);
-    if (len > 253)
-        return "is longer than 253 characters";
-    size_t label = 0;
-    for (const char *p = name; *p; p++) {
-        if (*p == '.') {
-            if (label == 0)
-                return "has an empty label";
-            label = 0;
-        } else if (!name_char(*p)) {
-            return "has a character not allowed in a host name";
-        } else if (++label > 63) {
-            return "has a label longer than 63 characters";
-        }
-    }
-    return NULL;
-}
-
-static bool all_digits(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* Resolves an address literal into conf->addr, or checks a name. Reports at `node`. */
+/* Reads the host into conf (port already set): a name, or a literal into conf->addr. */
 static int configure_host(const struct gw_host *host, const struct gw_cfg *node, const char *text,
                           struct tcp_conf *conf)
 {
-    size_t len = strlen(text);
-    if (len == 0) {
-        host->cfg_error(node, "empty host (expected a host name or an IP address)");
+    char err[320];
+    struct gw_netaddr parsed;
+    if (gw_netaddr_parse_host(text, "port", &parsed, err, sizeof(err)) < 0) {
+        host->cfg_error(node, "%s", err);
         return -EINVAL;
     }
-    bool bracketed = len >= 2 && text[0] == '[' && text[len - 1] == ']';
-    conf->host = bracketed ? strndup(text + 1, len - 2) : strdup(text);
-    if (!conf->host) {
-        host->cfg_error(node, "out of memory");
-        return -ENOMEM;
-    }
-    const char *h = conf->host;
-    struct sockaddr_in sin;
-    struct sockaddr_in6 sin6;
-    if (strchr(h, ':')) {
-        if (uv_ip6_addr(h, conf->port, &sin6) == 0) {
-            memcpy(&conf->addr, &sin6, sizeof(sin6));
-            conf->numeric = true;
-            return 0;
-        }
-        const char *colon = strrchr(h, ':');
-        if (!bracketed && strchr(h, ':') == colon && all_digits(colon + 1))
-            host->cfg_error(node,
-                            "host \"%s\" includes a port (expected the host alone, and the "
-                            "port under port:)",
-                            text);
-        else
-            host->cfg_error(node, "host \"%s\" is not a valid IPv6 address", text);
-        return -EINVAL;
-    }
-    if (bracketed) {
-        host->cfg_error(node,
-                        "host \"%s\": brackets hold an IPv6 address (expected [::1] or a "
-                        "name without brackets)",
-                        text);
-        return -EINVAL;
-    }
-    if (uv_ip4_addr(h, conf->port, &sin) == 0) {
-        memcpy(&conf->addr, &sin, sizeof(sin));
-        conf->numeric = true;
-        return 0;
-    }
-    /* A dotted number the address parser refused is a mistyped address,
-     * and the resolver would give it a meaning (inet_aton's "10.1"). */
-    if (strspn(h, "0123456789.") == len) {
-        host->cfg_error(node, "host \"%s\" is not a valid IPv4 address", text);
-        return -EINVAL;
-    }
-    const char *problem = name_problem(h);
-    if (problem) {
-        host->cfg_error(node,
-                        "host \"%s\" %s (expected a host name like mail.example.org or "
-                        "an IP address)",
-                        text, problem);
-        return -EINVAL;
-    }
+    conf->host = parsed.host;
+    conf->numeric = parsed.numeric;
+    conf->addr = parsed.addr;
+    if (conf->numeric)
+        gw_netaddr_set_port(&conf->addr, conf->port);
     return 0;
 }
 

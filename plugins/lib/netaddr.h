@@ -1,0 +1,38 @@
+/*
+ * Host names and addresses as checks take them in their configuration: a
+ * name ("mail.example.org"), an IPv4 address ("192.0.2.1") or an IPv6
+ * address, bare or in brackets ("::1", "[::1]"). Pure: nothing is resolved.
+ */
+#ifndef GW_NETADDR_H
+#define GW_NETADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct gw_netaddr {
+    char *host;                   /* as given, without the brackets of "[::1]"; caller frees */
+    bool numeric;                 /* an address literal, already in addr */
+    struct sockaddr_storage addr; /* numeric only: the address, port 0 */
+};
+
+/*
+ * Reads `text` into *out (zeroed first). A name must be a plausible DNS
+ * host name: the resolver judges the rest. Returns 0, or -EINVAL with a
+ * sentence for people in `err` ("host \"10.1\" is not a valid IPv4
+ * address"); a "host:port" is refused, and when `port_key` is not NULL the
+ * message says the port goes under that key. Out of memory aborts.
+ */
+int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_netaddr *out, char *err,
+                          size_t err_len);
+
+/* Sets the port of an AF_INET or AF_INET6 address. */
+void gw_netaddr_set_port(struct sockaddr_storage *addr, int port);
+
+/* The address alone, "192.0.2.1" or "2001:db8::1"; "?" for another family. */
+void gw_netaddr_ip(const struct sockaddr_storage *addr, char *out, size_t len);
+
+/* Length of the sockaddr of the address's family. */
+size_t gw_netaddr_len(const struct sockaddr_storage *addr);
+
+#endif
