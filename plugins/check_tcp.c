@@ -76,24 +76,6 @@ static void tcp_conf_free(void *p)
     free(conf);
 }
 
-/* Reads the host into conf (port already set): a name, or a literal into conf->addr. */
-static int configure_host(const struct gw_host *host, const struct gw_cfg *node, const char *text,
-                          struct tcp_conf *conf)
-{
-    char err[320];
-    struct gw_netaddr parsed;
-    if (gw_netaddr_parse_host(text, "port", &parsed, err, sizeof(err)) < 0) {
-        host->cfg_error(node, "%s", err);
-        return -EINVAL;
-    }
-    conf->host = parsed.host;
-    conf->numeric = parsed.numeric;
-    conf->addr = parsed.addr;
-    if (conf->numeric)
-        gw_netaddr_set_port(&conf->addr, conf->port);
-    return 0;
-}
-
 /*
  * Decodes \r, \n, \t and \\ in `text` into a new buffer (caller frees).
  * Reports an unknown escape at `node`.
@@ -160,7 +142,7 @@ static int tcp_configure(const struct gw_host *host, const struct gw_cfg *target
         return -ENOMEM;
     }
     int rc = 0;
-    const char *name = NULL, *ip = NULL, *send = NULL, *expect = NULL;
+    const char *send = NULL, *expect = NULL;
     int64_t port = 0;
     if (host->cfg_int(target, "port", INT64_MIN, INT64_MAX, &port) < 0) {
         rc = -EINVAL;
@@ -172,27 +154,15 @@ static int tcp_configure(const struct gw_host *host, const struct gw_cfg *target
     conf->port = (int)port;
     snprintf(conf->port_text, sizeof(conf->port_text), "%d", conf->port);
 
-    conf->family = AF_UNSPEC;
-    if (host->cfg_string(target, "ip", &ip) < 0) {
+    struct gw_netaddr target_host;
+    if (gw_netaddr_configure(host, target, "port", &target_host, &conf->family) < 0) {
         rc = -EINVAL;
-    } else if (ip && strcmp(ip, "4") == 0) {
-        conf->family = AF_INET;
-    } else if (ip && strcmp(ip, "6") == 0) {
-        conf->family = AF_INET6;
-    } else if (ip && strcmp(ip, "any") != 0) {
-        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
-        rc = -EINVAL;
-    }
-
-    if (host->cfg_string(target, "host", &name) < 0 || !name) {
-        rc = -EINVAL;
-    } else if (configure_host(host, host->cfg_child(target, "host"), name, conf) < 0) {
-        rc = -EINVAL;
-    } else if (conf->numeric && conf->family != AF_UNSPEC && conf->family != conf->addr.ss_family) {
-        host->cfg_error(host->cfg_child(target, "ip"),
-                        "ip %s contradicts host %s, an IPv%c address (expected any, or no ip)", ip,
-                        name, conf->addr.ss_family == AF_INET ? '4' : '6');
-        rc = -EINVAL;
+    } else {
+        conf->host = target_host.host;
+        conf->numeric = target_host.numeric;
+        conf->addr = target_host.addr;
+        if (conf->numeric)
+            gw_netaddr_set_port(&conf->addr, conf->port);
     }
 
     if (host->cfg_string(target, "send", &send) < 0 ||
@@ -651,35 +621,16 @@ static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         run_release(run);
         return;
     }
-    const char *name = run->conf->host;
-    int family = run->conf->family;
-    switch (status) {
-    case 0:
+    if (status == 0) {
         run->addrs = res;
         run->next_addr = res;
         connect_next(run);
-        break;
-    /* The DNS answered that there is no such name, or no address of the
-     * family asked for: the target's problem. */
-    case UV_EAI_NODATA:
-    case UV_EAI_ADDRFAMILY:
-        if (family != AF_UNSPEC) {
-            finish(run, GW_STATUS_DOWN, GW_REASON_DNS, "%s has no IPv%c address (%s)", name,
-                   family == AF_INET ? '4' : '6', uv_strerror(status));
-            break;
-        }
-        /* fall through */
-    case UV_EAI_NONAME:
-        finish(run, GW_STATUS_DOWN, GW_REASON_DNS, "%s does not resolve (%s)", name,
-               uv_strerror(status));
-        break;
-    /* Anything else is the resolution path failing (our resolver, a
-     * timeout, no memory): we cannot tell whether the target is there. */
-    default:
-        finish(run, GW_STATUS_UNKNOWN, GW_REASON_DNS, "cannot resolve %s: %s", name,
-               uv_strerror(status));
-        break;
+        return;
     }
+    char message[320];
+    enum gw_status verdict = gw_netaddr_lookup_failed(status, run->conf->host, run->conf->family,
+                                                      message, sizeof(message));
+    finish(run, verdict, GW_REASON_DNS, "%s", message);
 }
 
 /* ---- the check type ------------------------------------------------------ */

@@ -108,6 +108,42 @@ int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_neta
     return -EINVAL;
 }
 
+int gw_netaddr_configure(const struct gw_host *host, const struct gw_cfg *target,
+                         const char *port_key, struct gw_netaddr *out, int *family)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = 0;
+    const char *name = NULL, *ip = NULL;
+    *family = AF_UNSPEC;
+    if (host->cfg_string(target, "ip", &ip) < 0) {
+        rc = -EINVAL;
+    } else if (ip && strcmp(ip, "4") == 0) {
+        *family = AF_INET;
+    } else if (ip && strcmp(ip, "6") == 0) {
+        *family = AF_INET6;
+    } else if (ip && strcmp(ip, "any") != 0) {
+        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
+        rc = -EINVAL;
+    }
+    char err[320];
+    if (host->cfg_string(target, "host", &name) < 0 || !name) {
+        rc = -EINVAL;
+    } else if (gw_netaddr_parse_host(name, port_key, out, err, sizeof(err)) < 0) {
+        host->cfg_error(host->cfg_child(target, "host"), "%s", err);
+        rc = -EINVAL;
+    } else if (out->numeric && *family != AF_UNSPEC && *family != out->addr.ss_family) {
+        host->cfg_error(host->cfg_child(target, "ip"),
+                        "ip %s contradicts host %s, an IPv%c address (expected any, or no ip)", ip,
+                        name, out->addr.ss_family == AF_INET ? '4' : '6');
+        rc = -EINVAL;
+    }
+    if (rc < 0) {
+        free(out->host);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
 void gw_netaddr_set_port(struct sockaddr_storage *addr, int port)
 {
     if (addr->ss_family == AF_INET)
@@ -128,4 +164,28 @@ void gw_netaddr_ip(const struct sockaddr_storage *addr, char *out, size_t len)
 size_t gw_netaddr_len(const struct sockaddr_storage *addr)
 {
     return addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+enum gw_status gw_netaddr_lookup_failed(int status, const char *name, int family, char *message,
+                                        size_t len)
+{
+    switch (status) {
+    case 0:
+        snprintf(message, len, "%s resolves to no IPv4 or IPv6 address", name);
+        return GW_STATUS_DOWN;
+    case UV_EAI_NODATA:
+    case UV_EAI_ADDRFAMILY:
+        if (family != AF_UNSPEC) {
+            snprintf(message, len, "%s has no IPv%c address (%s)", name,
+                     family == AF_INET ? '4' : '6', uv_strerror(status));
+            return GW_STATUS_DOWN;
+        }
+        /* fall through */
+    case UV_EAI_NONAME:
+        snprintf(message, len, "%s does not resolve (%s)", name, uv_strerror(status));
+        return GW_STATUS_DOWN;
+    default: /* the resolution path failed (our resolver, a timeout, memory) */
+        snprintf(message, len, "cannot resolve %s: %s", name, uv_strerror(status));
+        return GW_STATUS_UNKNOWN;
+    }
 }

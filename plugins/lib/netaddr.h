@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include <gwyliwr/plugin.h>
+
 struct gw_netaddr {
     char *host;                   /* as given, without the brackets of "[::1]"; caller frees */
     bool numeric;                 /* an address literal, already in addr */
@@ -26,6 +28,16 @@ struct gw_netaddr {
 int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_netaddr *out, char *err,
                           size_t err_len);
 
+/*
+ * Reads a target's `host` (required; see gw_netaddr_parse_host) into *out,
+ * and its `ip` (4, 6 or any; absent: any) into *family as AF_INET, AF_INET6
+ * or AF_UNSPEC, refusing an ip that contradicts an address literal. Each
+ * problem is reported at its key. Returns 0, or -EINVAL (*out then holds
+ * nothing to free).
+ */
+int gw_netaddr_configure(const struct gw_host *host, const struct gw_cfg *target,
+                         const char *port_key, struct gw_netaddr *out, int *family);
+
 /* Sets the port of an AF_INET or AF_INET6 address. */
 void gw_netaddr_set_port(struct sockaddr_storage *addr, int port);
 
@@ -34,5 +46,16 @@ void gw_netaddr_ip(const struct sockaddr_storage *addr, char *out, size_t len);
 
 /* Length of the sockaddr of the address's family. */
 size_t gw_netaddr_len(const struct sockaddr_storage *addr);
+
+/*
+ * The verdict on a failed lookup of `name` (uv_getaddrinfo's status, for
+ * `family` AF_UNSPEC, AF_INET or AF_INET6; status 0 means the name has no
+ * address of a usable family): DOWN when the DNS answered that the name (or
+ * its address of that family) does not exist, UNKNOWN when our resolver
+ * failed and nothing can be told. The reason is always "dns"; the sentence
+ * goes to `message`.
+ */
+enum gw_status gw_netaddr_lookup_failed(int status, const char *name, int family, char *message,
+                                        size_t len);
 
 #endif

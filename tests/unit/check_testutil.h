@@ -225,6 +225,21 @@ static inline void harness_cancel_later(struct check_harness *h, struct cancel_l
     uv_timer_start(&c->timer, harness_cancel_later_cb, ms, 0);
 }
 
+/* The result's figure `name`, or NAN when it has none. */
+static inline double outcome_figure(const struct outcome *out, const char *name)
+{
+    return gw_result_figure(&out->result, name);
+}
+
+/* The text of the result's first detail `key`, or NULL when it has none. */
+static inline const char *outcome_detail(const struct outcome *out, const char *key)
+{
+    for (size_t i = 0; i < out->result.n_details; i++)
+        if (strcmp(out->result.details[i].key, key) == 0)
+            return out->result.details[i].text;
+    return NULL;
+}
+
 #define assert_message_has(out, s)                                                                 \
     do {                                                                                           \
         if (!strstr((out)->result.message, (s)))                                                   \

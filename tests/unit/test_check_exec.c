@@ -75,17 +75,9 @@ static void run(struct fixture *f, struct outcome *out)
 
 #define assert_reason(out, r) assert_string_equal((out)->result.reason, (r))
 
-static const char *detail(const struct outcome *out, const char *key)
-{
-    for (size_t i = 0; i < out->result.n_details; i++)
-        if (strcmp(out->result.details[i].key, key) == 0)
-            return out->result.details[i].text;
-    return NULL;
-}
-
 #define assert_detail_has(out, key, text)                                                          \
     do {                                                                                           \
-        const char *d_ = detail((out), (key));                                                     \
+        const char *d_ = outcome_detail((out), (key));                                             \
         if (!d_ || !strstr(d_, (text)))                                                            \
             fail_msg("detail %s is \"%s\", expected it to hold \"%s\"", (key), d_ ? d_ : "(none)", \
                      (text));                                                                      \
