@@ -14,29 +14,28 @@ static bool name_char(char c)
            c == '_';
 }
 
-/*
- * Why `name` cannot be a DNS host name, or NULL when it can. Underscores are
- * let through: they are not valid in host names but occur in real zones, and
- * the resolver is the better judge.
- */
-static const char *name_problem(const char *name)
+const char *gw_netaddr_name_problem(const char *name)
 {
     size_t len = strlen(name);
+    if (len > 1 && name[len - 1] == '.')
+        len--;
+    if (len == 0)
+        return "is empty";
     if (len > 253)
         return "is longer than 253 characters";
     size_t label = 0;
-    for (const char *p = name; *p; p++) {
-        if (*p == '.') {
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '.') {
             if (label == 0)
                 return "has an empty label";
             label = 0;
-        } else if (!name_char(*p)) {
+        } else if (!name_char(name[i])) {
             return "has a character not allowed in a host name";
         } else if (++label > 63) {
             return "has a label longer than 63 characters";
         }
     }
-    return NULL;
+    return label == 0 ? "has an empty label" : NULL;
 }
 
 static bool all_digits(const char *s)
@@ -96,7 +95,7 @@ int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_neta
         /* A dotted number the address parser refused is a mistyped address,
          * and the resolver would give it a meaning (inet_aton's "10.1"). */
         snprintf(err, err_len, "host \"%s\" is not a valid IPv4 address", text);
-    } else if ((problem = name_problem(h)) != NULL) {
+    } else if ((problem = gw_netaddr_name_problem(h)) != NULL) {
         snprintf(err, err_len,
                  "host \"%s\" %s (expected a host name like mail.example.org or an IP address)",
                  text, problem);

@@ -38,6 +38,13 @@ int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_neta
 int gw_netaddr_configure(const struct gw_host *host, const struct gw_cfg *target,
                          const char *port_key, struct gw_netaddr *out, int *family);
 
+/*
+ * Why `name` cannot be a DNS name, or NULL when it can ("has an empty
+ * label"). Underscores are let through (_dmarc.example.org), and so is a
+ * final dot.
+ */
+const char *gw_netaddr_name_problem(const char *name);
+
 /* Sets the port of an AF_INET or AF_INET6 address. */
 void gw_netaddr_set_port(struct sockaddr_storage *addr, int port);
 
