@@ -37,6 +37,7 @@
 #include "dns_channel.h"
 #include "dns_packet.h"
 #include "dns_serials.h"
+#include "fmt.h"
 #include "netaddr.h"
 
 #define DNS_MAX_EXPECTED 32
@@ -338,12 +339,6 @@ static void finish(struct dns_run *run, enum gw_status status, const char *reaso
     host->check_done(check, status, reason, "%s", message);
 }
 
-static void format_ms(double seconds, char *out, size_t len)
-{
-    double ms = seconds * 1e3;
-    snprintf(out, len, ms < 10 ? "%.2f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
-}
-
 /* "192.0.2.53:53", or "the system's resolver 127.0.0.53:53". */
 static void describe_server(const struct dns_run *run, char *out, size_t len)
 {
@@ -357,7 +352,7 @@ static void judge_failure(struct dns_run *run, int status, int rcode)
     const char *type = gw_dns_packet_type_name(conf->type);
     char who[200], took[32], rcode_buf[16];
     describe_server(run, who, sizeof(who));
-    format_ms(run->elapsed_s, took, sizeof(took));
+    gw_fmt_seconds(run->elapsed_s, took, sizeof(took));
     /* through the system's resolvers, the resolver failing is ours */
     enum gw_status ours = conf->server ? GW_STATUS_DOWN : GW_STATUS_UNKNOWN;
     if (status == ARES_ENOTFOUND || status == ARES_ENODATA)
@@ -441,7 +436,7 @@ static void judge_answer(struct dns_run *run, const struct gw_dns_message *m)
     const char *type = gw_dns_packet_type_name(conf->type);
     char who[200], took[32], answers[400] = "", chain[300] = "";
     describe_server(run, who, sizeof(who));
-    format_ms(run->elapsed_s, took, sizeof(took));
+    gw_fmt_seconds(run->elapsed_s, took, sizeof(took));
     size_t n = 0;
     const char *first = NULL;
     for (size_t i = 0; i < m->n_kept; i++) {
@@ -486,7 +481,7 @@ static void judge_answer(struct dns_run *run, const struct gw_dns_message *m)
     }
     if (!isnan(conf->max_latency_s) && run->elapsed_s > conf->max_latency_s) {
         char limit[32];
-        format_ms(conf->max_latency_s, limit, sizeof(limit));
+        gw_fmt_seconds(conf->max_latency_s, limit, sizeof(limit));
         finish(run, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW,
                "%s %s answered from %s in %s, slower than max_latency %s", conf->name, type, who,
                took, limit);

@@ -33,6 +33,7 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "fmt.h"
 #include "perfdata.h"
 
 #define EXEC_DEFAULT_MAX_OUTPUT (64u * 1024u)
@@ -596,12 +597,6 @@ static void record_perfdata(struct exec_run *run)
     free(pd);
 }
 
-static void format_seconds(double s, char *out, size_t len)
-{
-    double ms = s * 1e3;
-    snprintf(out, len, ms < 10 ? "%.2f ms" : ms < 1000 ? "%.0f ms" : "%.2f s", ms < 1000 ? ms : s);
-}
-
 /* The command has ended and its output is read (or given up on): the verdict. */
 static void finish(struct exec_run *run)
 {
@@ -616,7 +611,7 @@ static void finish(struct exec_run *run)
     gw_perfdata_summary(run->out.data, run->out.len, &off, &n);
     first_line(run->out.data + off, n, summary, sizeof(summary));
     first_line(run->err.data, run->err.len, err_line, sizeof(err_line));
-    format_seconds(run->elapsed_s, took, sizeof(took));
+    gw_fmt_seconds(run->elapsed_s, took, sizeof(took));
     if (run->out.total > run->out.len)
         host->check_detail(check, "output", "%llu bytes printed, the first %zu kept (max_output)",
                            (unsigned long long)run->out.total, run->out.len);

@@ -30,6 +30,7 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "fmt.h"
 #include "netaddr.h"
 #include "pinger.h"
 
@@ -47,7 +48,7 @@ struct icmp_conf {
     double max_rtt_s; /* NAN: no limit */
     size_t n_figures;
     struct gw_figure_decl figures[5 + ICMP_MAX_COUNT];
-    char sample_names[ICMP_MAX_COUNT][4];
+    char sample_names[ICMP_MAX_COUNT][12];
 };
 
 static const struct gw_cfg_key expect_keys[] = {
@@ -283,12 +284,6 @@ static void describe_peer(const struct icmp_run *run, char *out, size_t len)
         snprintf(out, len, "%s (%s)", ip, run->conf->target.host);
 }
 
-static void format_ms(double seconds, char *out, size_t len)
-{
-    double ms = seconds * 1e3;
-    snprintf(out, len, ms < 10 ? "%.3f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -341,9 +336,9 @@ static void judge(struct icmp_run *run)
     host->check_figure(check, "max", rtts[got - 1]);
     host->check_figure(check, "stddev", stddev);
     char s_min[32], s_med[32], s_max[32], s_limit[32];
-    format_ms(rtts[0], s_min, sizeof(s_min));
-    format_ms(median, s_med, sizeof(s_med));
-    format_ms(rtts[got - 1], s_max, sizeof(s_max));
+    gw_fmt_seconds(rtts[0], s_min, sizeof(s_min));
+    gw_fmt_seconds(median, s_med, sizeof(s_med));
+    gw_fmt_seconds(rtts[got - 1], s_max, sizeof(s_max));
     char lost[200] = "";
     if (got < n)
         snprintf(lost, sizeof(lost), ", %u of %u lost%s%s", n - got, n, run->errors ? ": " : "",
@@ -353,7 +348,7 @@ static void judge(struct icmp_run *run)
                "%s lost %.0f %% of %u pings (max_loss %.0f %%); rtt min/median/max %s/%s/%s", peer,
                loss * 100, n, conf->max_loss * 100, s_min, s_med, s_max);
     } else if (!isnan(conf->max_rtt_s) && median > conf->max_rtt_s) {
-        format_ms(conf->max_rtt_s, s_limit, sizeof(s_limit));
+        gw_fmt_seconds(conf->max_rtt_s, s_limit, sizeof(s_limit));
         finish(run, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW,
                "%s answers in %s (median of %u), slower than max_rtt %s%s", peer, s_med, got,
                s_limit, lost);

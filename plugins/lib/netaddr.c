@@ -107,23 +107,28 @@ int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_neta
     return -EINVAL;
 }
 
+int gw_netaddr_configure_ip(const struct gw_host *host, const struct gw_cfg *target, int *family)
+{
+    const char *ip = NULL;
+    *family = AF_UNSPEC;
+    if (host->cfg_string(target, "ip", &ip) < 0)
+        return -EINVAL;
+    if (!ip || strcmp(ip, "any") == 0)
+        return 0;
+    if (strcmp(ip, "4") == 0 || strcmp(ip, "6") == 0) {
+        *family = ip[0] == '4' ? AF_INET : AF_INET6;
+        return 0;
+    }
+    host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
+    return -EINVAL;
+}
+
 int gw_netaddr_configure(const struct gw_host *host, const struct gw_cfg *target,
                          const char *port_key, struct gw_netaddr *out, int *family)
 {
     memset(out, 0, sizeof(*out));
-    int rc = 0;
-    const char *name = NULL, *ip = NULL;
-    *family = AF_UNSPEC;
-    if (host->cfg_string(target, "ip", &ip) < 0) {
-        rc = -EINVAL;
-    } else if (ip && strcmp(ip, "4") == 0) {
-        *family = AF_INET;
-    } else if (ip && strcmp(ip, "6") == 0) {
-        *family = AF_INET6;
-    } else if (ip && strcmp(ip, "any") != 0) {
-        host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", ip);
-        rc = -EINVAL;
-    }
+    const char *name = NULL;
+    int rc = gw_netaddr_configure_ip(host, target, family);
     char err[320];
     if (host->cfg_string(target, "host", &name) < 0 || !name) {
         rc = -EINVAL;
@@ -132,8 +137,9 @@ int gw_netaddr_configure(const struct gw_host *host, const struct gw_cfg *target
         rc = -EINVAL;
     } else if (out->numeric && *family != AF_UNSPEC && *family != out->addr.ss_family) {
         host->cfg_error(host->cfg_child(target, "ip"),
-                        "ip %s contradicts host %s, an IPv%c address (expected any, or no ip)", ip,
-                        name, out->addr.ss_family == AF_INET ? '4' : '6');
+                        "ip %c contradicts host %s, an IPv%c address (expected any, or no ip)",
+                        *family == AF_INET ? '4' : '6', name,
+                        out->addr.ss_family == AF_INET ? '4' : '6');
         rc = -EINVAL;
     }
     if (rc < 0) {

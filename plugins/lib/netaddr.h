@@ -29,6 +29,12 @@ int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_neta
                           size_t err_len);
 
 /*
+ * Reads a target's `ip` (4, 6 or any; absent: any) into *family as AF_INET,
+ * AF_INET6 or AF_UNSPEC. Returns 0, or -EINVAL with the problem reported.
+ */
+int gw_netaddr_configure_ip(const struct gw_host *host, const struct gw_cfg *target, int *family);
+
+/*
  * Reads a target's `host` (required; see gw_netaddr_parse_host) into *out,
  * and its `ip` (4, 6 or any; absent: any) into *family as AF_INET, AF_INET6
  * or AF_UNSPEC, refusing an ip that contradicts an address literal. Each

@@ -240,6 +240,22 @@ static inline const char *outcome_detail(const struct outcome *out, const char *
     return NULL;
 }
 
+/* The result's status and reason are these (the message is shown when not). */
+#define assert_verdict(out, st, why)                                                               \
+    do {                                                                                           \
+        if ((out)->result.status != (st) || strcmp((out)->result.reason, (why)) != 0)              \
+            fail_msg("%s (%s): %s; expected %s (%s)", gw_status_word((out)->result.status),        \
+                     (out)->result.reason, (out)->result.message, gw_status_word(st), (why));      \
+    } while (0)
+
+/* The result has a detail `key` whose text holds `s`. */
+#define assert_detail_has(out, key, s)                                                             \
+    do {                                                                                           \
+        const char *d_ = outcome_detail((out), (key));                                             \
+        if (!d_ || !strstr(d_, (s)))                                                               \
+            fail_msg("detail %s \"%s\" lacks \"%s\"", (key), d_ ? d_ : "(none)", (s));             \
+    } while (0)
+
 #define assert_message_has(out, s)                                                                 \
     do {                                                                                           \
         if (!strstr((out)->result.message, (s)))                                                   \

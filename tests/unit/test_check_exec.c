@@ -75,14 +75,6 @@ static void run(struct fixture *f, struct outcome *out)
 
 #define assert_reason(out, r) assert_string_equal((out)->result.reason, (r))
 
-#define assert_detail_has(out, key, text)                                                          \
-    do {                                                                                           \
-        const char *d_ = outcome_detail((out), (key));                                             \
-        if (!d_ || !strstr(d_, (text)))                                                            \
-            fail_msg("detail %s is \"%s\", expected it to hold \"%s\"", (key), d_ ? d_ : "(none)", \
-                     (text));                                                                      \
-    } while (0)
-
 /* True while `pid` is a process that has not yet died (a zombie has). */
 static bool process_alive(pid_t pid)
 {

@@ -113,18 +113,6 @@ static void run(struct check_harness *h, const char *type, const char *path, con
     harness_run(h, out);
 }
 
-static double figure(const struct outcome *out, const char *name)
-{
-    return gw_result_figure(&out->result, name);
-}
-
-#define assert_verdict(out, st, why)                                                               \
-    do {                                                                                           \
-        if ((out)->result.status != (st) || strcmp((out)->result.reason, (why)) != 0)              \
-            fail_msg("%s (%s): %s; expected %s (%s)", gw_status_word((out)->result.status),        \
-                     (out)->result.reason, (out)->result.message, gw_status_word(st), (why));      \
-    } while (0)
-
 /* The result's item counts: up, degraded, down, unknown, excluded. */
 #define assert_items(out, up, deg, down, unk, excl)                                                \
     do {                                                                                           \
@@ -136,7 +124,8 @@ static double figure(const struct outcome *out, const char *name)
                      (unsigned long long)t_->n[0], (unsigned long long)t_->n[1],                   \
                      (unsigned long long)t_->n[2], (unsigned long long)t_->n[3],                   \
                      (unsigned long long)t_->n[4], up, deg, down, unk, excl);                      \
-        assert_true(figure((out), "items_total") == (up) + (deg) + (down) + (unk) + (excl));       \
+        assert_true(outcome_figure((out), "items_total") ==                                        \
+                    (up) + (deg) + (down) + (unk) + (excl));                                       \
     } while (0)
 
 /* A failed feed leaves no partial list, and its item figures unknown. */
@@ -146,7 +135,7 @@ static void assert_failed(struct outcome *out, enum gw_status status, const char
     assert_verdict(out, status, reason);
     assert_message_has(out, says);
     assert_null(out->result.items);
-    assert_true(isnan(figure(out, "items_total")));
+    assert_true(isnan(outcome_figure(out, "items_total")));
     outcome_fini(out);
 }
 
@@ -167,14 +156,14 @@ static void test_check_feeds_ocpi_pages_and_items(void **state)
     assert_message_has(&out, "24 EVSEs at 8 locations from 127.0.0.1:");
     assert_message_has(&out, "21 up, 2 down, 1 not in service");
     assert_items(&out, 21, 0, 2, 0, 1);
-    assert_true(figure(&out, "pages") == 3);
-    assert_true(figure(&out, "locations") == 8);
-    assert_true(figure(&out, "evses_charging") == 5);
-    assert_true(figure(&out, "evses_available") == 16);
-    assert_true(figure(&out, "rapid_total") == 15);
-    assert_true(figure(&out, "rapid_down") == 2);
-    assert_true(fabs(figure(&out, "rapid_reliability") - 13.0 / 15.0) < 1e-9);
-    assert_true(figure(&out, "latency") > 0);
+    assert_true(outcome_figure(&out, "pages") == 3);
+    assert_true(outcome_figure(&out, "locations") == 8);
+    assert_true(outcome_figure(&out, "evses_charging") == 5);
+    assert_true(outcome_figure(&out, "evses_available") == 16);
+    assert_true(outcome_figure(&out, "rapid_total") == 15);
+    assert_true(outcome_figure(&out, "rapid_down") == 2);
+    assert_true(fabs(outcome_figure(&out, "rapid_reliability") - 13.0 / 15.0) < 1e-9);
+    assert_true(outcome_figure(&out, "latency") > 0);
     const struct gw_item_rec *e = gw_items_find(out.result.items, "CAR-001/CAR-001-01");
     assert_non_null(e);
     assert_int_equal(e->status, GW_ITEM_DOWN);
@@ -323,9 +312,9 @@ static void test_check_feeds_ocm_connections(void **state)
     assert_verdict(&out, GW_STATUS_UP, "");
     assert_message_has(&out, "12 connectors at 6 sites");
     assert_items(&out, 7, 0, 3, 0, 2);
-    assert_true(figure(&out, "sites") == 6);
-    assert_true(figure(&out, "rapid_total") == 7);
-    assert_true(figure(&out, "rapid_down") == 2);
+    assert_true(outcome_figure(&out, "sites") == 6);
+    assert_true(outcome_figure(&out, "rapid_total") == 7);
+    assert_true(outcome_figure(&out, "rapid_down") == 2);
     const struct gw_item_rec *c = gw_items_find(out.result.items, "900001/1900001");
     assert_non_null(c);
     assert_string_equal(c->reason, "temporarily unavailable");
@@ -345,7 +334,7 @@ static void test_check_feeds_json_feed_meraki_pages(void **state)
     assert_verdict(&out, GW_STATUS_UP, "");
     assert_message_has(&out, "10 items in 3 pages from 127.0.0.1:");
     assert_items(&out, 6, 1, 2, 0, 1);
-    assert_true(figure(&out, "pages") == 3);
+    assert_true(outcome_figure(&out, "pages") == 3);
     const struct gw_item_rec *ap = gw_items_find(out.result.items, "Q2XX-GWY0-0001");
     assert_non_null(ap);
     assert_string_equal(ap->name, "GWY-AP01");

@@ -107,33 +107,6 @@ static void check(struct check_harness *h, const char *scheme, const char *liste
     harness_run(h, out);
 }
 
-static double figure(const struct outcome *out, const char *name)
-{
-    return gw_result_figure(&out->result, name);
-}
-
-static const char *detail(const struct outcome *out, const char *key)
-{
-    for (size_t i = 0; i < out->result.n_details; i++)
-        if (strcmp(out->result.details[i].key, key) == 0)
-            return out->result.details[i].text;
-    return NULL;
-}
-
-#define assert_verdict(out, st, why)                                                               \
-    do {                                                                                           \
-        if ((out)->result.status != (st) || strcmp((out)->result.reason, (why)) != 0)              \
-            fail_msg("%s (%s): %s; expected %s (%s)", gw_status_word((out)->result.status),        \
-                     (out)->result.reason, (out)->result.message, gw_status_word(st), (why));      \
-    } while (0)
-
-#define assert_detail_has(out, key, s)                                                             \
-    do {                                                                                           \
-        const char *d_ = detail((out), (key));                                                     \
-        if (!d_ || !strstr(d_, (s)))                                                               \
-            fail_msg("detail %s \"%s\" lacks \"%s\"", (key), d_ ? d_ : "(none)", (s));             \
-    } while (0)
-
 static char *web_where(void)
 {
     return gw_xasprintf("127.0.0.1:%d", sim_port(&sim, "web"));
@@ -157,13 +130,14 @@ static void test_check_http_up_with_figures(void **state)
     char *where = web_where();
     char *want = gw_xasprintf("HTTP 200 from %s in ", where);
     assert_message_has(&out, want);
-    assert_true(figure(&out, "latency") > 0 && figure(&out, "latency") < 1 * slack());
-    assert_true(figure(&out, "connect") > 0);
-    assert_false(isnan(figure(&out, "dns")));
-    assert_false(isnan(figure(&out, "ttfb")));
-    assert_true(figure(&out, "size") == 33);
-    assert_true(figure(&out, "http_version") == 1.1);
-    assert_true(isnan(figure(&out, "cert_days")));
+    assert_true(outcome_figure(&out, "latency") > 0 &&
+                outcome_figure(&out, "latency") < 1 * slack());
+    assert_true(outcome_figure(&out, "connect") > 0);
+    assert_false(isnan(outcome_figure(&out, "dns")));
+    assert_false(isnan(outcome_figure(&out, "ttfb")));
+    assert_true(outcome_figure(&out, "size") == 33);
+    assert_true(outcome_figure(&out, "http_version") == 1.1);
+    assert_true(isnan(outcome_figure(&out, "cert_days")));
     assert_detail_has(&out, "address", where);
     assert_detail_has(&out, "http", "HTTP/1.1 200");
     assert_detail_has(&out, "body", "33 bytes");
@@ -180,7 +154,7 @@ static void test_check_http_delay_measured_within_ms(void **state)
         double allowed = delay_allowed_s();
         check(h, "http", "web", "/delay", NULL, &out);
         assert_verdict(&out, GW_STATUS_UP, "");
-        double latency = figure(&out, "latency");
+        double latency = outcome_figure(&out, "latency");
         if (latency < 0.200 - TIMER_EARLY_MS / 1e3)
             fail_msg("latency %.3f ms for a response delayed 200 ms", latency * 1e3);
         best = fmin(best, latency);
@@ -202,7 +176,7 @@ static void test_check_http_status(void **state)
     char *want = gw_xasprintf("HTTP 503 from %s after ", where);
     assert_message_has(&out, want);
     assert_message_has(&out, "(expected 2xx)");
-    assert_false(isnan(figure(&out, "latency")));
+    assert_false(isnan(outcome_figure(&out, "latency")));
     assert_detail_has(&out, "expectation", "HTTP 503");
 
     check(h, "http", "web", "/down", "        expect: {status: [200, \"5xx\"]}\n", &out);
@@ -307,7 +281,7 @@ static void test_check_http_huge_body(void **state)
     /* Nothing asked of the body: a large page is not a failure. */
     check(h, "http", "web", "/huge", "        max_body: 64KiB\n", &out);
     assert_verdict(&out, GW_STATUS_UP, "");
-    assert_true(figure(&out, "size") > 65536 && figure(&out, "size") < 2 * 65536);
+    assert_true(outcome_figure(&out, "size") > 65536 && outcome_figure(&out, "size") < 2 * 65536);
     assert_detail_has(&out, "body", "reading stopped at max_body 64KiB");
     /* An expectation the first 64 KiB cannot decide. */
     check(h, "http", "web", "/huge",
@@ -327,7 +301,7 @@ static void test_check_http_compressed_body_is_decoded(void **state)
     check(h, "http", "web", "/gz", "        expect: {body_contains: Gyngor Caerdydd}\n", &out);
     assert_verdict(&out, GW_STATUS_UP, "");
     /* size is the body as sent: compressed, not its 33 bytes. */
-    double size = figure(&out, "size");
+    double size = outcome_figure(&out, "size");
     assert_true(size > 0 && size != 33);
     assert_detail_has(&out, "body", "bytes as sent (gzip), 33 decoded");
     check(h, "http", "web", "/gz", "        expect: {body_regex: \"^<h1>Croeso\"}\n", &out);
@@ -348,7 +322,7 @@ static void test_check_http_gzip_bomb_is_cut_at_max_body(void **state)
           "        max_body: 64KiB\n        expect: {body_contains: x}\n", &out);
     assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_BODY_TOO_LARGE);
     assert_message_has(&out, "no \"x\" in the first 64KiB of the body");
-    assert_true(figure(&out, "size") < 65536);
+    assert_true(outcome_figure(&out, "size") < 65536);
     check(h, "http", "web", "/bomb", "        expect: {json: {a: 1}}\n", &out);
     assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_BODY_TOO_LARGE);
     assert_message_has(&out, "larger than max_body");
@@ -364,7 +338,7 @@ static void test_check_http_too_slow_is_degraded(void **state)
     check(h, "http", "web", "/delay", "        expect: {max_latency: 100ms}\n", &out);
     assert_verdict(&out, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW);
     assert_message_has(&out, "slower than max_latency 100 ms");
-    assert_true(figure(&out, "latency") >= 0.200 - TIMER_EARLY_MS / 1e3);
+    assert_true(outcome_figure(&out, "latency") >= 0.200 - TIMER_EARLY_MS / 1e3);
     check(h, "http", "web", "/delay", "        expect: {max_latency: 1s}\n", &out);
     assert_verdict(&out, GW_STATUS_UP, "");
 }
@@ -380,8 +354,8 @@ static void test_check_http_certificates(void **state)
     struct outcome out;
     harness_run(h, &out);
     assert_verdict(&out, GW_STATUS_UP, "");
-    assert_true(figure(&out, "tls") > 0);
-    double days = figure(&out, "cert_days");
+    assert_true(outcome_figure(&out, "tls") > 0);
+    double days = outcome_figure(&out, "cert_days");
     assert_true(days > 360 && days < 366);
     assert_detail_has(&out, "tls", "TLSv1.");
     assert_detail_has(&out, "certificate", "CN=localhost, issued by CN=gwyliwr-sim local CA");
@@ -390,7 +364,7 @@ static void test_check_http_certificates(void **state)
     char *extra = gw_xasprintf("%s        expect: {cert_min_days: 14}\n", ca);
     check(h, "https", "tls-expiring", "/", extra, &out);
     assert_verdict(&out, GW_STATUS_DEGRADED, GW_REASON_CERT_EXPIRING);
-    days = figure(&out, "cert_days");
+    days = outcome_figure(&out, "cert_days");
     assert_true(days > 2.9 && days < 3.1);
     assert_message_has(&out, "expires in 3.0 days");
     assert_message_has(&out, "(cert_min_days: 14)");
@@ -398,7 +372,7 @@ static void test_check_http_certificates(void **state)
     check(h, "https", "tls-expired", "/", extra, &out);
     assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_TLS_EXPIRED);
     assert_message_has(&out, "expired on ");
-    assert_true(figure(&out, "cert_days") < 0);
+    assert_true(outcome_figure(&out, "cert_days") < 0);
 
     /* Unverified, an expired certificate still fails cert_min_days. */
     check(h, "https", "tls-expired", "/",
@@ -430,12 +404,12 @@ static void test_check_http_timeout_at_configured_time(void **state)
     double ms = elapsed_ms(&out);
     if (ms < 1499 || ms > 1500 + 50 * slack())
         fail_msg("timed out after %.1f ms, expected 1500 ms", ms);
-    assert_true(figure(&out, "connect") > 0);
-    assert_true(isnan(figure(&out, "latency")));
+    assert_true(outcome_figure(&out, "connect") > 0);
+    assert_true(isnan(outcome_figure(&out, "latency")));
 
     check(h, "http", "blackhole", "/", "        timeout: 300ms\n", &out);
     assert_verdict(&out, GW_STATUS_DOWN, GW_REASON_CONNECT_TIMEOUT);
-    assert_true(isnan(figure(&out, "connect")));
+    assert_true(isnan(outcome_figure(&out, "connect")));
 }
 
 static void test_check_http_connection_failures(void **state)
@@ -476,7 +450,7 @@ static void test_check_http_name_resolution(void **state)
     free(yaml);
     harness_run(h, &out);
     assert_verdict(&out, GW_STATUS_UP, "");
-    assert_true(figure(&out, "dns") > 0);
+    assert_true(outcome_figure(&out, "dns") > 0);
     assert_message_has(&out, "from sim.test:");
 }
 
