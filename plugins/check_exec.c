@@ -6,9 +6,10 @@
  * of its output the message, and the perfdata labels the target names become
  * its figures (plugins/lib/perfdata.c).
  *
- * Time: the check's timeout ends the command. A little before the core's own
- * limit the group gets SIGTERM, and SIGKILL half a grace later, so the check
- * reports "timeout" with what the command printed instead of being cut off.
+ * Time: the check's timeout ends the command. A grace before the core's own
+ * limit (a quarter of the timeout, at most 2 s) the group gets SIGTERM, and
+ * SIGKILL half a grace later, so the check reports "timeout" with what the
+ * command printed instead of being cut off.
  * The child starts with every signal at its default and none blocked
  * (libuv's child set-up does both, whatever the daemon blocks or ignores).
  *
@@ -43,6 +44,7 @@
 #define EXEC_MAX_ARGS           256u
 #define EXEC_MAX_FIGURES        40u /* a result holds 48 figures, the core's among them */
 #define DRAIN_MS                250u
+#define EXEC_MAX_GRACE_MS       2000u
 
 /* Where a bare command name (check_tcp) is looked for: Debian's place for the
  * Monitoring Plugins, and the one the upstream build installs to. */
@@ -816,7 +818,9 @@ static int exec_start(const struct gw_host *host, const void *p, struct gw_check
     uv_read_start((uv_stream_t *)&run->err.pipe, sink_alloc_cb, sink_read_cb);
 
     uint64_t timeout_ms = host->check_timeout_ms(check);
-    run->grace_ms = timeout_ms / 10 < 1000 ? timeout_ms / 10 : 1000;
+    /* a quarter of the time, at most 2 s, is left for the command to die
+     * and be reaped before the core's own limit */
+    run->grace_ms = timeout_ms / 4 < EXEC_MAX_GRACE_MS ? timeout_ms / 4 : EXEC_MAX_GRACE_MS;
     if (run->grace_ms == 0)
         run->grace_ms = 1;
     uv_timer_start(&run->timer, kill_cb, timeout_ms - run->grace_ms, 0);

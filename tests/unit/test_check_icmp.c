@@ -269,9 +269,9 @@ static void test_check_icmp_cancel_mid_round(void **state)
 static void test_check_icmp_round_just_within_its_timeout(void **state)
 {
     struct fixture *f = *state;
-    /* 900 ms + 50 ms of a 1 s timeout */
+    /* 600 ms + 300 ms of a 1 s timeout */
     load(f, "127.0.0.1",
-         "        count: 2\n        spacing: 900ms\n        wait: 50ms\n"
+         "        count: 2\n        spacing: 600ms\n        wait: 300ms\n"
          "        timeout: 1s\n        interval: 2s\n");
     struct outcome out;
     harness_run(&f->h, &out);
