@@ -401,7 +401,9 @@ static size_t bad_utf8_at(const char *text, size_t len, unsigned *line, unsigned
 int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *text, size_t len,
                        struct gw_cfg **root_out)
 {
-    struct loader l = {.doc = doc, .file = gw_cfg_doc_file(doc, name)};
+    /* a node without a mark of its own takes the last one seen, from 1:1 on */
+    struct loader l = {
+        .doc = doc, .file = gw_cfg_doc_file(doc, name), .last_line = 1, .last_col = 1};
     *root_out = NULL;
 
     struct fy_diag_cfg dcfg;

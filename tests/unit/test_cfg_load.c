@@ -142,6 +142,15 @@ static void test_cfg_load_not_utf8(void **state)
                               "file saved as UTF-8)"},
         {"a: \xe2\x82\n", "u.yaml:1:4: error: byte 0xE2 is not UTF-8 text (expected the file "
                           "saved as UTF-8)"},
+        /* past U+10FFFF, a lone continuation byte, cut short at the end */
+        {"a: \xf4\x90\x80\x80\n", "u.yaml:1:4: error: byte 0xF4 is not UTF-8 text (expected "
+                                  "the file saved as UTF-8)"},
+        {"a: 1\nb: \x80\n", "u.yaml:2:4: error: byte 0x80 is not UTF-8 text (expected the "
+                            "file saved as UTF-8)"},
+        {"a: \xe2\x82", "u.yaml:1:4: error: byte 0xE2 is not UTF-8 text (expected the file "
+                        "saved as UTF-8)"},
+        {"%\xf4", "u.yaml:1:2: error: byte 0xF4 is not UTF-8 text (expected the file saved as "
+                  "UTF-8)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fixture *f = *state;
@@ -365,6 +374,17 @@ static void test_cfg_load_file_missing(void **state)
                 "/nonexistent/gwyliwr.yaml: error: cannot open: No such file or directory");
 }
 
+/* A node with no place of its own in the text (an anchored nothing) still
+ * has a position: the last one seen (found by tests/fuzz). */
+static void test_cfg_load_every_node_has_a_position(void **state)
+{
+    struct fixture *f = *state;
+    load(f, "p.yaml", "&&anchor\n");
+    assert_int_equal(f->rc, 0);
+    assert_non_null(f->root);
+    assert_true(f->root->line >= 1 && f->root->col >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cfg_load_env_bad_reference, setup, teardown),
         cmocka_unit_test(test_cfg_load_expand_env),
         cmocka_unit_test_setup_teardown(test_cfg_load_file_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_every_node_has_a_position, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
