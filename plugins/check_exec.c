@@ -554,15 +554,15 @@ static void run_abandon(struct exec_run *run)
     run_release(run);
 }
 
-/* The first line of `s`, control characters shown as '?', into out. */
+/* The first line of `s` (to its \n or \r), other control characters shown as '?'. */
 static void first_line(const char *s, size_t len, char *out, size_t out_len)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len && s[i] != '\n' && n + 1 < out_len; i++) {
+    for (size_t i = 0; i < len && s[i] != '\n' && s[i] != '\r' && n + 1 < out_len; i++) {
         unsigned char c = (unsigned char)s[i];
         out[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
     }
-    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t' || out[n - 1] == '?'))
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
         n--;
     out[n] = '\0';
 }

@@ -105,6 +105,8 @@ static void test_check_exec_check_dummy_statuses(void **state)
         {"[" DUMMY ", 3]", GW_STATUS_UNKNOWN, "unknown", "UNKNOWN"},
         /* a bare name is found among the Monitoring Plugins */
         {"[check_dummy, 0, found]", GW_STATUS_UP, "", "OK: found"},
+        /* the text is the plugin's, question marks and all */
+        {"[check_dummy, 1, \"is it up?\"]", GW_STATUS_DEGRADED, "warning", "WARNING: is it up?"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         load(f, cases[i].command, NULL);
