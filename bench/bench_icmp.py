@@ -48,7 +48,7 @@ def write_config(path, data_dir, hosts, count, spacing_ms, interval):
     with open(path, "w") as f:
         f.write("daemon:\n  data_dir: %s\n  storage: none\n  log_level: notice\n"
                 "  max_in_flight: %d\n" % (data_dir, len(hosts) + 16))
-        f.write("defaults:\n  interval: %s\n  timeout: 5s\n" % interval)
+        f.write("defaults:\n  interval: %s\n  timeout: %s\n" % (interval, interval))
         f.write("councils:\n  - id: bench\n    targets:\n")
         for i, host in enumerate(hosts):
             f.write("      - {id: p%05d, check: icmp, host: %s, count: %d, spacing: %dms, "

@@ -276,12 +276,13 @@ static void finish(struct icmp_run *run, enum gw_status status, const char *reas
 /* "192.0.2.1", or "192.0.2.1 (www.example)" when a name was resolved. */
 static void describe_peer(const struct icmp_run *run, char *out, size_t len)
 {
+    if (run->conf->target.numeric) {
+        snprintf(out, len, "%s", run->conf->target.host); /* the literal as written */
+        return;
+    }
     char ip[64];
     gw_netaddr_ip(&run->peer, ip, sizeof(ip));
-    if (run->conf->target.numeric)
-        snprintf(out, len, "%s", ip);
-    else
-        snprintf(out, len, "%s (%s)", ip, run->conf->target.host);
+    snprintf(out, len, "%s (%s)", ip, run->conf->target.host);
 }
 
 static int cmp_double(const void *a, const void *b)

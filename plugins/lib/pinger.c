@@ -15,6 +15,20 @@
 
 #define SEQS           65536
 #define READS_PER_WAKE 256 /* then the loop's other work gets its turn */
+#define BATCH          16  /* messages a recvmmsg call reads */
+
+/* Where a batch of messages is read into. */
+struct batch {
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    struct sockaddr_storage from[BATCH];
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct timespec)) + 64];
+        struct cmsghdr align;
+    } control[BATCH];
+    /* a reply is 84 bytes; an error quotes our request within its first 76 */
+    uint8_t data[BATCH][1024];
+};
 
 #ifndef ICMP_FILTER /* <linux/icmp.h>, which clashes with <netinet/ip_icmp.h> */
 #define ICMP_FILTER 1
@@ -34,6 +48,7 @@ struct gw_pinger {
     unsigned outstanding;
     uv_poll_t poll;
     void **owners; /* SEQS: the owner of each outstanding sequence number */
+    struct batch *batch;
 };
 
 /* The open pingers. Plugins keep no state of their own but a target's
@@ -46,6 +61,7 @@ static void closed_cb(uv_handle_t *handle)
     struct gw_pinger *p = handle->data;
     close(p->fd);
     free(p->owners);
+    free(p->batch);
     free(p);
 }
 
@@ -143,30 +159,29 @@ static void poll_cb(uv_poll_t *poll, int status, int events)
     }
     /* Replies may end runs and with the last one the pinger: hold it. */
     p->users++;
-    for (int i = 0; i < READS_PER_WAKE; i++) {
-        uint8_t buf[1500];
-        union {
-            char bytes[CMSG_SPACE(sizeof(struct timespec)) + 64];
-            struct cmsghdr align;
-        } control;
-        struct sockaddr_storage from;
-        memset(&from, 0, sizeof(from));
-        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-        struct msghdr msg = {
-            .msg_name = &from,
-            .msg_namelen = sizeof(from),
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = control.bytes,
-            .msg_controllen = sizeof(control.bytes),
-        };
-        ssize_t n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break; /* EAGAIN: all read; anything else: the next wake-up tries again */
+    struct batch *b = p->batch;
+    for (int round = 0; round < READS_PER_WAKE / BATCH; round++) {
+        for (int i = 0; i < BATCH; i++) {
+            b->iov[i] = (struct iovec){.iov_base = b->data[i], .iov_len = sizeof(b->data[i])};
+            b->msgs[i].msg_hdr = (struct msghdr){
+                .msg_name = &b->from[i],
+                .msg_namelen = sizeof(b->from[i]),
+                .msg_iov = &b->iov[i],
+                .msg_iovlen = 1,
+                .msg_control = b->control[i].bytes,
+                .msg_controllen = sizeof(b->control[i].bytes),
+            };
         }
-        dispatch(p, buf, (size_t)n, &from, received_wall_ns(&msg));
+        /* One call reads what has arrived: usually a reply or two, as
+         * requests go out spread over time. */
+        int n = recvmmsg(p->fd, b->msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        for (int i = 0; i < n; i++)
+            dispatch(p, b->data[i], b->msgs[i].msg_len, &b->from[i],
+                     received_wall_ns(&b->msgs[i].msg_hdr));
+        if (n < BATCH)
+            break; /* all read (or an error the next wake-up meets again) */
     }
     gw_pinger_release(p);
 }
@@ -192,9 +207,11 @@ int gw_pinger_acquire(uv_loop_t *loop, int family, gw_pinger_cb cb, struct gw_pi
         return fd;
     struct gw_pinger *p = calloc(1, sizeof(*p));
     void **owners = calloc(SEQS, sizeof(*owners));
-    if (!p || !owners)
+    struct batch *batch = malloc(sizeof(*batch));
+    if (!p || !owners || !batch)
         abort();
     p->owners = owners;
+    p->batch = batch;
     p->loop = loop;
     p->family = family;
     p->cb = cb;
@@ -209,6 +226,7 @@ int gw_pinger_acquire(uv_loop_t *loop, int family, gw_pinger_cb cb, struct gw_pi
     if (rc < 0) {
         close(fd);
         free(p->owners);
+        free(p->batch);
         free(p);
         return rc;
     }
