@@ -11,7 +11,8 @@
  * rate is then measured on what was read. The rate covers the transfer
  * alone, from the first byte of the body to the last, as speed tests count
  * it; name resolution, connecting and the server's thinking time are the
- * separate `ttfb` figure.
+ * separate `first_byte` figure (not the http check's `ttfb` phase, which starts
+ * once the request is sent).
  */
 #include <errno.h>
 #include <math.h>
@@ -53,7 +54,7 @@ static const struct gw_cfg_key throughput_keys[] = {
 
 static const struct gw_figure_decl throughput_figures[] = {
     {"rate", "B/s", 0, NAN},
-    {"ttfb", "s", 0, NAN},
+    {"first_byte", "s", 0, NAN},
     {"size", "B", 0, NAN},
 };
 
@@ -216,7 +217,7 @@ static void done_cb(void *data, const struct gw_http_response *r)
     gw_fmt_seconds(ttfb, first, sizeof(first));
     host->check_figure(check, "latency", r->total_s);
     host->check_figure(check, "size", (double)r->bytes);
-    host->check_figure(check, "ttfb", ttfb);
+    host->check_figure(check, "first_byte", ttfb);
     if (r->status < 200 || r->status > 299) {
         host->check_done(check, GW_STATUS_DOWN, GW_REASON_HTTP_STATUS,
                          "HTTP %ld from %s (expected 2xx and the object)", r->status,

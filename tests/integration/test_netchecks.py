@@ -89,7 +89,7 @@ councils:
             "ping6": ["median", "s01", "s02"],
             "dns": ["answers"],
             "smtp": ["connect"],
-            "line": ["rate", "ttfb", "size"],
+            "line": ["rate", "first_byte", "size"],
         }
 
         def recorded():

@@ -75,7 +75,7 @@ static void test_check_throughput_download_at_loopback_speed(void **state)
     assert_message_has(&out, "downloaded 2.00 MiB from 127.0.0.1:");
     assert_message_has(&out, "/s (first byte after ");
     assert_true(outcome_figure(&out, "size") == 2097152);
-    double rate = outcome_figure(&out, "rate"), ttfb = outcome_figure(&out, "ttfb");
+    double rate = outcome_figure(&out, "rate"), ttfb = outcome_figure(&out, "first_byte");
     double latency = outcome_figure(&out, "latency");
     assert_true(rate > 1e6); /* well over 1 MB/s on loopback */
     assert_true(ttfb > 0 && ttfb < latency);
@@ -105,7 +105,7 @@ static void test_check_throughput_first_byte_is_apart_from_the_rate(void **state
     download(h, "web", "/later", NULL, &out);
     assert_verdict(&out, GW_STATUS_UP, "");
     /* the server's 150 ms before answering is the first byte's, not the transfer's */
-    assert_true(outcome_figure(&out, "ttfb") >= 0.149);
+    assert_true(outcome_figure(&out, "first_byte") >= 0.149);
     assert_true(outcome_figure(&out, "rate") > 1048576 / 0.149);
     harness_finish_loop(h);
 }
