@@ -117,6 +117,8 @@ struct loader {
     struct anchor *anchors;
     size_t n_anchors;
     struct gw_cfg *root;
+    const char *text; /* the file's bytes, which token marks index */
+    size_t len;
     uint32_t last_line, last_col; /* position of the last node, for nulls */
     int documents;
     bool json;   /* parsed as JSON (by the file's .json name) */
@@ -264,13 +266,51 @@ static bool plain_null(const char *s, size_t len)
            (len == 4 && memcmp(s, "Null", 4) == 0) || (len == 4 && memcmp(s, "NULL", 4) == 0);
 }
 
+/*
+ * The text of a single-quoted scalar `t` that libfyaml 0.7 (Debian 12) would
+ * misread: two quoted quotes in a row ('a''''b' is a''b; it gives a''' and,
+ * with more of them, leaks the buffer it read them into). Such a scalar on one
+ * line is unquoted here from the file's own bytes into a copy the caller
+ * frees; on several lines, where YAML folds the breaks, it is reported at
+ * `node` and read as empty. NULL when libfyaml reads `t` right.
+ */
+static char *unquote_misread(const struct loader *l, struct fy_token *t, struct gw_cfg *node,
+                             size_t *len)
+{
+    const struct fy_mark *a = fy_token_start_mark(t), *b = fy_token_end_mark(t);
+    if (fy_token_scalar_style(t) != FYSS_SINGLE_QUOTED || !a || !b || b->input_pos < a->input_pos ||
+        b->input_pos > l->len)
+        return NULL;
+    const char *raw = l->text + a->input_pos;
+    size_t raw_len = b->input_pos - a->input_pos;
+    if (!memmem(raw, raw_len, "''''", 4))
+        return NULL;
+    char *out = gw_xmalloc(raw_len + 1);
+    size_t n = 0;
+    if (memchr(raw, '\n', raw_len) || memchr(raw, '\r', raw_len)) {
+        gw_cfg_error(node, "quoted quotes in a row ('''') in a single-quoted text over several "
+                           "lines cannot be read here (expected the text on one line, or "
+                           "double-quoted)");
+    } else {
+        for (size_t i = 0; i < raw_len; i++) {
+            out[n++] = raw[i];
+            if (raw[i] == '\'' && i + 1 < raw_len && raw[i + 1] == '\'')
+                i++;
+        }
+    }
+    out[n] = '\0';
+    *len = n;
+    return out;
+}
+
 static void on_scalar(struct loader *l, struct fy_event *e)
 {
     struct gw_cfg *node = gw_cfg_node_new(l->file, GW_CFG_KIND_SCALAR, 0, 0);
     set_pos(l, node, e);
     struct fy_token *t = e->scalar.value;
     size_t len = 0;
-    const char *s = t ? fy_token_get_text(t, &len) : NULL;
+    char *unquoted = t ? unquote_misread(l, t, node, &len) : NULL;
+    const char *s = unquoted ? unquoted : t ? fy_token_get_text(t, &len) : NULL;
     enum fy_scalar_style style = t ? fy_token_scalar_style(t) : FYSS_PLAIN;
     node->quoted = style != FYSS_PLAIN;
     if (!s || (style == FYSS_PLAIN && plain_null(s, len))) {
@@ -301,6 +341,7 @@ static void on_scalar(struct loader *l, struct fy_event *e)
     } else {
         node->text = gw_cfg_doc_strdup(l->doc, s, len);
     }
+    free(unquoted);
     char *anchor = token_text_dup(e->scalar.anchor);
     if (anchor)
         remember_anchor(l, anchor, node);
@@ -402,8 +443,12 @@ int gw_cfg_load_string(struct gw_cfg_doc *doc, const char *name, const char *tex
                        struct gw_cfg **root_out)
 {
     /* a node without a mark of its own takes the last one seen, from 1:1 on */
-    struct loader l = {
-        .doc = doc, .file = gw_cfg_doc_file(doc, name), .last_line = 1, .last_col = 1};
+    struct loader l = {.doc = doc,
+                       .file = gw_cfg_doc_file(doc, name),
+                       .text = text,
+                       .len = len,
+                       .last_line = 1,
+                       .last_col = 1};
     *root_out = NULL;
 
     struct fy_diag_cfg dcfg;

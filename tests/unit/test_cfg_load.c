@@ -170,6 +170,42 @@ static void test_cfg_load_not_utf8(void **state)
     assert_int_equal(f->rc, 0);
 }
 
+/* Quoted quotes in a row, which Debian 12's libfyaml misreads (and leaks
+ * over, as the configuration fuzzer found), are read as YAML says. */
+static void test_cfg_load_single_quotes_in_a_row(void **state)
+{
+    struct fixture *f = *state;
+    char many[80] = "n: '";
+    memset(many + 4, '\'', 60); /* 30 quoted quotes */
+    strcpy(many + 64, "x'\n");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    fprintf(out, "a: 'x''''y'\nb: ''''''\nc: 'it''s ''''quoted'''''\nd: 'x''y'\n%s", many);
+    fclose(out);
+    load(f, "q.yaml", text);
+    free(text);
+    assert_int_equal(f->rc, 0);
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "a")), "x''y");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "b")), "''");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "c")), "it's ''quoted''");
+    assert_string_equal(gw_cfg_scalar(gw_cfg_child(f->root, "d")), "x'y");
+    const char *n = gw_cfg_scalar(gw_cfg_child(f->root, "n"));
+    assert_int_equal(strlen(n), 31);
+    assert_int_equal(strspn(n, "'"), 30);
+
+    /* Over several lines YAML folds the breaks: refused rather than misread. */
+    gw_cfg_doc_free(f->doc);
+    f->doc = gw_cfg_doc_new();
+    load(f, "q.yaml", "a: 1\nb: 'x\n  ''''y'\n");
+    assert_int_equal(f->rc, 0); /* reported, and loading goes on */
+    assert_int_equal(f->doc->diag->n, 1);
+    assert_diag(f->doc->diag, 0,
+                "q.yaml:2:5: error: quoted quotes in a row ('''') in a single-quoted text over "
+                "several lines cannot be read here (expected the text on one line, or "
+                "double-quoted)");
+}
+
 static void test_cfg_load_syntax_error_bad_indent(void **state)
 {
     struct fixture *f = *state;
@@ -393,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cfg_load_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_not_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cfg_load_single_quotes_in_a_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_syntax_error_bad_indent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_second_document, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cfg_load_explicit_single_document, setup, teardown),
