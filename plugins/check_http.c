@@ -123,7 +123,7 @@ static const struct gw_cfg_key http_keys[] = {
      "file holding user:password for basic authentication"},
     {"bearer_token_file", GW_CFG_FILE, 0, NULL, "file holding a bearer token"},
     {"follow_redirects", GW_CFG_INT, 0, NULL, "redirects followed, 0 to 50 (default 5; 0: none)"},
-    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"},
+    GW_NETADDR_IP_KEY,
     {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the server certificate (default true)"},
     {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL, "PEM trust anchors used instead of the system's"},
     {"proxy", GW_CFG_STRING, 0, NULL, "proxy URL, e.g. http://proxy.example:3128"},

@@ -62,7 +62,7 @@ static const struct gw_cfg_key icmp_keys[] = {
     {"count", GW_CFG_INT, 0, NULL, "echo requests a round, 1 to 20 (default 5)"},
     {"spacing", GW_CFG_DURATION, 0, NULL, "time between requests of a round (default 1s)"},
     {"wait", GW_CFG_DURATION, 0, NULL, "how long a reply may take before it is lost (default 1s)"},
-    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"},
+    GW_NETADDR_IP_KEY,
     {"expect", GW_CFG_MAP, 0, expect_keys, "max_loss and max_rtt"},
     {NULL, 0, 0, NULL, NULL},
 };

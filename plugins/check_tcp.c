@@ -51,7 +51,7 @@ struct tcp_conf {
 static const struct gw_cfg_key tcp_keys[] = {
     {"host", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "host name or IPv4/IPv6 address to connect to"},
     {"port", GW_CFG_INT, GW_CFG_REQUIRED, NULL, "TCP port, 1 to 65535"},
-    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"},
+    GW_NETADDR_IP_KEY,
     {"send", GW_CFG_STRING, 0, NULL,
      "text written once connected; \\r, \\n, \\t and \\\\ escapes allowed, e.g. QUIT\\r\\n"},
     {"expect", GW_CFG_STRING, 0, NULL,

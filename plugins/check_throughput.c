@@ -23,8 +23,9 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "feed_link.h"
 #include "fmt.h"
-#include "netaddr.h"
+#include "http_conf.h"
 
 #define THROUGHPUT_DEFAULT_MAX_SIZE (10u * 1024u * 1024u)
 #define THROUGHPUT_MAX_MAX_SIZE     (4ull * 1024u * 1024u * 1024u)
@@ -33,11 +34,14 @@
 
 struct throughput_conf {
     char *url;
-    char *authority; /* host[:port] of the URL, for messages and the per-host cap */
+    char *host;          /* for the per-host cap */
+    char authority[160]; /* host[:port], for messages */
+    struct gw_http_headers headers;
+    bool tls_verify;
+    char *ca_pem;
+    int ip; /* 0 any, 4 or 6 */
     uint64_t max_size;
     double min_rate; /* bytes per second; 0: none */
-    int ip;          /* 0 any, 4 or 6 */
-    bool tls_verify;
 };
 
 static const struct gw_cfg_key throughput_keys[] = {
@@ -47,8 +51,7 @@ static const struct gw_cfg_key throughput_keys[] = {
      "bytes read at most (default 10MiB): the download stops there and is measured on them"},
     {"min_rate", GW_CFG_STRING, 0, NULL,
      "a slower download is degraded: 10Mbit/s, 500kbit/s, 2MB/s, 1MiB/s"},
-    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"},
-    {"tls_verify", GW_CFG_BOOL, 0, NULL, "false accepts any certificate (default true)"},
+    GW_HTTP_CONF_KEYS,
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -64,7 +67,9 @@ static void throughput_conf_free(void *p)
     if (!conf)
         return;
     free(conf->url);
-    free(conf->authority);
+    free(conf->host);
+    gw_http_headers_fini(&conf->headers);
+    free(conf->ca_pem);
     free(conf);
 }
 
@@ -95,41 +100,26 @@ static int parse_rate(const char *text, double *out)
     return -EINVAL;
 }
 
-/* The host[:port] of an http(s) URL, or NULL when the URL is not one. */
-static char *url_authority(const char *url)
-{
-    const char *p;
-    if (strncasecmp(url, "http://", 7) == 0)
-        p = url + 7;
-    else if (strncasecmp(url, "https://", 8) == 0)
-        p = url + 8;
-    else
-        return NULL;
-    size_t n = strcspn(p, "/?#");
-    if (n == 0 || memchr(p, '@', n))
-        return NULL;
-    return strndup(p, n);
-}
-
 static int throughput_configure(const struct gw_host *host, const struct gw_cfg *target,
                                 void **conf_out)
 {
     struct throughput_conf *conf = calloc(1, sizeof(*conf));
     if (!conf)
         abort();
-    int rc = 0;
-    const char *url = NULL, *min_rate = NULL;
-    if (host->cfg_string(target, "url", &url) < 0 || !url) {
-        rc = -EINVAL;
-    } else if (!(conf->authority = url_authority(url))) {
-        host->cfg_error(host->cfg_child(target, "url"),
-                        "url \"%s\" is not an http:// or https:// URL with a host (credentials "
-                        "do not go in it)",
-                        url);
-        rc = -EINVAL;
-    } else if (!(conf->url = strdup(url))) {
+    int rc = gw_http_conf_url(host, target, &conf->url, &conf->host);
+    if (rc == -ENOMEM)
         abort();
-    }
+    gw_feed_link_authority(conf->url, conf->authority, sizeof(conf->authority));
+    /* Each is read whatever came before, so that every problem is reported. */
+    if (gw_http_conf_headers(host, target, &conf->headers) < 0)
+        rc = -EINVAL;
+    if (gw_http_conf_bearer(host, target, &conf->headers) < 0)
+        rc = -EINVAL;
+    if (gw_http_conf_tls(host, target, &conf->tls_verify, &conf->ca_pem) < 0)
+        rc = -EINVAL;
+    if (gw_http_conf_ip(host, target, &conf->ip) < 0)
+        rc = -EINVAL;
+    const char *min_rate = NULL;
     conf->max_size = THROUGHPUT_DEFAULT_MAX_SIZE;
     if (host->cfg_size(target, "max_size", &conf->max_size) < 0) {
         rc = -EINVAL;
@@ -149,13 +139,6 @@ static int throughput_configure(const struct gw_host *host, const struct gw_cfg 
                         min_rate);
         rc = -EINVAL;
     }
-    int family = AF_UNSPEC;
-    if (gw_netaddr_configure_ip(host, target, &family) < 0)
-        rc = -EINVAL;
-    conf->ip = family == AF_INET ? 4 : family == AF_INET6 ? 6 : 0;
-    conf->tls_verify = true;
-    if (host->cfg_bool(target, "tls_verify", &conf->tls_verify) < 0)
-        rc = -EINVAL;
     if (rc < 0) {
         throughput_conf_free(conf);
         return rc;
@@ -167,7 +150,7 @@ static int throughput_configure(const struct gw_host *host, const struct gw_cfg 
 static const char *throughput_conf_host(const void *p)
 {
     const struct throughput_conf *conf = p;
-    return conf->authority;
+    return conf->host;
 }
 
 static size_t throughput_conf_figures(const void *p, const struct gw_figure_decl **out)
@@ -262,9 +245,11 @@ static int throughput_start(const struct gw_host *host, const void *p, struct gw
     struct gw_http_request req = {
         .size = sizeof(req),
         .url = conf->url,
+        .headers = (const char *const *)conf->headers.v,
         .max_redirects = 5,
         .ip_version = conf->ip,
         .insecure = !conf->tls_verify,
+        .ca_pem = conf->ca_pem,
         .max_body = conf->max_size,
         .timeout_ms = host->check_timeout_ms(check),
         .discard_body = true,

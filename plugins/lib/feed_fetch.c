@@ -35,55 +35,13 @@ void gw_feed_http_fini(struct gw_feed_http *http)
     memset(http, 0, sizeof(*http));
 }
 
-/* Checks an http(s) URL and takes its host out; returns why it cannot be used, or NULL. */
-static const char *url_check(const char *url, char **host_out)
-{
-    for (const char *p = url; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            return "contains a space or a control character (expected them %-encoded)";
-    size_t skip;
-    if (strncasecmp(url, "http://", 7) == 0)
-        skip = 7;
-    else if (strncasecmp(url, "https://", 8) == 0)
-        skip = 8;
-    else
-        return "is not an http:// or https:// URL";
-    const char *a = url + skip;
-    size_t alen = strcspn(a, "/?#");
-    if (memchr(a, '@', alen))
-        return "holds credentials (expected them in headers_file or bearer_token_file)";
-    const char *hend;
-    if (*a == '[') {
-        hend = memchr(a, ']', alen);
-        if (!hend)
-            return "has an IPv6 address without its closing ]";
-        a++;
-    } else {
-        hend = memchr(a, ':', alen);
-        if (!hend)
-            hend = a + alen;
-    }
-    if (hend == a)
-        return "has no host";
-    *host_out = strndup(a, (size_t)(hend - a));
-    return *host_out ? NULL : "cannot be copied (out of memory)";
-}
-
 int gw_feed_http_configure(const struct gw_host *host, const struct gw_cfg *target, bool paging,
                            struct gw_feed_http *out)
 {
     memset(out, 0, sizeof(*out));
-    int rc = 0;
-    const char *url = NULL;
-    if (host->cfg_string(target, "url", &url) < 0 || !url)
-        return -EINVAL;
-    const char *why = url_check(url, &out->host);
-    if (why) {
-        host->cfg_error(host->cfg_child(target, "url"), "url \"%s\" %s", url, why);
-        rc = -EINVAL;
-    } else if (!(out->url = strdup(url))) {
-        return -ENOMEM;
-    }
+    int rc = gw_http_conf_url(host, target, &out->url, &out->host);
+    if (rc == -ENOMEM)
+        return rc;
     if (gw_http_conf_headers(host, target, &out->headers) < 0 ||
         gw_http_conf_bearer(host, target, &out->headers) < 0)
         rc = -EINVAL;

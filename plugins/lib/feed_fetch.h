@@ -41,13 +41,7 @@
 /* clang-format off */
 #define GW_FEED_HTTP_KEYS                                                                          \
     {"url", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "http:// or https:// URL of the feed"},          \
-    {"headers", GW_CFG_MAP, 0, NULL, "request header name -> value"},                              \
-    {"headers_file", GW_CFG_FILE, 0, NULL,                                                         \
-     "file of secret request headers, one \"Name: value\" a line (API keys)"},                     \
-    {"bearer_token_file", GW_CFG_FILE, 0, NULL, "file holding a bearer token"},                    \
-    {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the server certificate (default true)"},         \
-    {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL, "PEM trust anchors used instead of the system's"}, \
-    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"},            \
+    GW_HTTP_CONF_KEYS,                                                                             \
     {"max_body", GW_CFG_SIZE, 0, NULL,                                                             \
      "bytes of one document read at most (default 16MiB); a larger one is feed_too_large"}
 #define GW_FEED_PAGING_KEYS                                                                        \

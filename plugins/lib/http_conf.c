@@ -66,6 +66,60 @@ void gw_http_headers_fini(struct gw_http_headers *h)
     h->n = 0;
 }
 
+/* Checks an http(s) URL and takes its host out; returns why it cannot be used, or NULL. */
+static const char *url_check(const char *url, char **host_out)
+{
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return "contains a space or a control character (expected them %-encoded)";
+    size_t skip;
+    if (strncasecmp(url, "http://", 7) == 0)
+        skip = 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        skip = 8;
+    else
+        return "is not an http:// or https:// URL";
+    const char *a = url + skip;
+    size_t alen = strcspn(a, "/?#");
+    if (memchr(a, '@', alen))
+        return "holds credentials (expected them in headers_file or bearer_token_file)";
+    const char *hend;
+    if (*a == '[') {
+        hend = memchr(a, ']', alen);
+        if (!hend)
+            return "has an IPv6 address without its closing ]";
+        a++;
+    } else {
+        hend = memchr(a, ':', alen);
+        if (!hend)
+            hend = a + alen;
+    }
+    if (hend == a)
+        return "has no host";
+    *host_out = strndup(a, (size_t)(hend - a));
+    return *host_out ? NULL : "cannot be copied (out of memory)";
+}
+
+int gw_http_conf_url(const struct gw_host *host, const struct gw_cfg *target, char **url_out,
+                     char **host_out)
+{
+    *url_out = *host_out = NULL;
+    const char *url = NULL;
+    if (host->cfg_string(target, "url", &url) < 0 || !url)
+        return -EINVAL;
+    const char *why = url_check(url, host_out);
+    if (why) {
+        host->cfg_error(host->cfg_child(target, "url"), "url \"%s\" %s", url, why);
+        return -EINVAL;
+    }
+    if (!(*url_out = strdup(url))) {
+        free(*host_out);
+        *host_out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 static void wipe_free(char *s)
 {
     if (s)
@@ -188,16 +242,8 @@ int gw_http_conf_tls(const struct gw_host *host, const struct gw_cfg *target, bo
 
 int gw_http_conf_ip(const struct gw_host *host, const struct gw_cfg *target, int *ip)
 {
-    const char *text = NULL;
-    *ip = 0;
-    if (host->cfg_string(target, "ip", &text) < 0)
-        return -EINVAL;
-    if (!text || strcmp(text, "any") == 0)
-        return 0;
-    if (strcmp(text, "4") == 0 || strcmp(text, "6") == 0) {
-        *ip = text[0] - '0';
-        return 0;
-    }
-    host->cfg_error(host->cfg_child(target, "ip"), "bad ip \"%s\" (expected 4, 6 or any)", text);
-    return -EINVAL;
+    int family;
+    int rc = gw_netaddr_configure_ip(host, target, &family);
+    *ip = family == AF_INET ? 4 : family == AF_INET6 ? 6 : 0;
+    return rc;
 }

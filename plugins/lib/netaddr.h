@@ -28,6 +28,12 @@ struct gw_netaddr {
 int gw_netaddr_parse_host(const char *text, const char *port_key, struct gw_netaddr *out, char *err,
                           size_t err_len);
 
+/* The `ip` key gw_netaddr_configure_ip reads, to put in a check type's keys. */
+/* clang-format off */
+#define GW_NETADDR_IP_KEY                                                                          \
+    {"ip", GW_CFG_STRING, 0, NULL, "address family to use: 4, 6 or any (default any)"}
+/* clang-format on */
+
 /*
  * Reads a target's `ip` (4, 6 or any; absent: any) into *family as AF_INET,
  * AF_INET6 or AF_UNSPEC. Returns 0, or -EINVAL with the problem reported.

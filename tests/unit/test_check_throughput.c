@@ -25,15 +25,22 @@ static const struct fake_name fake_names[] = {
 };
 
 /* A trickled body: 16 KiB every 20 ms, at most 6.6 Mbit/s. */
-static const char scenario[] = "description: objects for the throughput check's tests\n"
-                               "listeners:\n"
-                               "  web:\n"
-                               "    type: http\n"
-                               "    routes:\n"
-                               "      /2MiB: {size: 2MiB}\n"
-                               "      /huge: {size: 1GiB}\n"
-                               "      /slow: {size: 160KiB, trickle: {bytes: 16384, every: 20ms}}\n"
-                               "      /later: {size: 1MiB, delay: 150ms}\n" SIM_FAULT_LISTENERS;
+static const char scenario[] =
+    "description: objects for the throughput check's tests\n"
+    "listeners:\n"
+    "  web:\n"
+    "    type: http\n"
+    "    routes:\n"
+    "      /2MiB: {size: 2MiB}\n"
+    "      /huge: {size: 1GiB}\n"
+    "      /slow: {size: 160KiB, trickle: {bytes: 16384, every: 20ms}}\n"
+    "      /later: {size: 1MiB, delay: 150ms}\n"
+    "  private:\n"
+    "    type: https\n"
+    "    cert: valid.crt\n"
+    "    key: valid.key\n"
+    "    routes:\n"
+    "      /2MiB: {size: 2MiB, auth: \"Bearer s3cret\"}\n" SIM_FAULT_LISTENERS;
 
 static struct sim sim;
 
@@ -154,6 +161,32 @@ static void test_check_throughput_cancel_mid_download(void **state)
     harness_finish_loop(h);
 }
 
+/* The request's keys read as the http and feed checks read them: a private
+ * object behind a bearer token, on a server certified by the council's own CA. */
+static void test_check_throughput_request_keys(void **state)
+{
+    struct check_harness *h = *state;
+    struct outcome out;
+    char *url = sim_url(&sim, "https", "127.0.0.1", "private", "/2MiB");
+    char *token = sim_file(&sim, "token", "s3cret\n");
+    const char *extra[] = {"", "        ca_file: \"%s\"\n",
+                           "        ca_file: \"%s\"\n        bearer_token_file: \"%s\"\n"};
+    const char *want[] = {GW_REASON_TLS_VERIFY, GW_REASON_HTTP_STATUS, ""};
+    for (size_t i = 0; i < 3; i++) {
+        char *lines = gw_xasprintf(extra[i], sim.ca, token);
+        char *yaml =
+            gw_xasprintf(HARNESS_TARGET_HEAD("throughput") "        url: \"%s\"\n%s", url, lines);
+        harness_load_target(h, yaml);
+        harness_run(h, &out);
+        assert_verdict(&out, i < 2 ? GW_STATUS_DOWN : GW_STATUS_UP, want[i]);
+        free(yaml);
+        free(lines);
+    }
+    assert_true(outcome_figure(&out, "size") == 2097152);
+    free(token);
+    free(url);
+}
+
 static void test_check_throughput_config_errors_have_positions(void **state)
 {
     struct check_harness *h = *state;
@@ -163,8 +196,9 @@ static void test_check_throughput_config_errors_have_positions(void **state)
     } cases[] = {
         {"        url: ftp://example.org/file\n",
          "test.yaml:6:14: error: url \"ftp://example.org/file\" is not an http:// or https:// "
-         "URL with a host"},
-        {"        url: https://user:pw@example.org/\n", "(credentials do not go in it)"},
+         "URL"},
+        {"        url: https://user:pw@example.org/\n",
+         "holds credentials (expected them in headers_file or bearer_token_file)"},
         {"        url: https://example.org/\n        min_rate: 10 Mbps\n",
          "min_rate \"10 Mbps\" is not a rate (expected a number and bit/s"},
         {"        url: https://example.org/\n        min_rate: -5Mbit/s\n",
@@ -182,7 +216,7 @@ static void test_check_throughput_config_errors_have_positions(void **state)
     const struct gw_target_conf *t = harness_load_target(
         h, HARNESS_TARGET_HEAD("throughput") "        url: https://speed.example.org:8443/10MB\n"
                                              "        min_rate: 2.5 MB/s\n");
-    assert_string_equal(t->host, "speed.example.org:8443");
+    assert_string_equal(t->host, "speed.example.org");
     assert_int_equal(t->n_figures, 3);
     assert_string_equal(t->figures[0].name, "rate");
     assert_string_equal(t->figures[0].unit, "B/s");
@@ -200,6 +234,7 @@ int main(void)
         T(test_check_throughput_stops_at_max_size),
         T(test_check_throughput_failures),
         T(test_check_throughput_cancel_mid_download),
+        T(test_check_throughput_request_keys),
         T(test_check_throughput_config_errors_have_positions),
     };
 #undef T
