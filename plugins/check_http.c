@@ -38,6 +38,7 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "fmt.h"
 #include "http_conf.h"
 
 #define HTTP_DEFAULT_REDIRECTS 5
@@ -668,22 +669,6 @@ static bool needs_body(const struct http_conf *conf)
 
 /* ---- judging a response --------------------------------------------------- */
 
-/* "0.31 ms", "12.3 ms", "212 ms", "2.35 s". */
-static void format_seconds(double s, char *out, size_t len)
-{
-    double ms = s * 1e3;
-    if (isnan(s))
-        snprintf(out, len, "?");
-    else if (ms < 10)
-        snprintf(out, len, "%.2f ms", ms);
-    else if (ms < 100)
-        snprintf(out, len, "%.1f ms", ms);
-    else if (ms < 10000)
-        snprintf(out, len, "%.0f ms", ms);
-    else
-        snprintf(out, len, "%.2f s", s);
-}
-
 static void format_bytes(uint64_t n, char *out, size_t len)
 {
     if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
@@ -1028,8 +1013,8 @@ static void record_details(struct http_run *run, const struct gw_http_response *
                      r->body_len);
         else if (encoding)
             snprintf(decoded, sizeof(decoded), " as sent (%.16s)", encoding);
-        host->check_detail(check, "body", "%llu bytes%s%s%s", (unsigned long long)r->bytes,
-                           decoded, r->body_truncated ? ", reading stopped at max_body " : "",
+        host->check_detail(check, "body", "%llu bytes%s%s%s", (unsigned long long)r->bytes, decoded,
+                           r->body_truncated ? ", reading stopped at max_body " : "",
                            r->body_truncated ? max : "");
     }
 }
@@ -1047,7 +1032,7 @@ static void done_cb(void *data, const struct gw_http_response *r)
     struct gw_check *check = run->check;
     run->call = NULL;
     url_authority(r->final_url ? r->final_url : conf->url, run->where, sizeof(run->where));
-    format_seconds(r->total_s, run->took, sizeof(run->took));
+    gw_fmt_seconds(r->total_s, run->took, sizeof(run->took));
     record_figures(run, r);
     record_details(run, r);
 
@@ -1075,7 +1060,7 @@ static void done_cb(void *data, const struct gw_http_response *r)
     judge_certificate(run, r);
     if (conf->max_latency_ms && r->total_s * 1000.0 > (double)conf->max_latency_ms) {
         char limit[32];
-        format_seconds((double)conf->max_latency_ms / 1000.0, limit, sizeof(limit));
+        gw_fmt_seconds((double)conf->max_latency_ms / 1000.0, limit, sizeof(limit));
         fail(run, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW,
              "HTTP %ld from %s after %s, slower than max_latency %s", r->status, run->where,
              run->took, limit);

@@ -25,6 +25,7 @@
 
 #include <gwyliwr/plugin.h>
 
+#include "fmt.h"
 #include "netaddr.h"
 
 /* The reply is searched for `expect` within this many bytes. */
@@ -294,13 +295,6 @@ static void describe_peer(const struct tcp_run *run, const struct sockaddr_stora
                  run->conf->host);
 }
 
-/* "0.31 ms", "12.3 ms", "212 ms". */
-static void format_ms(double seconds, char *out, size_t len)
-{
-    double ms = seconds * 1e3;
-    snprintf(out, len, ms < 10 ? "%.2f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
-}
-
 /* Quotes the start of `data` in printable ASCII, marking a cut with "...". */
 static void quote_bytes(const char *data, size_t len, char *out, size_t out_len)
 {
@@ -472,8 +466,8 @@ static void report_expect_found(struct tcp_run *run)
     char peer[160], expect[TCP_QUOTE_BYTES * 4 + 8], connect_ms[32], response_ms[32];
     describe_peer(run, &run->peer, peer, sizeof(peer));
     quote_bytes(run->conf->expect, run->conf->expect_len, expect, sizeof(expect));
-    format_ms(connect_s, connect_ms, sizeof(connect_ms));
-    format_ms(response_s, response_ms, sizeof(response_ms));
+    gw_fmt_seconds(connect_s, connect_ms, sizeof(connect_ms));
+    gw_fmt_seconds(response_s, response_ms, sizeof(response_ms));
     finish(run, GW_STATUS_UP, NULL, "connected to %s in %s; \"%s\" received %s later", peer,
            connect_ms, expect, response_ms);
 }
@@ -557,7 +551,8 @@ static void report_connected(struct tcp_run *run)
 {
     char peer[160], connect_ms[32];
     describe_peer(run, &run->peer, peer, sizeof(peer));
-    format_ms((double)(run->connected_ns - run->attempt_ns) / 1e9, connect_ms, sizeof(connect_ms));
+    gw_fmt_seconds((double)(run->connected_ns - run->attempt_ns) / 1e9, connect_ms,
+                   sizeof(connect_ms));
     if (run->send_len)
         finish(run, GW_STATUS_UP, NULL, "connected to %s in %s and sent %zu bytes", peer,
                connect_ms, run->send_len);
