@@ -67,6 +67,8 @@ struct gw_target_conf {
     double min_up;
     bool track_items;
     uint32_t max_tracked_items;
+    uint64_t retry_interval_ms;   /* between checks while a change is confirmed */
+    double flap_start, flap_stop; /* ratios; flap_start 0: no flap detection */
     /* Hash of the effective settings, to see changes on reload: parsed values
      * (10s and 10000ms are the same), keys in any order, and the contents of
      * the target's secret files (a rotated token is a change). */
@@ -117,6 +119,8 @@ struct gw_config {
 #define GW_DEFAULT_TIMEOUT_MS    10000u
 #define GW_DEFAULT_FAILURES      3u
 #define GW_DEFAULT_SUCCESSES     2u
+#define GW_DEFAULT_FLAP_START    0.5
+#define GW_DEFAULT_FLAP_STOP     0.25
 #define GW_DEFAULT_MAX_IN_FLIGHT 1024u
 #define GW_DEFAULT_MAX_PER_HOST  8u
 #define GW_DEFAULT_LISTEN        "127.0.0.1:9469"

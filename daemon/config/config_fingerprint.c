@@ -56,6 +56,9 @@ uint64_t gw_config_fingerprint_target(const struct gw_target_conf *t, const stru
     h = hash_u64(h, t->timeout_ms);
     h = hash_u64(h, t->failure_threshold);
     h = hash_u64(h, t->success_threshold);
+    h = hash_u64(h, t->retry_interval_ms);
+    h = hash_u64(h, (uint64_t)(t->flap_start * 1e6));
+    h = hash_u64(h, (uint64_t)(t->flap_stop * 1e6));
     h = hash_str(h, t->title);
     h = hash_str(h, t->category);
     h = hash_str(h, t->title_cy);

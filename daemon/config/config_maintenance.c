@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/london.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 
@@ -81,11 +82,16 @@ void gw_config_maintenance_build(struct config_builder *b)
             int64_t *vals[] = {&m.from_s, &m.to_s};
             bool times_ok = true;
             for (int k = 0; k < 2; k++) {
-                if (gw_units_parse_time(gw_cfg_scalar(nodes[k]), vals[k]) < 0) {
+                const char *text = gw_cfg_scalar(nodes[k]);
+                /* Without a zone a time is Europe/London's: a repeated one
+                 * is taken so that the window covers both passes. */
+                if (gw_units_parse_time(text, vals[k]) < 0 &&
+                    gw_london_parse_local(text, k == 1, vals[k]) < 0) {
                     gw_cfg_error(nodes[k],
-                                 "maintenance: bad time \"%s\" (expected RFC 3339 "
-                                 "like 2026-12-01T22:00:00Z)",
-                                 gw_cfg_scalar(nodes[k]));
+                                 "maintenance: bad time \"%s\" (expected RFC 3339 like "
+                                 "2026-12-01T22:00:00Z, or Europe/London local time like "
+                                 "2026-12-01 22:00)",
+                                 text);
                     times_ok = false;
                 }
             }

@@ -84,6 +84,47 @@ static bool check_timing(const struct gw_cfg *map, const struct gw_cfg *own, con
     return ok;
 }
 
+/*
+ * retry_interval (a fifth of the interval, at least 1s, at most the
+ * interval), flap_start and flap_stop (stop below start).
+ */
+static bool check_alerting(const struct gw_cfg *map, const struct gw_cfg *own, const char *where,
+                           uint64_t interval, uint64_t *retry_out, double *start_out,
+                           double *stop_out)
+{
+    uint64_t retry = interval / 5;
+    if (retry < GW_MIN_INTERVAL_MS)
+        retry = GW_MIN_INTERVAL_MS;
+    double start = GW_DEFAULT_FLAP_START, stop = GW_DEFAULT_FLAP_STOP;
+    bool ok = gw_cfg_get_duration_ms(map, "retry_interval", &retry) == 0;
+    ok = gw_cfg_get_percent(map, "flap_start", &start) == 0 && ok;
+    ok = gw_cfg_get_percent(map, "flap_stop", &stop) == 0 && ok;
+    const struct gw_cfg *rn = gw_cfg_child(map, "retry_interval");
+    const struct gw_cfg *sn = gw_cfg_child(map, "flap_stop");
+    char r[32];
+    gw_units_format_duration(retry, r, sizeof(r));
+    if (ok && rn && retry < GW_MIN_INTERVAL_MS) {
+        gw_cfg_error(rn, "%sretry_interval %s is shorter than 1s (expected 1s or more)",
+                     gw_cfg_child(own, "retry_interval") ? where : "defaults: ", r);
+        ok = false;
+    }
+    if (retry > interval)
+        retry = interval; /* a retry is never later than the next check */
+    if (ok && start > 0 && stop >= start) {
+        const struct gw_cfg *at = sn ? sn : gw_cfg_child(map, "flap_start");
+        bool own_key = gw_cfg_child(own, sn ? "flap_stop" : "flap_start") != NULL;
+        gw_cfg_error(at,
+                     "%sflap_stop %.0f%% is not below flap_start %.0f%% (expected a lower "
+                     "percentage, such as 25%%)",
+                     own_key ? where : "defaults: ", stop * 100, start * 100);
+        ok = false;
+    }
+    *retry_out = retry;
+    *start_out = start;
+    *stop_out = stop;
+    return ok;
+}
+
 /* Keys a `defaults:` section may hold: common target keys (but not id or
  * check) and any key some check type declares. */
 void gw_config_targets_validate_defaults(struct config_builder *b, const struct gw_cfg *defaults)
@@ -121,6 +162,9 @@ void gw_config_targets_validate_defaults(struct config_builder *b, const struct 
     check_timing(defaults, defaults, "defaults: ",
                  gw_cfg_child(defaults, "interval") && gw_cfg_child(defaults, "timeout"), &interval,
                  &timeout);
+    uint64_t retry;
+    double start, stop;
+    check_alerting(defaults, defaults, "defaults: ", interval, &retry, &start, &stop);
 }
 
 /* The target's settings with the defaults it does not override and that
@@ -272,6 +316,10 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     struct gw_target_conf items = {0};
     if (!read_item_keys(eff, &items))
         ok = false;
+    uint64_t retry = 0;
+    double flap_start = 0, flap_stop = 0;
+    if (!check_alerting(eff, node, where, interval, &retry, &flap_start, &flap_stop))
+        ok = false;
     /* Notifiers are all known by now (built before councils). */
     const struct gw_cfg *notify = gw_cfg_child(eff, "notify");
     size_t unused;
@@ -356,6 +404,9 @@ static void build_target(struct config_builder *b, size_t council_index, const s
     t->min_up = items.min_up;
     t->track_items = items.track_items;
     t->max_tracked_items = items.max_tracked_items;
+    t->retry_interval_ms = retry;
+    t->flap_start = flap_start;
+    t->flap_stop = flap_stop;
     t->fingerprint = gw_config_fingerprint_target(t, eff);
 }
 

@@ -259,8 +259,9 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
     snprintf(target->last_message, sizeof(target->last_message), "%s", result->message);
     target->last_latency_s = gw_result_figure(result, "latency");
 
-    struct gw_transition tr = gw_state_feed(&target->state, result->status, conf->failure_threshold,
-                                            conf->success_threshold, now_ms);
+    const struct gw_state_params params = {conf->failure_threshold, conf->success_threshold,
+                                           conf->flap_start, conf->flap_stop};
+    struct gw_transition tr = gw_state_feed(&target->state, result->status, &params, now_ms);
     if (tr.changed) {
         funnel->stats.transitions++;
         int level = level_of(tr.from, tr.to);
@@ -279,6 +280,12 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
                      gw_status_word(result->status), *result->reason ? " " : "", result->reason,
                      result->message);
     }
+    if (tr.flap > 0)
+        gw_log_notice("%s (%s): flapping: %.0f%% state change over the last %d results", conf->id,
+                      conf->type->name, tr.flap_percent, GW_STATE_FLAP_RESULTS);
+    else if (tr.flap < 0)
+        gw_log_notice("%s (%s): no longer flapping (%.0f%% state change), %s", conf->id,
+                      conf->type->name, tr.flap_percent, gw_state_name(target->state.hard));
     if (result->items)
         take_items(funnel, target, conf, result->items, now_ms);
     /* A feed's entry shows its last complete list, also after a failed read. */

@@ -289,12 +289,15 @@ static void timer_cb(uv_timer_t *timer)
     while (!s->stopped && s->n_heap > 0 && s->heap[0].due_ms <= now) {
         struct gw_target *t = s->heap[0].target;
         uint64_t planned = t->due_ms;
-        uint64_t interval = t->conf->interval_ms;
-        uint64_t next = planned + interval;
-        if (next <= now) /* the loop was stalled: skip the missed beats, no burst */
-            next = now + interval - (now - planned) % interval;
+        if (planned >= t->beat_ms) { /* a run on the beat, not a retry */
+            uint64_t interval = t->conf->interval_ms;
+            uint64_t next = t->beat_ms + interval;
+            if (next <= now) /* the loop was stalled: skip the missed beats, no burst */
+                next = now + interval - (now - t->beat_ms) % interval;
+            t->beat_ms = next;
+        }
         /* Plan the next run before starting this one: starting may remove it. */
-        t->due_ms = next;
+        t->due_ms = t->beat_ms;
         heap_update(s, t);
         due(s, t, planned);
     }
@@ -346,6 +349,7 @@ static void plan(struct gw_scheduler *s, struct gw_target *t)
     uint64_t offset = gw_phase_offset_ms(t->conf->id, t->conf->interval_ms);
     t->due_ms =
         gw_phase_next_due(offset, t->conf->interval_ms, gw_clock_wall_ms(), uv_now(s->loop));
+    t->beat_ms = t->due_ms;
 }
 
 void gw_scheduler_add(struct gw_scheduler *s, struct gw_target *t)
@@ -395,6 +399,18 @@ void gw_scheduler_done(struct gw_scheduler *s, struct gw_target *t)
     struct gw_sched_slot *now_slot = slot_for(s, t->conf->host);
     t->slot = now_slot;
     drain(s, slot);
+    /* A change of state being confirmed is checked again soon; the beat
+     * stays where it was, so the target keeps its phase afterwards. */
+    if (!s->stopped && t->heap_pos != SIZE_MAX && gw_state_soft(&t->state)) {
+        uint64_t at = uv_now(s->loop) + t->conf->retry_interval_ms;
+        if (at < t->not_before_ms) /* a feed asked us to wait */
+            at = t->not_before_ms;
+        if (at < t->due_ms) {
+            t->due_ms = at;
+            heap_update(s, t);
+            arm(s);
+        }
+    }
 }
 
 void gw_scheduler_stop(struct gw_scheduler *s)

@@ -4,7 +4,8 @@
  * per host. A run that cannot start for the caps waits in line (first come,
  * first served); a run that comes due while the previous one of the same
  * target is still waiting or running is skipped and counted, as is one that
- * comes due before the target's not_before_ms (a feed's Retry-After).
+ * comes due before the target's not_before_ms (a feed's Retry-After); a
+ * target whose state is soft is re-checked after its retry_interval.
  * Lateness (actual start minus planned start) is measured for every run.
  */
 #ifndef GW_SCHEDULER_H
@@ -48,7 +49,13 @@ void gw_scheduler_add(struct gw_scheduler *s, struct gw_target *target);
 void gw_scheduler_replan(struct gw_scheduler *s, struct gw_target *target);
 /* Takes a target out of the plan and out of any queue. A running check is the caller's. */
 void gw_scheduler_remove(struct gw_scheduler *s, struct gw_target *target);
-/* Tells the scheduler a run of `target` has ended; frees its cap for the next in line. */
+/*
+ * Tells the scheduler a run of `target` has ended (its result already fed
+ * to the state machine); frees its cap for the next in line. While the
+ * target's state is soft (a change being confirmed) its next run comes
+ * retry_interval after this one ended, unless its beat comes first; it then
+ * returns to the beat of its phase.
+ */
 void gw_scheduler_done(struct gw_scheduler *s, struct gw_target *target);
 
 /* Starts no more runs; waiting runs are dropped. */

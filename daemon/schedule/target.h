@@ -36,6 +36,7 @@ struct gw_target {
 
     /* Scheduling, managed by scheduler.c. */
     uint64_t due_ms;     /* loop time of the next planned run */
+    uint64_t beat_ms;    /* loop time of the next run on the target's phase */
     uint64_t planned_ms; /* planned start of the run waiting or running */
     size_t heap_pos;     /* position in the scheduler's heap, SIZE_MAX when out */
     struct gw_target *wait_prev, *wait_next;

@@ -1042,6 +1042,47 @@ static void test_config_defaults_timeout_longer_than_interval(void **state)
                           "5s (expected at most the interval)");
 }
 
+static void test_config_retry_and_flapping(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_config *c = load(f, "a.yaml",
+                               "defaults:\n"
+                               "  flap_start: 40%\n"
+                               "councils:\n"
+                               "  - id: c\n"
+                               "    targets:\n"
+                               "      - {id: a, check: fake, host: h}\n"
+                               "      - {id: b, check: fake, host: h, interval: 3s}\n"
+                               "      - {id: c, check: fake, host: h, retry_interval: 5s, "
+                               "flap_stop: 10%}\n"
+                               "      - {id: d, check: fake, host: h, interval: 10s, "
+                               "retry_interval: 1m, flap_start: 0%}\n");
+    assert_non_null(c);
+    assert_int_equal(c->targets[0].retry_interval_ms, 12000); /* a fifth of 60s */
+    assert_int_equal(c->targets[1].retry_interval_ms, 1000);  /* at least 1s */
+    assert_int_equal(c->targets[2].retry_interval_ms, 5000);
+    assert_int_equal(c->targets[3].retry_interval_ms, 10000); /* never past the next check */
+    assert_float_equal(c->targets[0].flap_start, 0.4, 1e-9);
+    assert_float_equal(c->targets[0].flap_stop, 0.25, 1e-9);
+    assert_float_equal(c->targets[2].flap_stop, 0.1, 1e-9);
+    assert_float_equal(c->targets[3].flap_start, 0, 1e-9);
+
+    c = load(f, "b.yaml",
+             "defaults:\n"
+             "  flap_stop: 60%\n"
+             "councils:\n"
+             "  - id: c\n"
+             "    targets:\n"
+             "      - {id: a, check: fake, host: h, retry_interval: 500ms}\n"
+             "      - {id: b, check: fake, host: h, flap_start: 70%}\n");
+    assert_null(c);
+    EXPECT_DIAGS(f->diag,
+                 "b.yaml:2:14: error: defaults: flap_stop 60% is not below flap_start 50% "
+                 "(expected a lower percentage, such as 25%)",
+                 "b.yaml:6:55: error: target c/a: retry_interval 500ms is shorter than 1s "
+                 "(expected 1s or more)");
+}
+
 static void test_config_notify_unknown(void **state)
 {
     struct fixture *f = *state;
@@ -1154,7 +1195,7 @@ static void test_config_maintenance_errors(void **state)
     struct gw_config *c = load(f, "m.yaml",
                                "maintenance:\n"
                                "  - targets: [c/*]\n"
-                               "    from: 2026-12-01 22:00\n"
+                               "    from: 2026-12-01 24:00\n"
                                "    to: 2026-12-01T21:00:00Z\n"
                                "  - targets: [c/*]\n"
                                "    from: 2026-12-01T22:00:00Z\n"
@@ -1170,8 +1211,8 @@ static void test_config_maintenance_errors(void **state)
     assert_null(c);
     EXPECT_DIAGS(
         f->diag,
-        "m.yaml:3:11: error: maintenance: bad time \"2026-12-01 22:00\" (expected RFC 3339 "
-        "like 2026-12-01T22:00:00Z)",
+        "m.yaml:3:11: error: maintenance: bad time \"2026-12-01 24:00\" (expected RFC 3339 like "
+        "2026-12-01T22:00:00Z, or Europe/London local time like 2026-12-01 22:00)",
         "m.yaml:7:9: error: maintenance: the window ends before it starts (expected to after "
         "from)",
         "m.yaml:8:15: error: maintenance: bad target pattern \"website\" (expected "
@@ -1181,6 +1222,27 @@ static void test_config_maintenance_errors(void **state)
         "m.yaml:9:35: error: maintenance: bad time of day \"25:00\" (expected HH:MM)",
         "m.yaml:10:5: error: maintenance: missing to (expected from and to, or weekly)",
         "m.yaml:12:5: error: maintenance: give either from/to or weekly, not both");
+}
+
+/* A time without a zone is Europe/London's; in October's repeated hour the
+ * window runs from the first pass of its start to the last of its end. */
+static void test_config_maintenance_local_times(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_config *c = load(f, "m.yaml",
+                               "maintenance:\n"
+                               "  - targets: [c/*]\n"
+                               "    from: 2026-10-25 01:30\n"
+                               "    to: 2026-10-25T01:45\n"
+                               "  - targets: [c/*]\n"
+                               "    from: 2026-07-01 09:00\n"
+                               "    to: 2026-07-01 10:00:30\n");
+    assert_non_null(c);
+    assert_int_equal(c->n_maintenance, 2);
+    assert_int_equal(c->maintenance[0].from_s, 1792888200); /* 2026-10-25T00:30:00Z */
+    assert_int_equal(c->maintenance[0].to_s, 1792892700);   /* 2026-10-25T01:45:00Z */
+    assert_int_equal(c->maintenance[1].from_s, 1782892800); /* 2026-07-01T08:00:00Z */
+    assert_int_equal(c->maintenance[1].to_s, 1782896430);   /* 2026-07-01T09:00:30Z */
 }
 
 /* ---- documents ------------------------------------------------------------------------- */
@@ -1783,6 +1845,7 @@ int main(void)
         T(test_config_defaults_rejects_id_and_unknown),
         T(test_config_defaults_problem_reported_once),
         T(test_config_defaults_timeout_longer_than_interval),
+        T(test_config_retry_and_flapping),
         T(test_config_notify_unknown),
         T(test_config_references),
         T(test_config_reference_to_broken_target),
@@ -1790,6 +1853,7 @@ int main(void)
         T(test_config_daemon_section),
         T(test_config_relative_data_dir),
         T(test_config_maintenance_errors),
+        T(test_config_maintenance_local_times),
         T(test_config_second_document),
         T(test_config_syntax_error),
         T(test_config_json_input),

@@ -80,6 +80,8 @@ struct fixture {
     unsigned in_flight, max_in_flight_seen;
     unsigned per_host[4], max_per_host_seen[4];
     unsigned starts_of[64];
+    unsigned soft_runs;       /* runs of target 0 that end with its state soft */
+    uint64_t start_times[16]; /* loop time of target 0's runs */
     uv_timer_t stop;
     /* A metronome on the same loop: how late the loop itself wakes up on
      * this machine, now, whatever the scheduler does. */
@@ -108,6 +110,15 @@ static void run_end_cb(uv_timer_t *timer)
     fx->in_flight--;
     fx->per_host[host_index(r->target)]--;
     r->target->running = NULL;
+    if (strcmp(r->target->conf->id, "c/0") == 0 && fx->soft_runs > 0) {
+        /* a failure the state machine has yet to confirm */
+        fx->soft_runs--;
+        r->target->state.results = 1;
+        r->target->state.last = GW_STATUS_DOWN;
+        r->target->state.hard = GW_STATUS_UP;
+    } else {
+        r->target->state.last = r->target->state.hard;
+    }
     gw_scheduler_done(fx->sched, r->target);
     uv_close((uv_handle_t *)timer, run_close_cb);
 }
@@ -125,6 +136,8 @@ static int start_fn(void *data, struct gw_target *t, uint64_t lateness_ms)
     if (fx->per_host[h] > fx->max_per_host_seen[h])
         fx->max_per_host_seen[h] = fx->per_host[h];
     size_t i = (size_t)atoi(strchr(t->conf->id, '/') + 1);
+    if (i == 0 && fx->starts_of[0] < 16)
+        fx->start_times[fx->starts_of[0]] = uv_now(&fx->loop);
     if (i < 64)
         fx->starts_of[i]++;
     struct run *r = gw_xcalloc(1, sizeof(*r));
@@ -334,6 +347,34 @@ static void test_scheduler_remove_takes_a_target_out(void **state)
     fixture_free(fx);
 }
 
+/* A soft state is re-checked after retry_interval; then the target is back on its beat. */
+static void test_scheduler_retries_soft_states_and_keeps_the_phase(void **state)
+{
+    (void)state;
+    struct fixture *fx = fixture_new(1, 0, 2000, 10, 10);
+    fx->config.targets[0].retry_interval_ms = 300;
+    fx->run_ms = 10;
+    fx->soft_runs = 2;
+    fixture_run(fx, 6500);
+    assert_true(fx->starts_of[0] >= 5);
+    uint64_t *at = fx->start_times;
+    /* two retries, each 300 ms after the run before ended (timers may fire
+     * up to 1 ms early on the loop's clock; a loaded machine makes them late) */
+    for (int i = 1; i <= 2; i++) {
+        uint64_t gap = at[i] - at[i - 1];
+        if (gap + 1 < 310 || gap > 310 + 60)
+            fail_msg("retry %d came %llu ms after the run before", i, (unsigned long long)gap);
+    }
+    /* then the beat: one interval, and two, after the first run */
+    for (int i = 3; i <= 4; i++) {
+        uint64_t want = at[0] + 2000u * (uint64_t)(i - 2);
+        if (at[i] + 1 < want || at[i] > want + 60)
+            fail_msg("run %d at %llu, want its beat at %llu", i, (unsigned long long)at[i],
+                     (unsigned long long)want);
+    }
+    fixture_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_scheduler_waiting_runs_are_late_and_measured),
         cmocka_unit_test(test_scheduler_skips_a_run_while_the_last_one_runs),
         cmocka_unit_test(test_scheduler_remove_takes_a_target_out),
+        cmocka_unit_test(test_scheduler_retries_soft_states_and_keeps_the_phase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
