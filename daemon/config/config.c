@@ -67,6 +67,8 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     const char *level = "info", *storage = "rrd";
     int64_t in_flight = GW_DEFAULT_MAX_IN_FLIGHT, per_host = GW_DEFAULT_MAX_PER_HOST;
     uint64_t write_delay_ms = 0, refresh_ms = 0;
+    uint64_t events_max = GW_DEFAULT_EVENTS_MAX_SIZE, events_keep = GW_DEFAULT_EVENTS_KEEP_MS;
+    uint64_t lateness_limit = GW_DEFAULT_LATENESS_LIMIT_MS;
     const struct gw_cfg *node = gw_cfg_child(root, "daemon");
     if (node && node->kind == GW_CFG_KIND_MAP) {
         gw_cfg_get_string(node, "data_dir", &data_dir);
@@ -109,6 +111,23 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
             (refresh_ms < 5000 || refresh_ms > 86400000))
             gw_cfg_error(gw_cfg_child(node, "web_refresh"),
                          "web_refresh out of range (expected 0s, or 5s to 1d)");
+        if (gw_cfg_get_size(node, "events_max_size", &events_max) == 0 &&
+            events_max < GW_MIN_EVENTS_MAX_SIZE)
+            gw_cfg_error(gw_cfg_child(node, "events_max_size"),
+                         "events_max_size below 64KiB (expected a size like 64MiB)");
+        if (gw_cfg_get_duration_ms(node, "events_keep", &events_keep) == 0 &&
+            events_keep < 86400000u)
+            gw_cfg_error(gw_cfg_child(node, "events_keep"),
+                         "events_keep shorter than a day (expected a duration like 400d)");
+        if (gw_cfg_get_duration_ms(node, "lateness_limit", &lateness_limit) == 0 &&
+            lateness_limit == 0)
+            gw_cfg_error(gw_cfg_child(node, "lateness_limit"),
+                         "lateness_limit is zero (expected a duration like 1s)");
+        const struct gw_cfg *notify = gw_cfg_child(node, "notify");
+        d->n_notify = notify && notify->kind != GW_CFG_KIND_MAP ? gw_cfg_len(notify) : 0;
+        d->notify = d->n_notify ? gw_xcalloc(d->n_notify, sizeof(char *)) : NULL;
+        for (size_t i = 0; i < d->n_notify; i++)
+            d->notify[i] = gw_xstrdup(gw_cfg_scalar(gw_cfg_at(notify, i)));
     }
     d->data_dir = resolve_dir(b->config->path, data_dir);
     d->plugin_dir = plugin_dir ? resolve_dir(b->config->path, plugin_dir) : NULL;
@@ -119,6 +138,9 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     d->store_rrd = strcmp(storage, "none") != 0;
     d->rrd_write_delay_ms = write_delay_ms;
     d->web_refresh_s = (uint32_t)(refresh_ms / 1000);
+    d->events_max_size = events_max;
+    d->events_keep_ms = events_keep;
+    d->lateness_limit_ms = lateness_limit;
     int lv = gw_log_level_parse(level);
     d->log_level = lv < 0 ? GW_LOG_INFO : lv;
 }
@@ -153,6 +175,7 @@ static struct gw_config *build(struct config_builder *b, struct gw_cfg *root)
                       gw_cfg_child(root, "maintenance"));
     gw_config_include_load(b, root);
     gw_config_targets_build_notifiers(b);
+    gw_config_notifiers_check_daemon(b, gw_cfg_child(gw_cfg_child(root, "daemon"), "notify"));
     gw_config_targets_build_councils(b);
     index_targets(b->config);
     gw_config_targets_check_references(b);
@@ -273,6 +296,9 @@ void gw_config_unref(struct gw_config *config)
         free(config->maintenance[i].reason);
     }
     free(config->maintenance);
+    for (size_t i = 0; i < config->daemon.n_notify; i++)
+        free(config->daemon.notify[i]);
+    free(config->daemon.notify);
     free(config->daemon.data_dir);
     free(config->daemon.plugin_dir);
     free(config->daemon.listen);

@@ -35,6 +35,11 @@ struct gw_daemon_conf {
     uint32_t max_in_flight;
     uint32_t max_per_host;
     int log_level; /* enum gw_log_level */
+    char **notify; /* notifier ids told of the monitor's own problems */
+    size_t n_notify;
+    uint64_t events_max_size;   /* events.jsonl is rotated past this size */
+    uint64_t events_keep_ms;    /* rotated event logs are kept this long */
+    uint64_t lateness_limit_ms; /* scheduling lateness (p99) that is a problem of the monitor */
 };
 
 struct gw_target_conf {
@@ -84,10 +89,24 @@ struct gw_council_conf {
     size_t n_targets;
 };
 
+enum gw_notify_language {
+    GW_NOTIFY_EN,
+    GW_NOTIFY_CY,
+    GW_NOTIFY_BOTH, /* Welsh first, then English */
+};
+
 struct gw_notifier_conf {
     char *id;
     const struct gw_notifier_type *type;
     void *plugin_conf; /* owned */
+    /* The keys every notifier has: */
+    enum gw_notify_language language;
+    uint64_t group_wait_ms; /* changes that come within this time go in one message */
+    bool group_by_council;  /* one message per council */
+    uint64_t re_notify_ms;  /* a problem that holds is told again this often; 0: never */
+    bool send_recovery;
+    uint8_t min_state;   /* GW_STATUS_DEGRADED or GW_STATUS_DOWN */
+    uint64_t timeout_ms; /* the longest one delivery may take */
 };
 
 struct gw_maintenance_conf {
@@ -115,18 +134,24 @@ struct gw_config {
 };
 
 /* The settings used when the configuration does not give them. */
-#define GW_DEFAULT_INTERVAL_MS   60000u
-#define GW_DEFAULT_TIMEOUT_MS    10000u
-#define GW_DEFAULT_FAILURES      3u
-#define GW_DEFAULT_SUCCESSES     2u
-#define GW_DEFAULT_FLAP_START    0.5
-#define GW_DEFAULT_FLAP_STOP     0.25
-#define GW_DEFAULT_MAX_IN_FLIGHT 1024u
-#define GW_DEFAULT_MAX_PER_HOST  8u
-#define GW_DEFAULT_LISTEN        "127.0.0.1:9469"
-#define GW_MIN_INTERVAL_MS       1000u
-#define GW_MAX_WRITE_DELAY_MS    3600000u
-#define GW_DEFAULT_TRACKED_ITEMS 1000u
+#define GW_DEFAULT_INTERVAL_MS         60000u
+#define GW_DEFAULT_TIMEOUT_MS          10000u
+#define GW_DEFAULT_FAILURES            3u
+#define GW_DEFAULT_SUCCESSES           2u
+#define GW_DEFAULT_FLAP_START          0.5
+#define GW_DEFAULT_FLAP_STOP           0.25
+#define GW_DEFAULT_MAX_IN_FLIGHT       1024u
+#define GW_DEFAULT_MAX_PER_HOST        8u
+#define GW_DEFAULT_LISTEN              "127.0.0.1:9469"
+#define GW_MIN_INTERVAL_MS             1000u
+#define GW_MAX_WRITE_DELAY_MS          3600000u
+#define GW_DEFAULT_GROUP_WAIT_MS       30000u
+#define GW_DEFAULT_DELIVERY_TIMEOUT_MS 30000u
+#define GW_DEFAULT_EVENTS_MAX_SIZE     (64u << 20)
+#define GW_MIN_EVENTS_MAX_SIZE         (64u << 10)
+#define GW_DEFAULT_EVENTS_KEEP_MS      (400ull * 86400000u)
+#define GW_DEFAULT_LATENESS_LIMIT_MS   1000u
+#define GW_DEFAULT_TRACKED_ITEMS       1000u
 
 /*
  * Loads and validates the configuration at `path` (YAML, or JSON by its

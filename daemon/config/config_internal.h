@@ -119,6 +119,18 @@ void gw_config_targets_build_councils(struct config_builder *b);
 /* Parents, language pairs, cycles: once every target is built and indexed. */
 void gw_config_targets_check_references(struct config_builder *b);
 
+/* ---- config_notifiers.c ---------------------------------------------------------- */
+
+/*
+ * Reads the keys every notifier has from its mapping into n (its id, type
+ * and plugin_conf are left alone). Reports each bad value, `where` prefixing
+ * the message; returns true when all were good.
+ */
+bool gw_config_notifier_common(const struct gw_cfg *node, const char *where,
+                               struct gw_notifier_conf *n);
+/* Reports the ids of daemon.notify (`notify`, or NULL) that name no notifier. */
+void gw_config_notifiers_check_daemon(struct config_builder *b, const struct gw_cfg *notify);
+
 /* ---- config_fingerprint.c -------------------------------------------------------- */
 
 /* The fingerprint of the built target `t` whose effective settings are `eff`. */

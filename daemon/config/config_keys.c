@@ -19,7 +19,7 @@
  *     struct gw_target_conf, and hashed in gw_config_fingerprint_target
  *     (config_fingerprint.c) so that a reload sees it change;
  *   - to every notifier: a row in gw_config_keys_notifier, read in
- *     gw_config_targets_build_notifiers (config_targets.c) into struct
+ *     gw_config_notifier_common (config_notifiers.c) into struct
  *     gw_notifier_conf;
  *   - to one check or notifier type only: not here, but in the key table of
  *     its plugin (plugins/<name>.c), which the plugin reads in configure();
@@ -49,6 +49,11 @@ const struct gw_cfg_key gw_config_keys_daemon[] = {
     {"web_users_file", GW_CFG_FILE, 0, NULL,
      "secret file of user:password lines (clear or crypt hashes) for the web server"},
     {"web_refresh", GW_CFG_DURATION, 0, NULL, "pages reload themselves this often; 0s: never"},
+    {"notify", GW_CFG_LIST, 0, NULL, "notifier ids told of the monitor's own problems"},
+    {"events_max_size", GW_CFG_SIZE, 0, NULL, "size at which events.jsonl is rotated"},
+    {"events_keep", GW_CFG_DURATION, 0, NULL, "how long rotated event logs are kept"},
+    {"lateness_limit", GW_CFG_DURATION, 0, NULL,
+     "scheduling lateness (p99) beyond which the monitor reports a problem"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -89,6 +94,13 @@ const struct gw_cfg_key gw_config_keys_council[] = {
 const struct gw_cfg_key gw_config_keys_notifier[] = {
     {"id", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "notifier id"},
     {"type", GW_CFG_STRING, GW_CFG_REQUIRED, NULL, "notifier type (plugin)"},
+    {"language", GW_CFG_STRING, 0, NULL, "en, cy or both (Welsh first)"},
+    {"group_wait", GW_CFG_DURATION, 0, NULL, "how long changes are gathered into one message"},
+    {"group_by", GW_CFG_STRING, 0, NULL, "council: one message per council; none: one in all"},
+    {"re_notify", GW_CFG_DURATION, 0, NULL, "how often a problem that holds is told again"},
+    {"send_recovery", GW_CFG_BOOL, 0, NULL, "tell when a target is up again"},
+    {"min_state", GW_CFG_STRING, 0, NULL, "degraded or down: the least state told"},
+    {"timeout", GW_CFG_DURATION, 0, NULL, "the longest one delivery may take"},
     {NULL, 0, 0, NULL, NULL},
 };
 

@@ -548,6 +548,9 @@ void gw_config_targets_build_notifiers(struct config_builder *b)
                 ok = false;
             }
         }
+        struct gw_notifier_conf common = {0};
+        if (values_ok && !gw_config_notifier_common(node, where, &common))
+            ok = false;
         void *conf = NULL;
         struct gw_diag *diag = b->doc->diag;
         size_t errors_before = diag->errors;
@@ -567,8 +570,10 @@ void gw_config_targets_build_notifiers(struct config_builder *b)
         if (ok) {
             c->notifiers =
                 gw_xreallocarray(c->notifiers, c->n_notifiers + 1, sizeof(*c->notifiers));
-            c->notifiers[c->n_notifiers++] =
-                (struct gw_notifier_conf){.id = gw_xstrdup(id), .type = type, .plugin_conf = conf};
+            common.id = gw_xstrdup(id);
+            common.type = type;
+            common.plugin_conf = conf;
+            c->notifiers[c->n_notifiers++] = common;
         }
         free(where);
     }

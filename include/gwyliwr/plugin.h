@@ -656,7 +656,9 @@ struct gw_notifier_type {
     const char *description;
     /*
      * Keys beyond those every notifier has (id, type, language, group_wait,
-     * group_by, re_notify, send_recovery, min_state: validated by the daemon).
+     * group_by, re_notify, send_recovery, min_state, timeout: validated by the
+     * daemon). A plugin may read the common `timeout` (the daemon's limit on
+     * one delivery) to end its own work just before it.
      */
     const struct gw_cfg_key *keys;
     /* As a check type's configure(): may run on a worker thread. */

@@ -667,7 +667,8 @@ static void test_config_unknown_key_lists_expected(void **state)
                                "    colour: red\n");
     assert_null(c);
     EXPECT_DIAGS(f->diag, "u.yaml:5:5: error: notifier ops: unknown key \"colour\" (expected one "
-                          "of: id, type, url)");
+                          "of: id, type, language, group_wait, group_by, re_notify, send_recovery, "
+                          "min_state, timeout, url)");
 }
 
 static void test_config_odd_keys_in_free_mapping(void **state)
@@ -1176,6 +1177,67 @@ static void test_config_daemon_section(void **state)
                  "unix:PATH or host:port)",
                  "d.yaml:4:14: error: empty data_dir (expected a directory)",
                  "d.yaml:5:3: error: unknown key \"lisen\" (did you mean \"listen\"?)");
+}
+
+static void test_config_notifier_common_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_config *c =
+        load(f, "n.yaml",
+             "daemon: {notify: [ops], events_max_size: 1MiB, events_keep: 30d}\n"
+             "notifiers:\n"
+             "  - {id: ops, type: hook, url: a}\n"
+             "  - {id: page, type: hook, url: b, language: both, group_wait: 5s,\n"
+             "     group_by: council, re_notify: 4h, send_recovery: false,\n"
+             "     min_state: down, timeout: 10s}\n"
+             "councils:\n"
+             "  - {id: c, targets: [{id: a, check: fake, host: h}]}\n");
+    EXPECT_NO_DIAGS(f->diag);
+    assert_non_null(c);
+    const struct gw_notifier_conf *ops = &c->notifiers[0], *page = &c->notifiers[1];
+    assert_int_equal(ops->language, GW_NOTIFY_EN);
+    assert_int_equal(ops->group_wait_ms, 30000);
+    assert_false(ops->group_by_council);
+    assert_int_equal(ops->re_notify_ms, 0);
+    assert_true(ops->send_recovery);
+    assert_int_equal(ops->min_state, GW_STATUS_DEGRADED);
+    assert_int_equal(ops->timeout_ms, 30000);
+    assert_string_equal(ops->plugin_conf, "a"); /* the plugin still sees its own keys */
+    assert_int_equal(page->language, GW_NOTIFY_BOTH);
+    assert_int_equal(page->group_wait_ms, 5000);
+    assert_true(page->group_by_council);
+    assert_int_equal(page->re_notify_ms, 4 * 3600000);
+    assert_false(page->send_recovery);
+    assert_int_equal(page->min_state, GW_STATUS_DOWN);
+    assert_int_equal(page->timeout_ms, 10000);
+    assert_int_equal(c->daemon.n_notify, 1);
+    assert_string_equal(c->daemon.notify[0], "ops");
+    assert_int_equal(c->daemon.events_max_size, 1 << 20);
+    assert_int_equal(c->daemon.events_keep_ms, 30ull * 86400000);
+    assert_int_equal(c->daemon.lateness_limit_ms, 1000);
+
+    c = load(f, "e.yaml",
+             "daemon: {notify: [opps], events_keep: 1h, lateness_limit: 0s}\n"
+             "notifiers:\n"
+             "  - {id: ops, type: hook, url: a, language: fr, group_by: target,\n"
+             "     min_state: unknown, re_notify: 1s, timeout: 0s}\n");
+    assert_null(c);
+    EXPECT_DIAGS(
+        f->diag,
+        "e.yaml:1:19: error: daemon: notifier \"opps\" is not defined (expected the id "
+        "of an entry under notifiers:)",
+        "e.yaml:1:39: error: events_keep shorter than a day (expected a duration like "
+        "400d)",
+        "e.yaml:1:59: error: lateness_limit is zero (expected a duration like 1s)",
+        "e.yaml:3:45: error: notifier ops: unknown language \"fr\" (expected en, cy or "
+        "both)",
+        "e.yaml:3:59: error: notifier ops: unknown group_by \"target\" (expected council "
+        "or none)",
+        "e.yaml:4:17: error: notifier ops: unknown min_state \"unknown\" (expected "
+        "degraded or down)",
+        "e.yaml:4:37: error: notifier ops: re_notify shorter than 10s (expected 0 to turn "
+        "it off, or a duration like 4h)",
+        "e.yaml:4:50: error: notifier ops: timeout is zero (expected a duration like 30s)");
 }
 
 static void test_config_relative_data_dir(void **state)
@@ -1851,6 +1913,7 @@ int main(void)
         T(test_config_reference_to_broken_target),
         T(test_config_dependency_cycle),
         T(test_config_daemon_section),
+        T(test_config_notifier_common_keys),
         T(test_config_relative_data_dir),
         T(test_config_maintenance_errors),
         T(test_config_maintenance_local_times),
