@@ -209,6 +209,8 @@ void gw_alert_event_seal(struct gw_alert_event *ev, uint64_t seq)
         put(o, "sentence", json_string(ev->sentence ? ev->sentence : ""));
         put(o, "target", str_or_null(ev->target));
         put(o, "council", str_or_null(ev->council));
+        if (ev->notifier)
+            put(o, "notifier", json_string(ev->notifier));
         put(o, "notify", list(ev->notify, ev->n_notify));
         break;
     case GW_EVENT_START:
@@ -337,6 +339,7 @@ struct gw_alert_event *gw_alert_event_parse(const char *text, size_t len, char *
         ev->sentence = opt_str(o, "sentence");
         ev->target = opt_str(o, "target");
         ev->council = opt_str(o, "council");
+        ev->notifier = opt_str(o, "notifier");
         ev->notify = str_list(json_object_get(o, "notify"), &ev->n_notify);
         ok = ev->id && ev->problem && ok;
         break;

@@ -76,13 +76,15 @@ struct gw_alert_event {
     char *event;   /* the first event of the message */
     char **events; /* every event id of the message */
     size_t n_events;
-    char *notifier;
+    char *notifier;     /* also of a monitor problem that concerns a notifier */
     char *notification; /* the message's idempotency key */
     uint32_t attempt;
     char *outcome; /* "sent", "failed", "gave_up" */
     char *message;
 
     char *line; /* the JSON line, set by gw_alert_event_seal */
+
+    bool reminder; /* not a line: news told again (re_notify, resend_ms) */
 };
 
 /* A new, empty event of `kind` (refs = 1; states PENDING). Caller unrefs. */

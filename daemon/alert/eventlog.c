@@ -357,6 +357,9 @@ struct gw_eventlog *gw_eventlog_new(uv_loop_t *loop, const char *dir, uint64_t m
     pthread_cond_init(&log->cond, NULL);
     uv_async_init(loop, &log->async, async_cb);
     log->async.data = log;
+    /* The writer's news never keeps the loop running by itself: a stopping
+     * daemon gets the last of it from gw_eventlog_stop. */
+    uv_unref((uv_handle_t *)&log->async);
     return log;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/alert.h"
 #include "result/items.h"
 #include "result/snapshot.h"
 #include "storage/item_store.h"
@@ -275,11 +276,18 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
         else
             gw_log(level, "%s (%s): %s -> %s after %u %s: %s", id, type, gw_state_name(tr.from), to,
                    tr.after, why, result->message);
+    } else if (target->checks == 1 && target->state.hard != GW_STATE_PENDING) {
+        /* The first result after a restart, in the state kept from before:
+         * one line per target, as a start would have given. */
+        gw_log(target->state.hard == GW_STATUS_UP ? GW_LOG_INFO : GW_LOG_NOTICE,
+               "%s (%s): %s, as before the restart: %s", conf->id, conf->type->name,
+               gw_state_name(target->state.hard), result->message);
     } else {
         gw_log_debug("%s (%s): %s%s%s: %s", conf->id, conf->type->name,
                      gw_status_word(result->status), *result->reason ? " " : "", result->reason,
                      result->message);
     }
+    gw_alert_result(funnel->alert, target, conf, result, &tr);
     if (tr.flap > 0)
         gw_log_notice("%s (%s): flapping: %.0f%% state change over the last %d results", conf->id,
                       conf->type->name, tr.flap_percent, GW_STATE_FLAP_RESULTS);

@@ -1,8 +1,8 @@
 /*
  * The completion funnel: every check, whatever its plugin, ends here. The one
  * place that stamps the result onto its target, counts, feeds the state
- * machine, logs transitions (one line per change, not per check) and queues
- * the point for storage.
+ * machine, logs transitions (one line per change, not per check), hands
+ * them to alerting and queues the point for storage.
  */
 #ifndef GW_FUNNEL_H
 #define GW_FUNNEL_H
@@ -14,6 +14,7 @@
 #include "result/result.h"
 #include "schedule/target.h"
 
+struct gw_alert;
 struct gw_rrd_writer;
 struct gw_snapshot_publisher;
 
@@ -24,6 +25,7 @@ struct gw_funnel_stats {
 
 struct gw_funnel {
     struct gw_rrd_writer *writer; /* borrowed; NULL stores nothing */
+    struct gw_alert *alert;       /* borrowed; NULL tells nobody */
     char *data_dir;               /* owned */
     /* Told of every result, to publish a new snapshot; borrowed, NULL: none. */
     struct gw_snapshot_publisher *publisher;

@@ -80,42 +80,23 @@ bool gw_maintenance_matches(const struct gw_maintenance_conf *w, const char *id)
     return false;
 }
 
-long gw_maintenance_active(const struct gw_maintenance_conf *windows, const size_t *idx, size_t n,
-                           int64_t t_s, int64_t *next_change_s)
+int64_t gw_maintenance_spans(const struct gw_maintenance_conf *windows, size_t n, int64_t t_s,
+                             struct gw_maintenance_span *spans)
 {
-    long in = -1;
-    int64_t end = INT64_MIN, next_start = INT64_MAX;
+    int64_t next = INT64_MAX;
     for (size_t i = 0; i < n; i++) {
-        struct gw_maintenance_span span;
-        if (gw_maintenance_span(&windows[idx[i]], t_s, &span) < 0)
+        if (gw_maintenance_span(&windows[i], t_s, &spans[i]) < 0) {
+            spans[i] = (struct gw_maintenance_span){INT64_MAX, INT64_MAX};
             continue;
-        if (span.from_s <= t_s) {
-            if (span.to_s > end) {
-                end = span.to_s;
-                in = (long)i;
-            }
-        } else if (span.from_s < next_start) {
-            next_start = span.from_s;
         }
+        int64_t change = spans[i].from_s > t_s ? spans[i].from_s : spans[i].to_s;
+        if (change < next)
+            next = change;
     }
-    if (in < 0) {
-        *next_change_s = next_start;
-        return -1;
-    }
-    /* Inside: the answer changes when no window holds any more, which may
-     * be later than this one's end when another overlaps it. */
-    for (int guard = 0; guard < 64; guard++) {
-        int64_t extended = end;
-        for (size_t i = 0; i < n; i++) {
-            struct gw_maintenance_span span;
-            if (gw_maintenance_span(&windows[idx[i]], end, &span) == 0 && span.from_s <= end &&
-                span.to_s > extended)
-                extended = span.to_s;
-        }
-        if (extended == end)
-            break;
-        end = extended;
-    }
-    *next_change_s = end;
-    return in;
+    return next;
+}
+
+bool gw_maintenance_in(const struct gw_maintenance_span *span, int64_t t_s)
+{
+    return span->from_s <= t_s && t_s < span->to_s;
 }

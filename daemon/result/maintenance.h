@@ -47,12 +47,16 @@ struct gw_maintenance_span gw_maintenance_weekly_span(const struct gw_maintenanc
 bool gw_maintenance_matches(const struct gw_maintenance_conf *window, const char *id);
 
 /*
- * Whether a target covered by the windows windows[idx[0..n)] is inside one
- * at t_s: returns the index (into idx) of the window it is in (the one that
- * ends last when several hold it), or -1. *next_change_s gets the next
- * moment that answer changes (INT64_MAX: never).
+ * The occurrence of each of the n windows in force at t_s, or the next to
+ * begin (spans[i] = {INT64_MAX, INT64_MAX} for a window that will not come
+ * again). Returns the next moment one of them begins or ends after t_s
+ * (INT64_MAX: never): a target covered by several windows is inside one
+ * while any span holds, so this is when to look again.
  */
-long gw_maintenance_active(const struct gw_maintenance_conf *windows, const size_t *idx, size_t n,
-                           int64_t t_s, int64_t *next_change_s);
+int64_t gw_maintenance_spans(const struct gw_maintenance_conf *windows, size_t n, int64_t t_s,
+                             struct gw_maintenance_span *spans);
+
+/* True when the span holds at t_s. */
+bool gw_maintenance_in(const struct gw_maintenance_span *span, int64_t t_s);
 
 #endif

@@ -102,6 +102,7 @@ struct gw_transition gw_state_feed(struct gw_state *state, enum gw_status status
         }
     }
     if (t.changed) {
+        t.previous_since_ms = state->since_ms;
         state->hard = t.to;
         state->since_ms = now_ms;
     }

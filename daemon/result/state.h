@@ -55,6 +55,7 @@ struct gw_state {
 
     uint8_t told;       /* the hard state notifications last told; PENDING: none yet */
     bool told_flapping; /* notifications said it flaps (and have not said it settled) */
+    bool maintenance;   /* inside a maintenance window (kept by the alert engine) */
 };
 
 struct gw_transition {
@@ -62,6 +63,7 @@ struct gw_transition {
     uint8_t from;   /* the previous hard state */
     uint8_t to;     /* the new hard state */
     uint32_t after; /* consecutive results that made it */
+    int64_t previous_since_ms; /* when the previous hard state began (0: unknown) */
     int flap;       /* +1 started flapping, -1 stopped, 0 neither */
     double flap_percent;
 };

@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "alert/alert.h"
 #include "check/check.h"
 #include "check/http_client.h"
 #include "config/config.h"
@@ -50,6 +51,7 @@ struct gw_daemon {
     struct gw_rrd_writer *writer;
     struct gw_funnel funnel;
     struct gw_signals *signals;
+    struct gw_alert *alert; /* NULL when the event log cannot be opened */
     uv_timer_t run_for;
     struct gw_watchdog *watchdog;
     struct reload_job *reload;
@@ -239,6 +241,7 @@ static void apply(struct gw_daemon *d, struct gw_config *config)
                        "the next restart");
     apply_log_level(d, config);
     d->targets = neu;
+    gw_alert_apply(d->alert, neu);
     gw_targets_free(old);
     gw_snapshot_publisher_now(d->publisher);
     gw_log_notice("configuration reloaded from %s: %zu targets (%zu added, %zu removed, %zu "
@@ -265,10 +268,16 @@ static void reload_after_cb(uv_work_t *work, int status)
         gw_diag_log(job->diag);
         gw_log_error("reload refused: %s has %zu error%s; the running configuration is kept",
                      job->path, job->diag->errors, job->diag->errors == 1 ? "" : "s");
+        gw_alert_monitor(d->alert, "reload_refused", NULL, true,
+                         "a reload was refused: %s has %zu error%s; the running configuration "
+                         "is kept",
+                         job->path, job->diag->errors, job->diag->errors == 1 ? "" : "s");
         gw_sdnotify_ready();
     } else {
         gw_diag_log(job->diag); /* warnings */
         apply(d, job->config);
+        gw_alert_monitor(d->alert, "reload_refused", NULL, false,
+                         "the configuration %s was reloaded", job->path);
         gw_config_unref(job->config);
         gw_sdnotify_ready();
     }
@@ -365,6 +374,8 @@ static void stop(struct gw_daemon *d, const char *why)
     gw_scheduler_stop(d->scheduler);
     for (size_t i = 0; i < d->targets->n; i++)
         abandon(d, d->targets->items[i]);
+    /* Deliveries in flight are abandoned (still owed) before the HTTP client goes. */
+    gw_alert_stop(d->alert);
     uv_close((uv_handle_t *)&d->run_for, NULL);
     if (d->reload)
         uv_cancel((uv_req_t *)&d->reload->work);
@@ -424,6 +435,7 @@ static void replay_spool(struct gw_daemon *d, const char *path)
     }
     gw_log_notice("rrd: %zu points the last run could not write are queued again from %s", r.stored,
                   path);
+    gw_alert_watch_spooled(d->alert, r.stored);
     if (r.unknown)
         gw_log_warning("rrd: %zu points in %s belong to targets no longer configured "
                        "(or share no figure with them); they are dropped",
@@ -453,6 +465,15 @@ static void log_stats(struct gw_daemon *d)
         (double)gw_histo_quantile(&s.lateness, 0.99) / 1000.0, (double)s.lateness.max_us / 1000.0,
         (unsigned long long)w.written, (unsigned long long)w.pending, (unsigned long long)w.spooled,
         (unsigned long long)w.errors, (unsigned long long)(w.dropped_stale + w.dropped_overflow));
+    if (d->alert) {
+        struct gw_alert_stats a;
+        gw_alert_stats(d->alert, &a);
+        gw_log_notice("stats: %llu events written; notifications: %llu messages sent, %llu "
+                      "attempts failed, %llu given up, %llu owed now",
+                      (unsigned long long)a.events, (unsigned long long)a.messages,
+                      (unsigned long long)a.failed, (unsigned long long)a.gave_up,
+                      (unsigned long long)a.owed);
+    }
     /* Each report covers the lateness since the one before: a window. */
     gw_scheduler_reset_lateness(d->scheduler);
 }
@@ -559,6 +580,13 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->scheduler = gw_scheduler_new(&d->loop, config->daemon.max_in_flight,
                                     config->daemon.max_per_host, start_cb, d);
     d->targets = gw_targets_new(config, NULL);
+    d->alert = gw_alert_new(&d->loop, &d->host);
+    if (gw_alert_start(d->alert, d->targets) < 0) {
+        gw_alert_free(d->alert);
+        d->alert = NULL;
+    }
+    d->funnel.alert = d->alert;
+    gw_alert_watch(d->alert, d->writer, d->scheduler);
     if (config->daemon.store_rrd)
         replay_spool(d, spool_path);
     free(spool_path);
@@ -613,6 +641,7 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->funnel.publisher = NULL;
     gw_snapshot_publisher_free(d->publisher);
     log_stats(d);
+    gw_alert_free(d->alert); /* writes what it still holds */
     gw_scheduler_free(d->scheduler);
     gw_rrd_writer_free(d->writer);
     gw_funnel_fini(&d->funnel);

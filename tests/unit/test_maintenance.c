@@ -124,7 +124,16 @@ static void test_maintenance_one_off(void **state)
     assert_int_equal(gw_maintenance_span(&w, w.to_s, &span), -ENOENT);
 }
 
-static void test_maintenance_active_and_next_change(void **state)
+/* A target covered by several windows is inside while any holds. */
+static bool inside(const struct gw_maintenance_span *spans, const size_t *idx, size_t n, int64_t t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (gw_maintenance_in(&spans[idx[i]], t))
+            return true;
+    return false;
+}
+
+static void test_maintenance_spans_and_next_change(void **state)
 {
     (void)state;
     struct gw_maintenance_conf windows[] = {
@@ -132,25 +141,32 @@ static void test_maintenance_active_and_next_change(void **state)
         weekly(SUN, "02:30", "04:00"), /* overlaps the first */
         {.weekday = -1, .from_s = utc(2026, 7, 5, 10, 0), .to_s = utc(2026, 7, 5, 11, 0)},
     };
-    size_t idx[] = {0, 1, 2};
-    int64_t next;
+    struct gw_maintenance_span spans[3];
+    size_t both[] = {0, 1}, first[] = {0}, one_off[] = {2};
     /* Sunday 5 July 2026, BST: 02:00 local is 01:00 UTC */
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 0, 0), &next), -1);
-    assert_int_equal(next, utc(2026, 7, 5, 1, 0));
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 1, 0), &next), 0);
-    assert_int_equal(next, utc(2026, 7, 5, 3, 0)); /* the overlapping window holds on */
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 2, 15), &next), 1);
-    assert_int_equal(next, utc(2026, 7, 5, 3, 0));
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 3, 0), &next), -1);
-    assert_int_equal(next, utc(2026, 7, 5, 10, 0));
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 10, 30), &next), 2);
-    assert_int_equal(next, utc(2026, 7, 5, 11, 0));
-    /* after the one-off, only the weekly ones remain */
-    assert_int_equal(gw_maintenance_active(windows, idx, 3, utc(2026, 7, 5, 11, 0), &next), -1);
-    assert_int_equal(next, utc(2026, 7, 12, 1, 0));
-    /* a target covered by no window */
-    assert_int_equal(gw_maintenance_active(windows, idx, 0, utc(2026, 7, 5, 1, 0), &next), -1);
-    assert_true(next == INT64_MAX);
+    static const struct {
+        int h, mi;       /* UTC on 5 July 2026 */
+        int nh, nmi, nd; /* the next change, UTC */
+        bool in_both, in_first, in_one_off;
+    } steps[] = {
+        {0, 0, 1, 0, 5, false, false, false},   {1, 0, 1, 30, 5, true, true, false},
+        {1, 30, 2, 0, 5, true, true, false},    {2, 0, 3, 0, 5, true, false, false},
+        {3, 0, 10, 0, 5, false, false, false},  {10, 30, 11, 0, 5, false, false, true},
+        {11, 0, 1, 0, 12, false, false, false},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        int64_t t = utc(2026, 7, 5, steps[i].h, steps[i].mi);
+        int64_t next = gw_maintenance_spans(windows, 3, t, spans);
+        if (next != utc(2026, 7, steps[i].nd, steps[i].nh, steps[i].nmi))
+            fail_msg("step %zu: next change %lld", i + 1, (long long)next);
+        assert_int_equal(inside(spans, both, 2, t), steps[i].in_both);
+        assert_int_equal(inside(spans, first, 1, t), steps[i].in_first);
+        assert_int_equal(inside(spans, one_off, 1, t), steps[i].in_one_off);
+    }
+    /* the one-off window is over: it never comes again */
+    gw_maintenance_spans(windows, 3, utc(2026, 8, 1, 0, 0), spans);
+    assert_true(spans[2].from_s == INT64_MAX);
+    assert_int_equal(gw_maintenance_spans(windows + 2, 1, utc(2026, 8, 1, 0, 0), spans), INT64_MAX);
 }
 
 static void test_maintenance_patterns(void **state)
@@ -176,7 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maintenance_weekly_spans),
         cmocka_unit_test(test_maintenance_one_off),
-        cmocka_unit_test(test_maintenance_active_and_next_change),
+        cmocka_unit_test(test_maintenance_spans_and_next_change),
         cmocka_unit_test(test_maintenance_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
