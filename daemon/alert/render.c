@@ -138,7 +138,12 @@ static const char *council_name(enum gw_lang lang, const struct gw_event *e)
 /* "Cyngor Gwynedd — website: HTTP 503" */
 static void headline(enum gw_lang lang, const struct gw_event *e, struct gw_strbuf *b)
 {
-    if (is(e->kind, "monitor") || is(e->kind, "test") || !e->target) {
+    if (is(e->kind, "test")) {
+        gw_strbuf_printf(b, "gwyliwr: %s",
+                         gw_i18n_tr(lang, "a test notification; nothing is wrong"));
+        return;
+    }
+    if (is(e->kind, "monitor") || !e->target) {
         gw_strbuf_append(b, "gwyliwr: ");
         gw_strbuf_append(b, e->message ? e->message : "");
         return;

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "cli/demo.h"
+#include "cli/events_cmd.h"
 #include "cli/graph_cmd.h"
-#include "cli/report_cmd.h"
+#include "cli/notify_cmd.h"
 #include "cli/probe.h"
+#include "cli/report_cmd.h"
 #include "cli/status.h"
 #include "config/config.h"
 #include "plugin/host.h"
@@ -42,6 +44,9 @@ static void usage(FILE *out)
             "                                    run a simulated council estate on 127.0.0.1\n"
             "  status [-c FILE] [--json] [--user USER:PASSWORD]\n"
             "                                    ask the running daemon how everything is\n"
+            "  events [-c FILE] [--since T] [--target ID] [--json]\n"
+            "                                    print the event log: outages, notifications\n"
+            "  notify [-c FILE] --test NOTIFIER  send a test notification now\n"
             "  plugins                           list the check and notifier types\n"
             "  version                           print the version\n"
             "\n"
@@ -216,6 +221,10 @@ int main(int argc, char **argv)
         return gw_graph_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "report") == 0)
         return gw_report_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
+    if (strcmp(cmd, "events") == 0)
+        return gw_events_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
+    if (strcmp(cmd, "notify") == 0)
+        return gw_notify_cmd_main(argc - 1, argv + 1, GW_DEFAULT_CONFIG);
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -5,6 +5,7 @@ Only the Python standard library is used; everything listens on loopback.
 """
 
 import datetime
+import glob
 import http.client
 import json
 import os
@@ -436,6 +437,115 @@ class Rrdcached:
         self.proc = None
 
 
+class Simulator:
+    """gwyliwr-sim (start_sim) on a scenario (YAML text) with a control
+    listener named `control`; ports[name] is each listener's port."""
+
+    def __init__(self, workdir, scenario_text):
+        self.proc, self.ports = start_sim(workdir, scenario_text)
+
+    def control(self, method, path, body=None):
+        """A request to the control endpoint (answered once it has taken effect);
+        returns the reply's JSON (None when empty)."""
+        return sim_control(self.ports["control"], method, "/control/" + path, body)
+
+    def close(self):
+        if self.proc.poll() is not None:
+            self.proc.stdout.close()
+            return
+        try:
+            stop_sim(self.proc)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+RECEIVER = r"""#!/usr/bin/env python3
+# One notification of gwyliwr's exec notifier: its environment and input,
+# written as one JSON file; `mode` in the directory says how to answer.
+import json, os, sys, time
+here = os.path.dirname(os.path.abspath(__file__))
+body = sys.stdin.read()
+env = {k: v for k, v in os.environ.items() if k.startswith("GWYLIWR_")}
+mode = open(os.path.join(here, "mode")).read().strip() if os.path.exists(os.path.join(here, "mode")) else "ok"
+name = "%.6f-%d" % (time.time(), os.getpid())
+tmp = os.path.join(here, "in", name + ".tmp")
+with open(tmp, "w") as f:
+    json.dump({"env": env, "input": json.loads(body), "argv": sys.argv[1:], "mode": mode,
+               "pid": os.getpid(), "time": time.time()}, f)
+os.rename(tmp, os.path.join(here, "in", name + ".json"))
+if mode == "hang":
+    time.sleep(3600)
+if mode.startswith("exit "):
+    sys.stderr.write("receiver refuses\n")
+    sys.exit(int(mode.split()[1]))
+print("received " + env.get("GWYLIWR_NOTIFICATION_ID", "?"))
+"""
+
+
+class ExecReceiver:
+    """A program for the exec notifier that records every notification it is
+    given (environment and input) in a directory; set_mode("ok" | "hang" |
+    "exit N") says how the next ones answer."""
+
+    def __init__(self, workdir, name="receiver"):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(os.path.join(self.dir, "in"))
+        self.program = os.path.join(self.dir, "receive.py")
+        with open(self.program, "w") as f:
+            f.write(RECEIVER)
+        os.chmod(self.program, 0o755)
+
+    def set_mode(self, mode):
+        with open(os.path.join(self.dir, "mode"), "w") as f:
+            f.write(mode)
+
+    def received(self):
+        """Every notification received, oldest first: {"env", "input", ...}."""
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.dir, "in", "*.json"))):
+            with open(path) as f:
+                out.append(json.load(f))
+        return out
+
+    def events(self, **match):
+        """The events of all notifications received whose fields equal `match`."""
+        found = []
+        for n in self.received():
+            for e in n["input"]["events"]:
+                if all(e.get(k) == v for k, v in match.items()):
+                    found.append(e)
+        return found
+
+    def wait(self, count=1, timeout=20, **match):
+        """Waits until at least `count` events match; returns them."""
+        return wait_until(lambda: len(self.events(**match)) >= count and self.events(**match),
+                          timeout, what="%d notified events like %r; received %r"
+                          % (count, match, [(e["target"], e["kind"], e["state"])
+                                            for e in self.events()]))
+
+    def kill_hung(self):
+        """Kills receivers left hanging (they run in a session of their own)."""
+        for n in self.received():
+            if n["mode"] == "hang":
+                try:
+                    os.kill(n["pid"], signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def read_events(data_dir):
+    """The lines of <data_dir>/events.jsonl (and its rotated files), oldest first."""
+    lines = []
+    paths = sorted(glob.glob(os.path.join(data_dir, "events.jsonl.*")),
+                   key=lambda p: -int(p.rsplit(".", 1)[1]))
+    for path in paths + [os.path.join(data_dir, "events.jsonl")]:
+        if os.path.exists(path):
+            with open(path) as f:
+                lines += [json.loads(line) for line in f if line.strip()]
+    return lines
+
+
 class TestCase(unittest.TestCase):
     """Gives each test a temporary directory, removed afterwards."""
 
@@ -512,7 +622,8 @@ def main():
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "run", "start_sim", "stop_sim", "sim_control", "web_tools", "http_get",
+           "Listener", "Daemon", "Simulator", "ExecReceiver", "read_events", "run", "start_sim",
+           "stop_sim", "sim_control", "web_tools", "http_get",
            "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase", "Rrdcached", "rrd_rows_between",
            "rrd_first_point", "assert_no_hole", "StorageTestCase", "tcp_config", "TIMER_EARLY",
            "BEST_OF", "best_of", "wakeup_lateness", "result_gaps", "rrd_holes",
