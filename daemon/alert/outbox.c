@@ -88,12 +88,13 @@ static void form(struct gw_alert_outbox *ob, size_t gi)
     m->reminder = g.reminder;
     m->id = g.n == 1 ? gw_xasprintf("%s:%s", g.events[0]->id, ob->id)
                      : gw_xasprintf("%s:%s:%zu", g.events[0]->id, ob->id, g.n);
-    /* News is sent once its message id is in state.json; a reminder needs
-     * no such care (telling it twice is what it is for). */
-    m->save_gen = g.reminder ? 0 : gw_alert_save(ob->alert);
     m->next_mono = uv_now(ob->alert->loop);
     free(g.key);
     push(ob, m);
+    /* News is sent once its message id is in state.json (the save takes
+     * what is queued now, this message included); a reminder needs no such
+     * care: telling it twice is what it is for. */
+    m->save_gen = g.reminder ? 0 : gw_alert_save(ob->alert);
 }
 
 static void timer_cb(uv_timer_t *timer)

@@ -1,0 +1,154 @@
+"""Alerting under load: a receiver that hangs delays neither the checks nor
+another notifier; 300 targets failing together are one message per
+notifier (one per council where the notifier groups by council); the
+daemon's own trouble (RRD writes failing) is told once to daemon.notify."""
+
+import re
+
+from gwtest import (SLOW, ExecReceiver, Simulator, TestCase, free_port, main, os, read_events,
+                    signal, time, wait_until)
+
+SCENARIO = """
+listeners:
+  control: {type: control}
+  farm: {type: tcp}
+"""
+
+
+class ScaleTest(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.simdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-scale-%d" % os.getpid())
+        os.makedirs(cls.simdir, exist_ok=True)
+        cls.sim = Simulator(cls.simdir, SCENARIO)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.close()
+        import shutil
+        shutil.rmtree(cls.simdir, ignore_errors=True)
+
+    def setUp(self):
+        super().setUp()
+        self.data = os.path.join(self.tmp, "data")
+        self.receivers = []
+        try:
+            self.sim.control("DELETE", "farm")
+        except AssertionError:
+            pass
+
+    def tearDown(self):
+        for rx in self.receivers:
+            rx.kill_hung()
+        super().tearDown()
+
+    def receiver(self, name):
+        rx = ExecReceiver(self.tmp, name)
+        self.receivers.append(rx)
+        return rx
+
+    def councils(self, n_councils, per_council, notify):
+        port = self.sim.ports["farm"]
+        lines = ["councils:"]
+        for c in range(n_councils):
+            lines.append("  - id: council%d\n    name: Council %d\n    targets:" % (c, c))
+            for t in range(per_council):
+                lines.append("      - {id: t%d, check: tcp, host: 127.0.0.1, port: %d, "
+                             "notify: [%s]}" % (t, port, ", ".join(notify)))
+        return "\n".join(lines) + "\n"
+
+    def test_a_hung_receiver_delays_nothing_else(self):
+        fast, hung = self.receiver("fast"), self.receiver("hung")
+        hung.set_mode("hang")
+        cfg = ("daemon: {data_dir: %s, listen: \"\", storage: none}\n"
+               "notifiers:\n"
+               "  - {id: hung, type: exec, command: [%s], group_wait: 0s, timeout: 3s}\n"
+               "  - {id: fast, type: exec, command: [%s], group_wait: 0s}\n"
+               "defaults: {interval: 1s, timeout: 500ms, failure_threshold: 2}\n"
+               % (self.data, hung.program, fast.program)) + self.councils(1, 5, ["hung", "fast"])
+        d = self.daemon(cfg)
+        d.wait_log(r"council0/t4 \(tcp\): UP")
+        self.sim.control("POST", "farm", {"behaviour": "closed"})
+        hung.wait(target="council0/t0", state="down")
+        got = fast.wait(count=5, state="down")
+        lines = {e["id"]: e for e in read_events(self.data) if e["kind"] == "state"}
+        for e in got:
+            # told within a second or so of its line, not after the hung one's 3 s
+            told = [n for n in fast.received()
+                    if any(x["idempotency_key"] == e["idempotency_key"]
+                           for x in n["input"]["events"])][0]
+            self.assertLess(told["time"] - lines[e["idempotency_key"]]["time_ms"] / 1000,
+                            1.5 * SLOW)
+        # the hung one is given its timeout, then tried again
+        wait_until(lambda: [e for e in read_events(self.data) if e["kind"] == "delivery" and
+                            e["notifier"] == "hung" and e["outcome"] == "failed"], 15,
+                   what="the hung delivery failed")
+        failed = [e for e in read_events(self.data)
+                  if e["kind"] == "delivery" and e["outcome"] == "failed"][0]
+        self.assertEqual(failed["message"], "no answer within 3s (the notifier's timeout)")
+        # the checks kept their beat all along
+        d.signal(signal.SIGUSR1)
+        d.wait_log(r"stats: .*lateness since the last report p50 [\d.]+ ms p99 ([\d.]+) ms")
+        p99 = float(re.findall(r"lateness since the last report p50 [\d.]+ ms p99 ([\d.]+) ms",
+                               d.output())[-1])
+        self.assertLess(p99, 100 * SLOW)
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+
+    def test_300_targets_failing_together_are_one_message_per_notifier(self):
+        everyone, councils = self.receiver("everyone"), self.receiver("councils")
+        cfg = ("daemon: {data_dir: %s, listen: \"\", storage: none, max_per_host: 400}\n"
+               "notifiers:\n"
+               "  - {id: everyone, type: exec, command: [%s], group_wait: 8s}\n"
+               "  - {id: councils, type: exec, command: [%s], group_wait: 8s, "
+               "group_by: council}\n"
+               "defaults: {interval: 2s, timeout: 1s, failure_threshold: 2, retry_interval: 1s}\n"
+               % (self.data, everyone.program, councils.program)
+               ) + self.councils(3, 100, ["everyone", "councils"])
+        d = self.daemon(cfg)
+        d.wait_log(r"\(tcp\): UP", count=300, timeout=30)
+        self.sim.control("POST", "farm", {"behaviour": "closed"})
+        everyone.wait(count=300, state="down", timeout=40)
+        councils.wait(count=300, state="down", timeout=40)
+        self.sim.control("DELETE", "farm")
+        everyone.wait(count=300, state="up", timeout=40)
+        councils.wait(count=300, state="up", timeout=40)
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+
+        messages = everyone.received()
+        self.assertEqual(len(messages), 2)
+        self.assertEqual([len(m["input"]["events"]) for m in messages], [300, 300])
+        self.assertEqual(messages[0]["env"]["GWYLIWR_SUBJECT"],
+                         "[DOWN ×300] 300 services in 3 councils")
+        self.assertEqual(messages[0]["env"]["GWYLIWR_EVENT_COUNT"], "300")
+        by_council = councils.received()
+        self.assertEqual(len(by_council), 6)
+        for m in by_council:
+            events = m["input"]["events"]
+            self.assertEqual(len(events), 100)
+            self.assertEqual(len({e["council"] for e in events}), 1)
+            self.assertRegex(m["env"]["GWYLIWR_SUBJECT"],
+                             r"^\[(DOWN|UP) ×100\] Council \d: 100 services$")
+
+    def test_rrd_writes_failing_are_one_problem_for_daemon_notify(self):
+        ops = self.receiver("ops")
+        cfg = ("daemon: {data_dir: %s, listen: \"\", rrdcached: \"127.0.0.1:%d\", notify: [ops]}\n"
+               "notifiers:\n"
+               "  - {id: ops, type: exec, command: [%s], group_wait: 0s}\n"
+               "defaults: {interval: 1s, timeout: 500ms}\n"
+               % (self.data, free_port(), ops.program)) + self.councils(1, 2, [])
+        d = self.daemon(cfg)
+        problem = ops.wait(kind="monitor", timeout=40)[0]
+        self.assertIn("RRD files cannot be written", problem["sentence"])
+        # one event for the episode, however long it lasts
+        time.sleep(12 * SLOW)
+        code, _ = d.stop()
+        self.assertEqual(code, 0)
+        lines = [e for e in read_events(self.data) if e["kind"] == "monitor"]
+        self.assertEqual([(e["problem"], e["active"]) for e in lines], [("rrd_write", True)])
+        self.assertEqual(len(ops.received()), 1)
+
+
+if __name__ == "__main__":
+    main()
