@@ -26,6 +26,8 @@ struct gw_alert *gw_alert_new(uv_loop_t *loop, const struct gw_host *host)
     a->loop = loop;
     a->host = host;
     a->next_seq = 1;
+    a->backoff_min_ms = GW_ALERT_BACKOFF_MIN_MS;
+    a->backoff_max_ms = GW_ALERT_BACKOFF_MAX_MS;
     return a;
 }
 

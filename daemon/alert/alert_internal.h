@@ -125,7 +125,8 @@ struct gw_alert {
 
     struct gw_alert_watch_state *watch;
     struct gw_alert_stats stats;
-    unsigned open_handles; /* timers closing */
+    uint64_t backoff_min_ms, backoff_max_ms; /* GW_ALERT_BACKOFF_*; tests make them short */
+    unsigned open_handles;                   /* timers closing */
     bool freed;            /* gw_alert_free was called: the last close frees */
 };
 

@@ -142,12 +142,12 @@ void gw_alert_outbox_kick(struct gw_alert_outbox *ob)
 
 /* ---- attempts -------------------------------------------------------------------- */
 
-static uint64_t backoff_ms(uint32_t attempts)
+static uint64_t backoff_ms(const struct gw_alert *a, uint32_t attempts)
 {
-    uint64_t ms = GW_ALERT_BACKOFF_MIN_MS;
-    for (uint32_t i = 1; i < attempts && ms < GW_ALERT_BACKOFF_MAX_MS; i++)
+    uint64_t ms = a->backoff_min_ms;
+    for (uint32_t i = 1; i < attempts && ms < a->backoff_max_ms; i++)
         ms *= 2;
-    return ms < GW_ALERT_BACKOFF_MAX_MS ? ms : GW_ALERT_BACKOFF_MAX_MS;
+    return ms < a->backoff_max_ms ? ms : a->backoff_max_ms;
 }
 
 static bool power_of_two(uint32_t n)
@@ -188,7 +188,7 @@ static void outcome(struct gw_alert_outbox *ob, int err, const char *message,
         a->stats.gave_up++;
         gw_alert_message_free(pop(ob));
     } else {
-        uint64_t wait = backoff_ms(m->attempts);
+        uint64_t wait = backoff_ms(a, m->attempts);
         if (retry_after_ms > wait)
             wait = retry_after_ms > 3600000u ? 3600000u : retry_after_ms;
         m->next_mono = uv_now(a->loop) + wait;

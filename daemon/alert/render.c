@@ -136,9 +136,9 @@ static const char *council_name(enum gw_lang lang, const struct gw_event *e)
 }
 
 /* "Cyngor Gwynedd — website: HTTP 503" */
-static void headline(enum gw_lang lang, const struct gw_event *e, struct gw_strbuf *b)
+static void headline(enum gw_lang lang, const struct gw_event *e, bool test, struct gw_strbuf *b)
 {
-    if (is(e->kind, "test")) {
+    if (test || is(e->kind, "test")) {
         gw_strbuf_printf(b, "gwyliwr: %s",
                          gw_i18n_tr(lang, "a test notification; nothing is wrong"));
         return;
@@ -179,7 +179,7 @@ static void subject_in(enum gw_lang lang, const struct gw_event *const *events, 
 {
     if (n == 1) {
         gw_strbuf_printf(b, "[%s] ", tag(lang, events[0], test));
-        headline(lang, events[0], b);
+        headline(lang, events[0], test, b);
         return;
     }
     /* "[DOWN ×298, UP ×2] 300 services in 3 councils" */
@@ -317,7 +317,7 @@ static void body_in(enum gw_lang lang, const struct gw_event *const *events, siz
     gw_strbuf_printf(b, gw_i18n_ntr(lang, "%lu change:\n", "%lu changes:\n", n), (unsigned long)n);
     for (size_t i = 0; i < n && i < LISTED_MAX; i++) {
         gw_strbuf_printf(b, "[%s] ", tag(lang, events[i], false));
-        headline(lang, events[i], b);
+        headline(lang, events[i], false, b);
         gw_strbuf_append_char(b, '\n');
     }
     if (n > LISTED_MAX) {
