@@ -52,6 +52,7 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
         n_figures += events[i]->n_figures;
     out->figures = gw_xcalloc(n_figures ? n_figures : 1, sizeof(*out->figures));
     struct gw_event_figure *f = out->figures;
+    const char **names_cy = gw_xcalloc(n ? n : 1, sizeof(*names_cy));
     for (size_t i = 0; i < n; i++) {
         const struct gw_alert_event *ev = events[i];
         struct gw_event *e = &out->events[i];
@@ -71,6 +72,7 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
                          : target                                ? target->name
                          : ev->target && strchr(ev->target, '/') ? strchr(ev->target, '/') + 1
                                                                  : ev->target;
+        names_cy[i] = target && target->title_cy ? target->title_cy : NULL;
         e->category = ev->category;
         e->check = ev->check;
         e->reason = ev->reason;
@@ -87,7 +89,8 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
         e->severity = severity_of(ev);
         out->event_ptrs[i] = e;
     }
-    gw_alert_render(out->event_ptrs, n, language, test, &out->subject, &out->body);
+    gw_alert_render(out->event_ptrs, names_cy, n, language, test, &out->subject, &out->body);
+    free(names_cy);
     out->notification = (struct gw_notification){
         .size = sizeof(struct gw_notification),
         .id = id,

@@ -136,7 +136,17 @@ static const char *council_name(enum gw_lang lang, const struct gw_event *e)
 }
 
 /* "Cyngor Gwynedd — website: HTTP 503" */
-static void headline(enum gw_lang lang, const struct gw_event *e, bool test, struct gw_strbuf *b)
+/* The name of event i's target in `lang`: its Welsh name when there is one. */
+static const char *name_of(enum gw_lang lang, const struct gw_event *e, const char *const *names_cy,
+                           size_t i)
+{
+    if (lang == GW_LANG_CY && names_cy && names_cy[i])
+        return names_cy[i];
+    return e->target_name ? e->target_name : e->target;
+}
+
+static void headline(enum gw_lang lang, const struct gw_event *e, const char *name, bool test,
+                     struct gw_strbuf *b)
 {
     if (test || is(e->kind, "test")) {
         gw_strbuf_printf(b, "gwyliwr: %s",
@@ -148,8 +158,7 @@ static void headline(enum gw_lang lang, const struct gw_event *e, bool test, str
         gw_strbuf_append(b, e->message ? e->message : "");
         return;
     }
-    gw_strbuf_printf(b, "%s — %s: ", council_name(lang, e),
-                     e->target_name ? e->target_name : e->target);
+    gw_strbuf_printf(b, "%s — %s: ", council_name(lang, e), name);
     if (is(e->kind, "flapping"))
         gw_strbuf_append(b, gw_i18n_tr(lang, "changing state often"));
     else if (is(e->kind, "settled"))
@@ -174,12 +183,12 @@ static void when(int64_t ms, struct gw_strbuf *b)
 
 /* ---- subject ------------------------------------------------------------------- */
 
-static void subject_in(enum gw_lang lang, const struct gw_event *const *events, size_t n, bool test,
-                       struct gw_strbuf *b)
+static void subject_in(enum gw_lang lang, const struct gw_event *const *events,
+                       const char *const *names_cy, size_t n, bool test, struct gw_strbuf *b)
 {
     if (n == 1) {
         gw_strbuf_printf(b, "[%s] ", tag(lang, events[0], test));
-        headline(lang, events[0], test, b);
+        headline(lang, events[0], name_of(lang, events[0], names_cy, 0), test, b);
         return;
     }
     /* "[DOWN ×298, UP ×2] 300 services in 3 councils" */
@@ -255,7 +264,8 @@ static void times(enum gw_lang lang, const struct gw_event *e, struct gw_strbuf 
     gw_strbuf_reset(&d);
 }
 
-static void body_event(enum gw_lang lang, const struct gw_event *e, struct gw_strbuf *b)
+static void body_event(enum gw_lang lang, const struct gw_event *e, const char *name,
+                       struct gw_strbuf *b)
 {
     if (is(e->kind, "monitor")) {
         gw_strbuf_printf(b, "%s\n",
@@ -268,8 +278,7 @@ static void body_event(enum gw_lang lang, const struct gw_event *e, struct gw_st
         gw_strbuf_printf(b, gw_i18n_tr(lang, "Reference: %s\n"), e->id);
         return;
     }
-    gw_strbuf_printf(b, "%s — %s (%s)\n", council_name(lang, e),
-                     e->target_name ? e->target_name : e->target, e->target);
+    gw_strbuf_printf(b, "%s — %s (%s)\n", council_name(lang, e), name, e->target);
     if (is(e->kind, "flapping")) {
         gw_strbuf_printf(b, "%s\n",
                          gw_i18n_tr(lang, "It is changing state often: its notices are held back "
@@ -300,8 +309,8 @@ static void body_event(enum gw_lang lang, const struct gw_event *e, struct gw_st
     gw_strbuf_printf(b, gw_i18n_tr(lang, "Reference: %s\n"), e->id);
 }
 
-static void body_in(enum gw_lang lang, const struct gw_event *const *events, size_t n, bool test,
-                    struct gw_strbuf *b)
+static void body_in(enum gw_lang lang, const struct gw_event *const *events,
+                    const char *const *names_cy, size_t n, bool test, struct gw_strbuf *b)
 {
     if (test) {
         gw_strbuf_printf(b, "%s\n",
@@ -311,13 +320,13 @@ static void body_in(enum gw_lang lang, const struct gw_event *const *events, siz
         return;
     }
     if (n == 1) {
-        body_event(lang, events[0], b);
+        body_event(lang, events[0], name_of(lang, events[0], names_cy, 0), b);
         return;
     }
     gw_strbuf_printf(b, gw_i18n_ntr(lang, "%lu change:\n", "%lu changes:\n", n), (unsigned long)n);
     for (size_t i = 0; i < n && i < LISTED_MAX; i++) {
         gw_strbuf_printf(b, "[%s] ", tag(lang, events[i], false));
-        headline(lang, events[i], false, b);
+        headline(lang, events[i], name_of(lang, events[i], names_cy, i), false, b);
         gw_strbuf_append_char(b, '\n');
     }
     if (n > LISTED_MAX) {
@@ -328,22 +337,22 @@ static void body_in(enum gw_lang lang, const struct gw_event *const *events, siz
     gw_strbuf_printf(b, gw_i18n_tr(lang, "Reference: %s\n"), events[0]->id);
 }
 
-void gw_alert_render(const struct gw_event *const *events, size_t n,
+void gw_alert_render(const struct gw_event *const *events, const char *const *names_cy, size_t n,
                      enum gw_notify_language language, bool test, char **subject, char **body)
 {
     struct gw_strbuf s = {0}, t = {0};
     if (language == GW_NOTIFY_BOTH) {
         /* Welsh first, as the Welsh Language Standards ask */
-        subject_in(GW_LANG_CY, events, n, test, &s);
+        subject_in(GW_LANG_CY, events, names_cy, n, test, &s);
         gw_strbuf_append(&s, " | ");
-        subject_in(GW_LANG_EN, events, n, test, &s);
-        body_in(GW_LANG_CY, events, n, test, &t);
+        subject_in(GW_LANG_EN, events, names_cy, n, test, &s);
+        body_in(GW_LANG_CY, events, names_cy, n, test, &t);
         gw_strbuf_append(&t, "\n—\n\n");
-        body_in(GW_LANG_EN, events, n, test, &t);
+        body_in(GW_LANG_EN, events, names_cy, n, test, &t);
     } else {
         enum gw_lang lang = language == GW_NOTIFY_CY ? GW_LANG_CY : GW_LANG_EN;
-        subject_in(lang, events, n, test, &s);
-        body_in(lang, events, n, test, &t);
+        subject_in(lang, events, names_cy, n, test, &s);
+        body_in(lang, events, names_cy, n, test, &t);
     }
     *subject = gw_strbuf_take(&s);
     *body = gw_strbuf_take(&t);

@@ -17,9 +17,10 @@
 /*
  * The subject (one line) and body (lines ending in \n) of a message of the
  * n events (borrowed; at least one) in `language`; `test` marks a test
- * message. Caller frees both.
+ * message. names_cy (NULL, or n names, each NULL when there is none) gives
+ * the targets' Welsh names. Caller frees both.
  */
-void gw_alert_render(const struct gw_event *const *events, size_t n,
+void gw_alert_render(const struct gw_event *const *events, const char *const *names_cy, size_t n,
                      enum gw_notify_language language, bool test, char **subject, char **body);
 
 /*

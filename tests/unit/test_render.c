@@ -43,7 +43,7 @@ static void subject_is(const struct gw_event *e, enum gw_notify_language lang, c
 {
     const struct gw_event *list[] = {e};
     char *subject, *body;
-    gw_alert_render(list, 1, lang, false, &subject, &body);
+    gw_alert_render(list, NULL, 1, lang, false, &subject, &body);
     assert_string_equal(subject, want);
     assert_true(body[strlen(body) - 1] == '\n');
     free(subject);
@@ -72,6 +72,16 @@ static void test_render_subjects(void **state)
     subject_is(&up, GW_NOTIFY_CY, "[AR GAEL] Cyngor Gwynedd — website: yn ôl ar ôl 12 munud");
     struct gw_event flap = event("flapping", "flapping", "up", NULL, "x");
     subject_is(&flap, GW_NOTIFY_EN, "[FLAPPING] Gwynedd Council — website: changing state often");
+    /* a target's Welsh name, in Welsh */
+    const struct gw_event *one[] = {&down};
+    const char *const names_cy[] = {"gwefan"};
+    char *subject, *body;
+    gw_alert_render(one, names_cy, 1, GW_NOTIFY_BOTH, false, &subject, &body);
+    assert_string_equal(subject, "[I LAWR] Cyngor Gwynedd — gwefan: HTTP 503 | "
+                                 "[DOWN] Gwynedd Council — website: HTTP 503");
+    assert_non_null(strstr(body, "Cyngor Gwynedd — gwefan (gwynedd/website)\n"));
+    free(subject);
+    free(body);
     subject_is(&flap, GW_NOTIFY_CY,
                "[ANSEFYDLOG] Cyngor Gwynedd — website: yn newid cyflwr yn aml");
     struct gw_event settled = event("settled", "down", "down", "dns", "x");
@@ -100,7 +110,7 @@ static void test_render_body(void **state)
     struct gw_event down = event("state", "down", "up", "http_status", "HTTP 503 from x");
     const struct gw_event *list[] = {&down};
     char *subject, *body;
-    gw_alert_render(list, 1, GW_NOTIFY_BOTH, false, &subject, &body);
+    gw_alert_render(list, NULL, 1, GW_NOTIFY_BOTH, false, &subject, &body);
     assert_string_equal(body, "Cyngor Gwynedd — website (gwynedd/website)\n"
                               "Nawr: Ddim ar gael (cyn hynny: Ar gael)\n"
                               "Canfu'r gwiriad (yn Saesneg): HTTP 503 from x\n"
@@ -120,13 +130,13 @@ static void test_render_body(void **state)
     struct gw_event released = event("state", "down", "down", "dns", "no such name");
     released.since_ms = T0 - 3600000;
     list[0] = &released;
-    gw_alert_render(list, 1, GW_NOTIFY_EN, false, &subject, &body);
+    gw_alert_render(list, NULL, 1, GW_NOTIFY_EN, false, &subject, &body);
     assert_non_null(strstr(body, "Since: 2026-11-03 09:12 GMT (1 hour)\n"));
     assert_non_null(strstr(body, "held back while the service it depends on was down"));
     free(subject);
     free(body);
     /* a test */
-    gw_alert_render(list, 1, GW_NOTIFY_CY, true, &subject, &body);
+    gw_alert_render(list, NULL, 1, GW_NOTIFY_CY, true, &subject, &body);
     assert_string_equal(subject, "[PRAWF] gwyliwr: hysbysiad prawf; does dim byd o'i le");
     assert_non_null(strstr(body, "Hysbysiad prawf yw hwn"));
     free(subject);
@@ -147,13 +157,13 @@ static void test_render_groups(void **state)
         list[i] = &events[i];
     }
     char *subject, *body;
-    gw_alert_render(list, N, GW_NOTIFY_EN, false, &subject, &body);
+    gw_alert_render(list, NULL, N, GW_NOTIFY_EN, false, &subject, &body);
     assert_string_equal(subject, "[DOWN ×298, UP ×2] 300 services in 3 councils");
     assert_non_null(strstr(body, "300 changes:\n"));
     assert_non_null(strstr(body, "… and 100 more\n"));
     free(subject);
     free(body);
-    gw_alert_render(list, N, GW_NOTIFY_CY, false, &subject, &body);
+    gw_alert_render(list, NULL, N, GW_NOTIFY_CY, false, &subject, &body);
     assert_string_equal(subject, "[I LAWR ×298, AR GAEL ×2] 300 gwasanaeth mewn 3 chyngor");
     assert_non_null(strstr(body, "… a 100 arall\n"));
     free(subject);
@@ -161,7 +171,7 @@ static void test_render_groups(void **state)
     /* two, of one council: the council is named */
     events[1].council = events[0].council;
     events[1].council_name = events[1].council_name_cy = events[0].council_name;
-    gw_alert_render(list, 2, GW_NOTIFY_CY, false, &subject, &body);
+    gw_alert_render(list, NULL, 2, GW_NOTIFY_CY, false, &subject, &body);
     assert_string_equal(subject, "[I LAWR ×2] cardiff: 2 wasanaeth");
     free(subject);
     free(body);
