@@ -180,15 +180,16 @@ static void durable_cb(void *data, uint64_t seq)
 
 /* ---- events of targets ------------------------------------------------------------------ */
 
-static enum gw_hold hold_of(const struct gw_alert *a, size_t idx)
+enum gw_hold gw_alert_hold(const struct gw_alert *a, size_t idx)
 {
     const struct gw_target *t = a->targets->items[idx];
     size_t p = a->at[idx].parent;
     return gw_state_hold(t->state.maintenance, p == SIZE_MAX ? NULL : &a->targets->items[p]->state);
 }
 
-static struct gw_alert_event *target_event(struct gw_alert *a, enum gw_alert_kind kind, size_t idx,
-                                           const struct gw_result *result, int64_t now_ms)
+struct gw_alert_event *gw_alert_target_event(struct gw_alert *a, enum gw_alert_kind kind,
+                                             size_t idx, const struct gw_result *result,
+                                             int64_t now_ms)
 {
     const struct gw_target *t = a->targets->items[idx];
     const struct gw_target_conf *conf = t->conf;
@@ -245,17 +246,17 @@ static void monitor_event(struct gw_alert *a, const char *problem, const char *s
  * always a line; otherwise only news makes one, a line of the kind owed
  * with `from` equal to `to`: no change of state, the notice held back.
  */
-static void release(struct gw_alert *a, size_t idx, const struct gw_maintenance_conf *window,
-                    int64_t now_ms)
+void gw_alert_release(struct gw_alert *a, size_t idx, const struct gw_maintenance_conf *window,
+                      int64_t now_ms)
 {
     struct gw_target *t = a->targets->items[idx];
-    enum gw_hold hold = hold_of(a, idx);
+    enum gw_hold hold = gw_alert_hold(a, idx);
     uint8_t previous = t->state.told;
     enum gw_notice n = gw_state_notice(&t->state, hold != GW_HOLD_NONE);
     if (!window && n == GW_NOTICE_NONE)
         return;
     struct gw_alert_event *ev =
-        target_event(a, window ? GW_EVENT_MAINTENANCE_END : kind_of(n), idx, NULL, now_ms);
+        gw_alert_target_event(a, window ? GW_EVENT_MAINTENANCE_END : kind_of(n), idx, NULL, now_ms);
     if (window) {
         ev->from = previous;
         ev->window = gw_xstrdup(window->reason);
@@ -270,7 +271,7 @@ static void release(struct gw_alert *a, size_t idx, const struct gw_maintenance_
 static void release_children(struct gw_alert *a, size_t idx, int64_t now_ms)
 {
     for (size_t k = 0; k < a->at[idx].n_children; k++)
-        release(a, a->at[idx].children[k], NULL, now_ms);
+        gw_alert_release(a, a->at[idx].children[k], NULL, now_ms);
 }
 
 void gw_alert_result(struct gw_alert *a, struct gw_target *t, const struct gw_target_conf *conf,
@@ -282,11 +283,11 @@ void gw_alert_result(struct gw_alert *a, struct gw_target *t, const struct gw_ta
     if (gw_strmap_get(a->targets->index, conf->id, &idx) < 0 || a->targets->items[idx] != t)
         return; /* a target a reload has just dropped */
     int64_t now = result->time_ms;
-    enum gw_hold hold = hold_of(a, idx);
+    enum gw_hold hold = gw_alert_hold(a, idx);
     uint8_t previous = t->state.told;
     enum gw_notice n = gw_state_notice(&t->state, hold != GW_HOLD_NONE);
     if (tr->changed) {
-        struct gw_alert_event *ev = target_event(a, GW_EVENT_STATE, idx, result, now);
+        struct gw_alert_event *ev = gw_alert_target_event(a, GW_EVENT_STATE, idx, result, now);
         ev->from = tr->from;
         ev->to = tr->to;
         ev->since_ms = tr->previous_since_ms;
@@ -295,13 +296,13 @@ void gw_alert_result(struct gw_alert *a, struct gw_target *t, const struct gw_ta
             fill_notify(a, idx, ev, n, tr->to, previous);
         gw_alert_emit(a, ev);
     } else if (n == GW_NOTICE_STATE) {
-        struct gw_alert_event *ev = target_event(a, GW_EVENT_STATE, idx, result, now);
+        struct gw_alert_event *ev = gw_alert_target_event(a, GW_EVENT_STATE, idx, result, now);
         fill_notify(a, idx, ev, n, t->state.hard, previous);
         gw_alert_emit(a, ev);
     }
     if (tr->flap != 0) {
-        struct gw_alert_event *ev =
-            target_event(a, tr->flap > 0 ? GW_EVENT_FLAPPING : GW_EVENT_SETTLED, idx, result, now);
+        struct gw_alert_event *ev = gw_alert_target_event(
+            a, tr->flap > 0 ? GW_EVENT_FLAPPING : GW_EVENT_SETTLED, idx, result, now);
         ev->percent = tr->flap_percent;
         set_cause(a, idx, ev, hold);
         if (n == GW_NOTICE_FLAPPING || n == GW_NOTICE_SETTLED)
@@ -318,72 +319,6 @@ void gw_alert_result(struct gw_alert *a, struct gw_target *t, const struct gw_ta
     }
     if (tr->changed && tr->from == GW_STATUS_DOWN)
         release_children(a, idx, now);
-}
-
-/* ---- maintenance ----------------------------------------------------------------------------- */
-
-static void arm_maintenance(struct gw_alert *a, int64_t next_s, int64_t now_ms);
-
-/* Every target enters or leaves its windows as the clock says. */
-static void maintenance_update(struct gw_alert *a)
-{
-    const struct gw_config *c = a->config;
-    int64_t now_ms = gw_clock_wall_ms(), now_s = now_ms / 1000;
-    struct gw_maintenance_span *spans = gw_xcalloc(c->n_maintenance + 1, sizeof(*spans));
-    int64_t next = gw_maintenance_spans(c->maintenance, c->n_maintenance, now_s, spans);
-    for (size_t i = 0; i < a->targets->n; i++) {
-        struct gw_target *t = a->targets->items[i];
-        const struct gw_alert_target *at = &a->at[i];
-        const struct gw_maintenance_conf *in = NULL;
-        for (size_t k = 0; k < at->n_windows; k++)
-            if (gw_maintenance_in(&spans[at->windows[k]], now_s))
-                in = &c->maintenance[at->windows[k]];
-        if ((in != NULL) == t->state.maintenance)
-            continue;
-        t->state.maintenance = in != NULL;
-        if (in) {
-            struct gw_alert_event *ev =
-                target_event(a, GW_EVENT_MAINTENANCE_START, i, NULL, now_ms);
-            ev->window = gw_xstrdup(in->reason);
-            gw_alert_emit(a, ev);
-            gw_log_notice("%s: maintenance%s%s begins; its notifications are held back",
-                          t->conf->id, in->reason ? ": " : "", in->reason ? in->reason : "");
-        } else {
-            /* the window of the end line: one that held a second ago (none
-             * when it ended while the daemon was not running) */
-            const struct gw_maintenance_conf *was = NULL;
-            for (size_t k = 0; k < at->n_windows && !was; k++) {
-                struct gw_maintenance_span span;
-                const struct gw_maintenance_conf *w = &c->maintenance[at->windows[k]];
-                if (gw_maintenance_span(w, now_s - 1, &span) == 0 &&
-                    gw_maintenance_in(&span, now_s - 1))
-                    was = w;
-            }
-            static const struct gw_maintenance_conf none = {.weekday = -1};
-            release(a, i, was ? was : &none, now_ms);
-            gw_log_notice("%s: maintenance ends (%s)", t->conf->id, gw_state_name(t->state.hard));
-        }
-    }
-    free(spans);
-    arm_maintenance(a, next, now_ms);
-}
-
-static void maintenance_cb(uv_timer_t *timer)
-{
-    maintenance_update(timer->data);
-}
-
-static void arm_maintenance(struct gw_alert *a, int64_t next_s, int64_t now_ms)
-{
-    if (next_s == INT64_MAX || a->config->n_maintenance == 0) {
-        uv_timer_stop(&a->maintenance);
-        return;
-    }
-    int64_t delay = next_s * 1000 - now_ms;
-    /* Look again at least daily: the wall clock may have been set meanwhile. */
-    if (delay > 86400000)
-        delay = 86400000;
-    uv_timer_start(&a->maintenance, maintenance_cb, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
 /* ---- problems of the monitor ---------------------------------------------------------------- */
@@ -448,47 +383,6 @@ void gw_alert_monitor(struct gw_alert *a, const char *problem, const char *targe
     free(sentence);
 }
 
-/* ---- reminders ----------------------------------------------------------------------------------
- * A problem that holds is told again every re_notify, and as often as a
- * notifier's plugin asks (resend_ms: Alertmanager forgets what is not
- * re-posted), counted from when the state began. The id of a reminder is
- * the same after a restart: "<since>-<target>~<n>". */
-
-static void remind(struct gw_alert *a, int64_t from_ms, int64_t to_ms)
-{
-    for (size_t i = 0; i < a->targets->n; i++) {
-        struct gw_target *t = a->targets->items[i];
-        const struct gw_state *st = &t->state;
-        if ((st->told != GW_STATUS_DOWN && st->told != GW_STATUS_DEGRADED) ||
-            st->told != st->hard || st->flapping || st->since_ms <= 0 ||
-            hold_of(a, i) != GW_HOLD_NONE)
-            continue;
-        for (size_t k = 0; k < a->at[i].n_outboxes; k++) {
-            struct gw_alert_outbox *ob = a->outboxes[a->at[i].outboxes[k]];
-            const struct gw_notifier_conf *nc = ob->conf;
-            if (!nc ||
-                !gw_state_wants(GW_NOTICE_STATE, st->told, GW_STATUS_UP, nc->min_state, true))
-                continue;
-            uint64_t period = nc->re_notify_ms;
-            uint64_t resend = nc->type->resend_ms ? nc->type->resend_ms(nc->plugin_conf) : 0;
-            if (resend && (!period || resend < period))
-                period = resend;
-            int64_t age_to = to_ms - st->since_ms, age_from = from_ms - st->since_ms;
-            if (!period || age_to < (int64_t)period)
-                continue;
-            int64_t n = age_to / (int64_t)period;
-            if (age_from >= 0 && age_from / (int64_t)period >= n)
-                continue;
-            struct gw_alert_event *ev = target_event(a, GW_EVENT_STATE, i, NULL, to_ms);
-            ev->reminder = true;
-            ev->id =
-                gw_xasprintf("%lld-%s~%lld", (long long)st->since_ms, t->conf->id, (long long)n);
-            gw_alert_outbox_add(ob, ev, true);
-            gw_alert_event_unref(ev);
-        }
-    }
-}
-
 /* ---- the tick ---------------------------------------------------------------------------------
  */
 
@@ -497,7 +391,7 @@ static void tick_cb(uv_timer_t *timer)
     struct gw_alert *a = timer->data;
     int64_t now = gw_clock_wall_ms();
     if (now > a->last_tick_ms)
-        remind(a, a->last_tick_ms, now);
+        gw_alert_remind(a, a->last_tick_ms, now);
     a->last_tick_ms = now;
     if (uv_now(a->loop) - a->last_save_mono >= GW_ALERT_SAVE_EVERY_MS)
         gw_alert_save(a);
@@ -540,7 +434,7 @@ int gw_alert_start(struct gw_alert *a, struct gw_targets *targets)
     ev->version = gw_xstrdup(GW_VERSION);
     ev->config = gw_xstrdup(a->config->path);
     gw_alert_emit(a, ev);
-    maintenance_update(a);
+    gw_alert_maintenance_update(a);
     a->last_tick_ms = gw_clock_wall_ms();
     a->last_save_mono = uv_now(a->loop);
     uv_timer_start(&a->tick, tick_cb, 1000, 1000);
@@ -561,7 +455,7 @@ void gw_alert_apply(struct gw_alert *a, struct gw_targets *targets)
     sync_outboxes(a);
     index_targets(a);
     /* New targets inherit nothing; those that stay keep what was told. */
-    maintenance_update(a);
+    gw_alert_maintenance_update(a);
 }
 
 static void really_free(struct gw_alert *a)

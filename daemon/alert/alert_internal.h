@@ -1,6 +1,7 @@
 /*
  * The alert engine's parts, shared by its files: alert.c (events from
- * state changes, maintenance, dependencies, the monitor's problems),
+ * state changes, dependencies, the monitor's problems), timers.c
+ * (maintenance windows and reminders),
  * outbox.c (grouping, delivery, retries, reminders per notifier),
  * statefile.c (state.json: saving and restoring) and watch.c (the daemon
  * watching itself). Loop thread only, except where a comment says so.
@@ -127,7 +128,7 @@ struct gw_alert {
     struct gw_alert_stats stats;
     uint64_t backoff_min_ms, backoff_max_ms; /* GW_ALERT_BACKOFF_*; tests make them short */
     unsigned open_handles;                   /* timers closing */
-    bool freed;            /* gw_alert_free was called: the last close frees */
+    bool freed;                              /* gw_alert_free was called: the last close frees */
 };
 
 /* ---- alert.c ----------------------------------------------------------------- */
@@ -136,10 +137,31 @@ struct gw_alert {
  * has none) and queues its line; one owed to notifiers is handed to their
  * outboxes once durable. Takes the reference. */
 void gw_alert_emit(struct gw_alert *alert, struct gw_alert_event *ev);
+/* What holds back the notifications of target idx of the registry. */
+enum gw_hold gw_alert_hold(const struct gw_alert *alert, size_t idx);
+/* A new event of `kind` about target idx at now_ms, from its state and last
+ * result (`result`, when given, adds its figures). Caller emits or unrefs. */
+struct gw_alert_event *gw_alert_target_event(struct gw_alert *alert, enum gw_alert_kind kind,
+                                             size_t idx, const struct gw_result *result,
+                                             int64_t now_ms);
+/*
+ * A hold of target idx ended (its parent recovered; or, with `window`, a
+ * maintenance window ended): tells what is owed now, with a line.
+ */
+void gw_alert_release(struct gw_alert *alert, size_t idx, const struct gw_maintenance_conf *window,
+                      int64_t now_ms);
 /* The outbox of a notifier id, or NULL. */
 struct gw_alert_outbox *gw_alert_outbox_of(struct gw_alert *alert, const char *id);
 /* The current configuration of a notifier id, or NULL. */
 const struct gw_notifier_conf *gw_alert_notifier(const struct gw_alert *alert, const char *id);
+
+/* ---- timers.c ---------------------------------------------------------------- */
+
+/* Every target enters or leaves its windows as the clock says; arms the
+ * timer for the next time one does. */
+void gw_alert_maintenance_update(struct gw_alert *alert);
+/* Reminders of problems that hold, due between two ticks (wall clock). */
+void gw_alert_remind(struct gw_alert *alert, int64_t from_ms, int64_t to_ms);
 
 /* ---- outbox.c ---------------------------------------------------------------- */
 
