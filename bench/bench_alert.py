@@ -147,6 +147,7 @@ def main():
     ap.add_argument("--targets", type=int, default=10000)
     ap.add_argument("--interval", default="60s")
     ap.add_argument("--listeners", type=int, default=20)
+    ap.add_argument("--keep", action="store_true", help="keep the daemon's files, and say where")
     args = ap.parse_args()
     interval_s = int(args.interval.rstrip("s"))
 
@@ -239,7 +240,10 @@ def main():
             daemon.kill()
         if sink.poll() is None:
             stop(sink)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print("  files kept in                 " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

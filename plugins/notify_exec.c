@@ -9,14 +9,19 @@
  * the daemon logs.
  *
  * The daemon's timeout (the notifier's `timeout`) cancels a run that takes
- * too long: the program and everything it started (its own session, made
- * with setsid) are killed with SIGKILL.
+ * too long: the program and everything it started (its own session) are
+ * killed with SIGKILL. The exec (which waits for the kernel to start the
+ * program) happens on a worker thread, never on the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +59,26 @@ static void conf_free(void *p)
         free(c->env[i]);
     free(c->env);
     free(c);
+}
+
+/* A copy of a configuration (a run keeps its own); NULL without memory. */
+static struct exec_conf *conf_copy(const struct exec_conf *from)
+{
+    struct exec_conf *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->argv = calloc(from->argc + 1, sizeof(*c->argv));
+    c->env = calloc(from->n_env + 1, sizeof(*c->env));
+    bool ok = c->argv && c->env;
+    for (size_t i = 0; ok && i < from->argc; i++)
+        ok = (c->argv[c->argc++] = strdup(from->argv[i])) != NULL;
+    for (size_t i = 0; ok && i < from->n_env; i++)
+        ok = (c->env[c->n_env++] = strdup(from->env[i])) != NULL;
+    if (!ok) {
+        conf_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 /* True when `name` (no slash) is an executable file in one of PATH's directories. */
@@ -326,13 +351,139 @@ static void build_env(struct env *e, const struct exec_conf *c, const struct gw_
 
 /* ---- a run ---------------------------------------------------------------- */
 
+/* ---- an owned copy of the notification (send() only borrows it) ------------- */
+
+struct copy {
+    struct gw_notification n;
+    struct gw_event *events;
+    const struct gw_event **ptrs;
+    struct gw_event_figure *figures;
+    char **strings; /* everything duplicated, to free */
+    size_t n_strings, cap_strings;
+    bool failed;
+};
+
+static const char *keep(struct copy *c, const char *s)
+{
+    if (!s || c->failed)
+        return NULL;
+    if (c->n_strings == c->cap_strings) {
+        size_t cap = c->cap_strings ? c->cap_strings * 2 : 64;
+        char **strings = realloc(c->strings, cap * sizeof(*strings));
+        if (!strings) {
+            c->failed = true;
+            return NULL;
+        }
+        c->strings = strings;
+        c->cap_strings = cap;
+    }
+    char *d = strdup(s);
+    if (!d) {
+        c->failed = true;
+        return NULL;
+    }
+    c->strings[c->n_strings++] = d;
+    return d;
+}
+
+static void copy_free(struct copy *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_strings; i++)
+        free(c->strings[i]);
+    free(c->strings);
+    free(c->events);
+    free(c->ptrs);
+    free(c->figures);
+    free(c);
+}
+
+/* A copy the worker thread can read after send() returned; NULL without memory. */
+static struct copy *copy_of(const struct gw_notification *n)
+{
+    struct copy *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    size_t n_figures = 0;
+    for (size_t i = 0; i < n->n_events; i++)
+        n_figures += n->events[i]->n_figures;
+    c->events = calloc(n->n_events + 1, sizeof(*c->events));
+    c->ptrs = calloc(n->n_events + 1, sizeof(*c->ptrs));
+    c->figures = calloc(n_figures + 1, sizeof(*c->figures));
+    c->failed = !c->events || !c->ptrs || !c->figures;
+    struct gw_event_figure *f = c->figures;
+    for (size_t i = 0; i < n->n_events && !c->failed; i++) {
+        const struct gw_event *e = n->events[i];
+        struct gw_event *d = &c->events[i];
+        *d = (struct gw_event){
+            .size = sizeof(*d),
+            .id = keep(c, e->id),
+            .kind = keep(c, e->kind),
+            .state = keep(c, e->state),
+            .previous = keep(c, e->previous),
+            .target = keep(c, e->target),
+            .council = keep(c, e->council),
+            .council_name = keep(c, e->council_name),
+            .council_name_cy = keep(c, e->council_name_cy),
+            .target_name = keep(c, e->target_name),
+            .category = keep(c, e->category),
+            .check = keep(c, e->check),
+            .reason = keep(c, e->reason),
+            .message = keep(c, e->message),
+            .time_ms = e->time_ms,
+            .since_ms = e->since_ms,
+            .cause = keep(c, e->cause),
+            .cause_target = keep(c, e->cause_target),
+            .figures = f,
+            .n_figures = e->n_figures,
+            .url = keep(c, e->url),
+            .severity = e->severity,
+        };
+        for (size_t k = 0; k < e->n_figures; k++, f++)
+            *f = (struct gw_event_figure){keep(c, e->figures[k].name), e->figures[k].value};
+        c->ptrs[i] = d;
+    }
+    c->n = (struct gw_notification){
+        .size = sizeof(c->n),
+        .id = keep(c, n->id),
+        .events = c->ptrs,
+        .n_events = n->n_events,
+        .subject = keep(c, n->subject),
+        .body = keep(c, n->body),
+        .language = keep(c, n->language),
+        .test = n->test,
+    };
+    if (c->failed) {
+        copy_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* ---- a run ---------------------------------------------------------------------
+ * The program is started on a worker thread (posix_spawn, which waits for the
+ * child's exec: never on the loop, which must not wait for the scheduler to
+ * run another process); the loop then reads its output through pipes and
+ * learns of its end through a pidfd, and reaps it. */
+
 struct exec_run {
     struct gw_delivery *delivery; /* NULL once cancelled */
     gw_delivery_done_cb done;
-    uv_process_t process;
-    uv_pipe_t in, out, err;
-    uv_write_t write;
+    struct exec_conf *conf; /* a copy: the daemon's may go with a reload meanwhile */
+    uv_loop_t *loop;
+    uv_work_t work;
+    bool working; /* the worker has not reported yet */
+    struct copy *copy;
+    /* the worker's results */
+    int spawn_err;
+    pid_t pid;
+    int pidfd, fd_in, fd_out, fd_err;
     char *input;
+    /* on the loop */
+    uv_pipe_t in, out, err;
+    uv_poll_t exit_poll;
+    uv_write_t write;
     unsigned open; /* handles not yet closed */
     bool exited, out_eof, err_eof, reported;
     int64_t status;
@@ -342,13 +493,19 @@ struct exec_run {
     char read_buf[4096];
 };
 
+static void run_free(struct exec_run *run)
+{
+    conf_free(run->conf);
+    copy_free(run->copy);
+    free(run->input);
+    free(run);
+}
+
 static void run_closed_cb(uv_handle_t *handle)
 {
     struct exec_run *run = handle->data;
-    if (--run->open == 0) {
-        free(run->input);
-        free(run);
-    }
+    if (--run->open == 0)
+        run_free(run);
 }
 
 static void close_handle(uv_handle_t *h)
@@ -375,7 +532,7 @@ static void maybe_finish(struct exec_run *run)
     if (!run->exited || !run->out_eof || !run->err_eof || run->reported)
         return;
     run->reported = true;
-    close_handle((uv_handle_t *)&run->process);
+    close_handle((uv_handle_t *)&run->exit_poll);
     close_handle((uv_handle_t *)&run->in);
     close_handle((uv_handle_t *)&run->out);
     close_handle((uv_handle_t *)&run->err);
@@ -400,12 +557,24 @@ static void maybe_finish(struct exec_run *run)
     run->done(run->delivery, err, message, 0);
 }
 
-static void exit_cb(uv_process_t *process, int64_t status, int term_signal)
+/* The pidfd is readable: the program has ended. */
+static void exit_cb(uv_poll_t *poll, int status, int events)
 {
-    struct exec_run *run = process->data;
+    (void)status, (void)events;
+    struct exec_run *run = poll->data;
+    int ws;
+    pid_t got;
+    do
+        got = waitpid(run->pid, &ws, WNOHANG);
+    while (got < 0 && errno == EINTR);
+    if (got == 0)
+        return; /* not yet */
+    uv_poll_stop(poll);
     run->exited = true;
-    run->status = status;
-    run->term_signal = term_signal;
+    if (got > 0 && WIFSIGNALED(ws))
+        run->term_signal = WTERMSIG(ws);
+    else
+        run->status = got > 0 && WIFEXITED(ws) ? WEXITSTATUS(ws) : 255;
     maybe_finish(run);
 }
 
@@ -445,67 +614,150 @@ static void write_cb(uv_write_t *req, int status)
     close_handle((uv_handle_t *)&run->in);
 }
 
-static int exec_send(const struct gw_host *host, const void *conf,
-                     const struct gw_notification *notification, struct gw_delivery *delivery,
-                     gw_delivery_done_cb done, void **run_out)
+static void close_fd(int *fd)
 {
-    const struct exec_conf *c = conf;
-    struct exec_run *run = calloc(1, sizeof(*run));
-    if (!run)
-        return -ENOMEM;
-    run->delivery = delivery;
-    run->done = done;
-    run->input = notification_json(notification);
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* On a worker thread: the input, the environment, three pipes, the program. */
+static void spawn_work(uv_work_t *work)
+{
+    struct exec_run *run = work->data;
+    run->pid = -1;
+    run->pidfd = run->fd_in = run->fd_out = run->fd_err = -1;
+    run->input = notification_json(&run->copy->n);
     struct env env = {0};
-    build_env(&env, c, notification);
+    build_env(&env, run->conf, &run->copy->n);
+    int p_in[2] = {-1, -1}, p_out[2] = {-1, -1}, p_err[2] = {-1, -1};
+    int *ends[] = {&p_in[0], &p_in[1], &p_out[0], &p_out[1], &p_err[0], &p_err[1]};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    bool fa_ok = false, attr_ok = false;
     if (!run->input || env.failed) {
-        env_free(&env);
-        free(run->input);
-        free(run);
-        return -ENOMEM;
+        run->spawn_err = -ENOMEM;
+        goto out;
     }
-    uv_pipe_t *pipes[] = {&run->in, &run->out, &run->err};
-    for (int i = 0; i < 3; i++) {
-        uv_pipe_init(host->loop, pipes[i], 0);
-        pipes[i]->data = run;
-        run->open++;
+    if (pipe2(p_in, O_CLOEXEC) < 0 || pipe2(p_out, O_CLOEXEC) < 0 || pipe2(p_err, O_CLOEXEC) < 0) {
+        run->spawn_err = -errno;
+        goto out;
     }
-    uv_stdio_container_t stdio[3] = {
-        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&run->in},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&run->out},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&run->err},
-    };
-    uv_process_options_t options = {
-        .exit_cb = exit_cb,
-        .file = c->argv[0],
-        .args = c->argv,
-        .env = env.vars,
-        .stdio_count = 3,
-        .stdio = stdio,
-        /* its own session: a cancel kills it and whatever it started */
-        .flags = UV_PROCESS_DETACHED | UV_PROCESS_WINDOWS_HIDE,
-    };
-    run->process.data = run;
-    int rc = uv_spawn(host->loop, &run->process, &options);
+    fa_ok = posix_spawn_file_actions_init(&fa) == 0;
+    attr_ok = posix_spawnattr_init(&attr) == 0;
+    if (!fa_ok || !attr_ok) {
+        run->spawn_err = -ENOMEM;
+        goto out;
+    }
+    posix_spawn_file_actions_adddup2(&fa, p_in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, p_out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p_err[1], 2);
+    /* its own session, so a cancel kills it and whatever it started; no
+     * signal of ours blocked or caught */
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawnp(&run->pid, run->conf->argv[0], &fa, &attr, run->conf->argv, env.vars);
+    if (rc != 0) {
+        run->spawn_err = -rc;
+        run->pid = -1;
+        goto out;
+    }
+    run->pidfd = (int)syscall(SYS_pidfd_open, run->pid, 0);
+    if (run->pidfd < 0) {
+        /* cannot watch it: stop it now rather than leave it unreaped */
+        run->spawn_err = -errno;
+        kill(-run->pid, SIGKILL);
+        waitpid(run->pid, NULL, 0);
+        run->pid = -1;
+        goto out;
+    }
+    run->fd_in = p_in[1];
+    run->fd_out = p_out[0];
+    run->fd_err = p_err[0];
+    p_in[1] = p_out[0] = p_err[0] = -1;
+out:
+    for (size_t i = 0; i < 6; i++)
+        close_fd(ends[i]);
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    if (attr_ok)
+        posix_spawnattr_destroy(&attr);
     env_free(&env);
-    if (rc < 0) {
-        /* Nothing started: the pipes are closed, the process handle too
-         * (libuv asks that of a failed spawn), and the run is freed then. */
-        run->delivery = NULL;
-        run->reported = true;
-        run->open++;
-        uv_close((uv_handle_t *)&run->process, run_closed_cb);
-        for (int i = 0; i < 3; i++)
-            close_handle((uv_handle_t *)pipes[i]);
-        return rc;
+}
+
+/* Back on the loop: the program runs (or could not start). */
+static void spawned_cb(uv_work_t *work, int status)
+{
+    struct exec_run *run = work->data;
+    run->working = false;
+    if (status == UV_ECANCELED) { /* cancelled before a worker took it */
+        run_free(run);
+        return;
     }
+    if (run->spawn_err < 0) {
+        if (run->delivery) {
+            char message[200];
+            snprintf(message, sizeof(message), "cannot run %s: %s", run->conf->argv[0],
+                     strerror(-run->spawn_err));
+            run->done(run->delivery, run->spawn_err, message, 0);
+        }
+        run_free(run);
+        return;
+    }
+    if (!run->delivery) /* cancelled while it started */
+        kill(-run->pid, SIGKILL);
+    uv_pipe_t *pipes[] = {&run->in, &run->out, &run->err};
+    int fds[] = {run->fd_in, run->fd_out, run->fd_err};
+    for (int i = 0; i < 3; i++) {
+        uv_pipe_init(run->loop, pipes[i], 0);
+        pipes[i]->data = run;
+        uv_pipe_open(pipes[i], fds[i]);
+        run->open++;
+    }
+    uv_poll_init(run->loop, &run->exit_poll, run->pidfd);
+    run->exit_poll.data = run;
     run->open++;
+    uv_poll_start(&run->exit_poll, UV_READABLE, exit_cb);
     uv_read_start((uv_stream_t *)&run->out, alloc_cb, read_cb);
     uv_read_start((uv_stream_t *)&run->err, alloc_cb, read_cb);
     uv_buf_t buf = uv_buf_init(run->input, (unsigned)strlen(run->input));
     run->write.data = run;
     if (uv_write(&run->write, (uv_stream_t *)&run->in, &buf, 1, write_cb) < 0)
         close_handle((uv_handle_t *)&run->in);
+}
+
+static int exec_send(const struct gw_host *host, const void *conf,
+                     const struct gw_notification *notification, struct gw_delivery *delivery,
+                     gw_delivery_done_cb done, void **run_out)
+{
+    struct exec_run *run = calloc(1, sizeof(*run));
+    if (!run)
+        return -ENOMEM;
+    run->copy = copy_of(notification);
+    if (!run->copy) {
+        free(run);
+        return -ENOMEM;
+    }
+    run->conf = conf_copy(conf);
+    if (!run->conf) {
+        run_free(run);
+        return -ENOMEM;
+    }
+    run->delivery = delivery;
+    run->done = done;
+    run->loop = host->loop;
+    run->work.data = run;
+    int rc = uv_queue_work(host->loop, &run->work, spawn_work, spawned_cb);
+    if (rc < 0) {
+        run_free(run);
+        return rc;
+    }
+    run->working = true;
     *run_out = run;
     return 0;
 }
@@ -514,9 +766,13 @@ static void exec_cancel(void *p)
 {
     struct exec_run *run = p;
     run->delivery = NULL;
-    /* The process handle stays open until it has exited, so it is reaped. */
+    if (run->working) {
+        uv_cancel((uv_req_t *)&run->work); /* else spawned_cb kills what started */
+        return;
+    }
+    /* The poll stays open until the program has exited, so it is reaped. */
     if (!run->exited)
-        kill(-run->process.pid, SIGKILL);
+        kill(-run->pid, SIGKILL);
 }
 
 static const struct gw_notifier_type exec_type = {

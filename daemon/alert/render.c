@@ -7,6 +7,7 @@
 #include "i18n/i18n.h"
 #include "util/london.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 /* Events listed one by one in the body of a grouped message; the rest are counted. */
 #define LISTED_MAX 200
@@ -194,6 +195,9 @@ static void subject_in(enum gw_lang lang, const struct gw_event *const *events,
     /* "[DOWN ×298, UP ×2] 300 services in 3 councils" */
     const char *tags[16];
     size_t counts[16], n_tags = 0, councils = 0;
+    /* distinct councils, each looked for among those seen: a message holds
+     * thousands of events but Wales has 22 councils */
+    const char **seen = gw_xcalloc(n, sizeof(*seen));
     for (size_t i = 0; i < n; i++) {
         const char *t = tag(lang, events[i], test);
         size_t k;
@@ -205,12 +209,14 @@ static void subject_in(enum gw_lang lang, const struct gw_event *const *events,
         }
         if (k < n_tags)
             counts[k]++;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = is(events[j]->council, events[i]->council) ||
-                   (!events[j]->council && !events[i]->council);
-        councils += !seen;
+        const char *c = events[i]->council ? events[i]->council : "";
+        size_t j;
+        for (j = 0; j < councils && strcmp(seen[j], c) != 0; j++)
+            ;
+        if (j == councils)
+            seen[councils++] = c;
     }
+    free(seen);
     gw_strbuf_append_char(b, '[');
     for (size_t k = 0; k < n_tags; k++)
         gw_strbuf_printf(b, "%s%s ×%zu", k ? ", " : "", tags[k], counts[k]);
