@@ -425,6 +425,8 @@ int gw_alert_start(struct gw_alert *a, struct gw_targets *targets)
     a->maintenance.data = a;
     uv_timer_init(a->loop, &a->tick);
     a->tick.data = a;
+    uv_timer_init(a->loop, &a->save_soon);
+    a->save_soon.data = a;
     gw_alert_restore(a, &end);
     for (size_t i = 0; i < a->n_outboxes; i++)
         gw_alert_outbox_kick(a->outboxes[i]);
@@ -494,6 +496,7 @@ void gw_alert_stop(struct gw_alert *a)
     a->watch = NULL;
     close_timer(a, &a->maintenance);
     close_timer(a, &a->tick);
+    close_timer(a, &a->save_soon);
     for (size_t i = 0; i < a->n_outboxes; i++)
         gw_alert_outbox_stop(a->outboxes[i]);
 }

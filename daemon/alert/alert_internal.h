@@ -30,6 +30,10 @@
 #define GW_ALERT_NOTIFIER_PROBLEM_AFTER 3
 /* state.json is saved at least this often. */
 #define GW_ALERT_SAVE_EVERY_MS 60000u
+/* Saves asked for by messages within this time of each other are one. */
+#define GW_ALERT_SAVE_SOON_MS 250u
+/* The save_gen of a message no save has taken yet. */
+#define GW_ALERT_UNSAVED UINT64_MAX
 
 /* One message for one notifier: events sent together, attempted until done. */
 struct gw_alert_message {
@@ -40,7 +44,8 @@ struct gw_alert_message {
     uint32_t attempts;  /* made so far */
     int64_t first_ms;   /* wall clock of the first attempt; 0 before */
     uint64_t next_mono; /* loop time of the next attempt */
-    uint64_t save_gen;  /* sent once state.json of this generation is written */
+    uint64_t save_gen;  /* sent once state.json of this generation is written;
+                           GW_ALERT_UNSAVED until a save takes it */
     struct gw_alert_message *next;
 };
 
@@ -120,6 +125,7 @@ struct gw_alert {
     bool save_running, save_again;
     uint64_t last_save_mono;
 
+    uv_timer_t save_soon;   /* a save asked for by messages just formed */
     uv_timer_t maintenance; /* the next time a target enters or leaves a window */
     uv_timer_t tick;        /* each second: reminders, the periodic save, the watch */
     int64_t last_tick_ms;   /* wall clock of the last tick */
@@ -185,11 +191,13 @@ void gw_alert_message_free(struct gw_alert_message *m);
 /* ---- statefile.c ------------------------------------------------------------- */
 
 /*
- * Starts a save of state.json (through the log's thread) and returns the
- * generation that will hold everything done so far; when a save is already
- * running, the one after it.
+ * Starts a save of state.json (through the log's thread) of everything done
+ * so far; when a save is already running, the one after it. Messages not yet
+ * saved get the generation of the save that takes them.
  */
-uint64_t gw_alert_save(struct gw_alert *alert);
+void gw_alert_save(struct gw_alert *alert);
+/* A save within GW_ALERT_SAVE_SOON_MS (one timer for all who ask meanwhile). */
+void gw_alert_save_soon(struct gw_alert *alert);
 /*
  * Gives the targets their saved state and takes up what the log says
  * happened after it. Blocks (start-up). `pos` is where the log ends now.

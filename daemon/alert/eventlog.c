@@ -17,6 +17,9 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+/* How long the writer waits for more lines before it writes what it has. */
+#define GW_EVENTLOG_LINGER_MS 20
+
 struct item {
     uint64_t seq;
     char *text; /* NULL for a save */
@@ -286,6 +289,15 @@ static void *writer_main(void *arg)
         if (log->n_items == 0 && log->stop) {
             pthread_mutex_unlock(&log->lock);
             break;
+        }
+        if (!log->stop) {
+            /* Lines that come close together share one fdatasync: a storm
+             * of changes costs a few a second, and a line waits this little
+             * more to be durable. */
+            pthread_mutex_unlock(&log->lock);
+            struct timespec linger = {0, GW_EVENTLOG_LINGER_MS * 1000000L};
+            nanosleep(&linger, NULL);
+            pthread_mutex_lock(&log->lock);
         }
         /* take the whole queue: a storm of events costs one fdatasync */
         struct item *t = log->items;

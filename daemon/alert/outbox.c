@@ -91,10 +91,16 @@ static void form(struct gw_alert_outbox *ob, size_t gi)
     m->next_mono = uv_now(ob->alert->loop);
     free(g.key);
     push(ob, m);
-    /* News is sent once its message id is in state.json (the save takes
-     * what is queued now, this message included); a reminder needs no such
-     * care: telling it twice is what it is for. */
-    m->save_gen = g.reminder ? 0 : gw_alert_save(ob->alert);
+    /* News is sent once its message id is in state.json: the next save
+     * that begins takes it (saves asked for within a moment of each other
+     * are one). A reminder needs no such care: telling it twice is what it
+     * is for. */
+    if (g.reminder) {
+        m->save_gen = 0;
+    } else {
+        m->save_gen = GW_ALERT_UNSAVED;
+        gw_alert_save_soon(ob->alert);
+    }
 }
 
 static void timer_cb(uv_timer_t *timer)

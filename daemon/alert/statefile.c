@@ -206,9 +206,13 @@ static void start_save(struct gw_alert *a)
     }
     for (size_t o = 0; o < a->n_outboxes; o++) {
         const struct gw_alert_outbox *ob = a->outboxes[o];
-        for (const struct gw_alert_message *m = ob->head; m; m = m->next)
-            if (!m->reminder)
-                add_owed(s, ob->id, m->id, m->attempts, m->first_ms, m->events, m->n);
+        for (struct gw_alert_message *m = ob->head; m; m = m->next) {
+            if (m->reminder)
+                continue;
+            add_owed(s, ob->id, m->id, m->attempts, m->first_ms, m->events, m->n);
+            if (m->save_gen == GW_ALERT_UNSAVED)
+                m->save_gen = s->gen;
+        }
         for (size_t g = 0; g < ob->n_groups; g++)
             if (!ob->groups[g].reminder)
                 add_owed(s, ob->id, NULL, 0, 0, ob->groups[g].events, ob->groups[g].n);
@@ -221,14 +225,24 @@ static void start_save(struct gw_alert *a)
     gw_eventlog_save(a->log, &s->save);
 }
 
-uint64_t gw_alert_save(struct gw_alert *a)
+void gw_alert_save(struct gw_alert *a)
 {
-    if (a->save_running) {
+    uv_timer_stop(&a->save_soon);
+    if (a->save_running)
         a->save_again = true;
-        return a->save_gen + 1;
-    }
-    start_save(a);
-    return a->save_gen;
+    else
+        start_save(a);
+}
+
+static void save_soon_cb(uv_timer_t *timer)
+{
+    gw_alert_save(timer->data);
+}
+
+void gw_alert_save_soon(struct gw_alert *a)
+{
+    if (!a->stopping && !uv_is_active((uv_handle_t *)&a->save_soon))
+        uv_timer_start(&a->save_soon, save_soon_cb, GW_ALERT_SAVE_SOON_MS, 0);
 }
 
 /* ---- restoring ------------------------------------------------------------------ */
