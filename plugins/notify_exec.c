@@ -349,8 +349,6 @@ static void build_env(struct env *e, const struct exec_conf *c, const struct gw_
     env_add_int(e, "GWYLIWR_SEVERITY", ev->severity);
 }
 
-/* ---- a run ---------------------------------------------------------------- */
-
 /* ---- an owned copy of the notification (send() only borrows it) ------------- */
 
 struct copy {
@@ -358,31 +356,22 @@ struct copy {
     struct gw_event *events;
     const struct gw_event **ptrs;
     struct gw_event_figure *figures;
-    char **strings; /* everything duplicated, to free */
-    size_t n_strings, cap_strings;
-    bool failed;
+    char *text; /* every string, one after the other */
 };
 
-static const char *keep(struct copy *c, const char *s)
+static size_t size_of(const char *s)
 {
-    if (!s || c->failed)
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at (which moves past it); NULL stays NULL. */
+static const char *put(char **at, const char *s)
+{
+    if (!s)
         return NULL;
-    if (c->n_strings == c->cap_strings) {
-        size_t cap = c->cap_strings ? c->cap_strings * 2 : 64;
-        char **strings = realloc(c->strings, cap * sizeof(*strings));
-        if (!strings) {
-            c->failed = true;
-            return NULL;
-        }
-        c->strings = strings;
-        c->cap_strings = cap;
-    }
-    char *d = strdup(s);
-    if (!d) {
-        c->failed = true;
-        return NULL;
-    }
-    c->strings[c->n_strings++] = d;
+    size_t n = strlen(s) + 1;
+    char *d = memcpy(*at, s, n);
+    *at += n;
     return d;
 }
 
@@ -390,74 +379,84 @@ static void copy_free(struct copy *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_strings; i++)
-        free(c->strings[i]);
-    free(c->strings);
+    free(c->text);
     free(c->events);
     free(c->ptrs);
     free(c->figures);
     free(c);
 }
 
-/* A copy the worker thread can read after send() returned; NULL without memory. */
+/*
+ * A copy the worker thread can read after send() returned; NULL without
+ * memory. A message may hold thousands of events: their strings go in one
+ * block, sized first.
+ */
 static struct copy *copy_of(const struct gw_notification *n)
 {
+    size_t n_figures = 0,
+           bytes = size_of(n->id) + size_of(n->subject) + size_of(n->body) + size_of(n->language);
+    for (size_t i = 0; i < n->n_events; i++) {
+        const struct gw_event *e = n->events[i];
+        const char *strings[] = {e->id,          e->kind,     e->state,        e->previous,
+                                 e->target,      e->council,  e->council_name, e->council_name_cy,
+                                 e->target_name, e->category, e->check,        e->reason,
+                                 e->message,     e->cause,    e->cause_target, e->url};
+        for (size_t k = 0; k < sizeof(strings) / sizeof(strings[0]); k++)
+            bytes += size_of(strings[k]);
+        for (size_t k = 0; k < e->n_figures; k++)
+            bytes += size_of(e->figures[k].name);
+        n_figures += e->n_figures;
+    }
     struct copy *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    size_t n_figures = 0;
-    for (size_t i = 0; i < n->n_events; i++)
-        n_figures += n->events[i]->n_figures;
     c->events = calloc(n->n_events + 1, sizeof(*c->events));
     c->ptrs = calloc(n->n_events + 1, sizeof(*c->ptrs));
     c->figures = calloc(n_figures + 1, sizeof(*c->figures));
-    c->failed = !c->events || !c->ptrs || !c->figures;
-    struct gw_event_figure *f = c->figures;
-    for (size_t i = 0; i < n->n_events && !c->failed; i++) {
-        const struct gw_event *e = n->events[i];
-        struct gw_event *d = &c->events[i];
-        *d = (struct gw_event){
-            .size = sizeof(*d),
-            .id = keep(c, e->id),
-            .kind = keep(c, e->kind),
-            .state = keep(c, e->state),
-            .previous = keep(c, e->previous),
-            .target = keep(c, e->target),
-            .council = keep(c, e->council),
-            .council_name = keep(c, e->council_name),
-            .council_name_cy = keep(c, e->council_name_cy),
-            .target_name = keep(c, e->target_name),
-            .category = keep(c, e->category),
-            .check = keep(c, e->check),
-            .reason = keep(c, e->reason),
-            .message = keep(c, e->message),
-            .time_ms = e->time_ms,
-            .since_ms = e->since_ms,
-            .cause = keep(c, e->cause),
-            .cause_target = keep(c, e->cause_target),
-            .figures = f,
-            .n_figures = e->n_figures,
-            .url = keep(c, e->url),
-            .severity = e->severity,
-        };
-        for (size_t k = 0; k < e->n_figures; k++, f++)
-            *f = (struct gw_event_figure){keep(c, e->figures[k].name), e->figures[k].value};
-        c->ptrs[i] = d;
-    }
-    c->n = (struct gw_notification){
-        .size = sizeof(c->n),
-        .id = keep(c, n->id),
-        .events = c->ptrs,
-        .n_events = n->n_events,
-        .subject = keep(c, n->subject),
-        .body = keep(c, n->body),
-        .language = keep(c, n->language),
-        .test = n->test,
-    };
-    if (c->failed) {
+    c->text = malloc(bytes + 1);
+    if (!c->events || !c->ptrs || !c->figures || !c->text) {
         copy_free(c);
         return NULL;
     }
+    char *at = c->text;
+    struct gw_event_figure *f = c->figures;
+    for (size_t i = 0; i < n->n_events; i++) {
+        const struct gw_event *e = n->events[i];
+        struct gw_event *d = &c->events[i];
+        d->size = sizeof(*d);
+        d->id = put(&at, e->id);
+        d->kind = put(&at, e->kind);
+        d->state = put(&at, e->state);
+        d->previous = put(&at, e->previous);
+        d->target = put(&at, e->target);
+        d->council = put(&at, e->council);
+        d->council_name = put(&at, e->council_name);
+        d->council_name_cy = put(&at, e->council_name_cy);
+        d->target_name = put(&at, e->target_name);
+        d->category = put(&at, e->category);
+        d->check = put(&at, e->check);
+        d->reason = put(&at, e->reason);
+        d->message = put(&at, e->message);
+        d->time_ms = e->time_ms;
+        d->since_ms = e->since_ms;
+        d->cause = put(&at, e->cause);
+        d->cause_target = put(&at, e->cause_target);
+        d->figures = f;
+        d->n_figures = e->n_figures;
+        d->url = put(&at, e->url);
+        d->severity = e->severity;
+        for (size_t k = 0; k < e->n_figures; k++, f++)
+            *f = (struct gw_event_figure){put(&at, e->figures[k].name), e->figures[k].value};
+        c->ptrs[i] = d;
+    }
+    c->n.size = sizeof(c->n);
+    c->n.id = put(&at, n->id);
+    c->n.events = c->ptrs;
+    c->n.n_events = n->n_events;
+    c->n.subject = put(&at, n->subject);
+    c->n.body = put(&at, n->body);
+    c->n.language = put(&at, n->language);
+    c->n.test = n->test;
     return c;
 }
 

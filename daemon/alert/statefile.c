@@ -199,11 +199,22 @@ static void start_save(struct gw_alert *a)
     s->problems = gw_xcalloc(s->n_problems ? s->n_problems : 1, sizeof(*s->problems));
     for (size_t i = 0; i < s->n_problems; i++)
         s->problems[i] = gw_xstrdup(a->problems[i].key);
-    for (size_t i = 0; i < a->awaiting.n; i++) {
-        struct gw_alert_event *ev = a->awaiting.events[a->awaiting.head + i];
-        for (size_t k = 0; k < ev->n_notify; k++)
-            add_owed(s, ev->notify[k], NULL, 0, 0, &ev, 1);
+    /* Lines not yet durable: one entry per notifier, in the log's order. */
+    struct gw_alert_event **pending = gw_xcalloc(a->awaiting.n + 1, sizeof(*pending));
+    for (size_t o = 0; o < a->n_outboxes; o++) {
+        const struct gw_alert_outbox *ob = a->outboxes[o];
+        size_t n = 0;
+        for (size_t i = 0; i < a->awaiting.n; i++) {
+            struct gw_alert_event *ev = a->awaiting.events[a->awaiting.head + i];
+            for (size_t k = 0; k < ev->n_notify; k++)
+                if (strcmp(ev->notify[k], ob->id) == 0) {
+                    pending[n++] = ev;
+                    break;
+                }
+        }
+        add_owed(s, ob->id, NULL, 0, 0, pending, n);
     }
+    free(pending);
     for (size_t o = 0; o < a->n_outboxes; o++) {
         const struct gw_alert_outbox *ob = a->outboxes[o];
         for (struct gw_alert_message *m = ob->head; m; m = m->next) {
