@@ -319,6 +319,9 @@ void gw_alert_result(struct gw_alert *a, struct gw_target *t, const struct gw_ta
     }
     if (tr->changed && tr->from == GW_STATUS_DOWN)
         release_children(a, idx, now);
+    /* Its children's outages are its own, or no longer are. */
+    for (size_t k = 0; tr->changed && k < a->at[idx].n_children; k++)
+        gw_alert_renew(a, a->at[idx].children[k]);
 }
 
 /* ---- problems of the monitor ---------------------------------------------------------------- */
@@ -437,6 +440,7 @@ int gw_alert_start(struct gw_alert *a, struct gw_targets *targets)
     ev->config = gw_xstrdup(a->config->path);
     gw_alert_emit(a, ev);
     gw_alert_maintenance_update(a);
+    gw_alert_renew_all(a);
     a->last_tick_ms = gw_clock_wall_ms();
     a->last_save_mono = uv_now(a->loop);
     uv_timer_start(&a->tick, tick_cb, 1000, 1000);
@@ -458,6 +462,7 @@ void gw_alert_apply(struct gw_alert *a, struct gw_targets *targets)
     index_targets(a);
     /* New targets inherit nothing; those that stay keep what was told. */
     gw_alert_maintenance_update(a);
+    gw_alert_renew_all(a); /* parents and windows may have changed */
 }
 
 static void really_free(struct gw_alert *a)

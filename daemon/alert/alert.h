@@ -35,6 +35,8 @@
 struct gw_alert;
 struct gw_rrd_writer;
 struct gw_scheduler;
+struct gw_snap_target;
+struct gw_snapshot_publisher;
 
 #define GW_STATE_FILE_NAME "state.json"
 
@@ -88,6 +90,24 @@ void gw_alert_watch(struct gw_alert *alert, struct gw_rrd_writer *writer,
  * now: a problem of the monitor (rrd_spool) until the writer has caught up.
  */
 void gw_alert_watch_spooled(struct gw_alert *alert, size_t points);
+
+/*
+ * Fills in why the outage of `target` (borrowed) is not its own in `entry`,
+ * a new entry of it not yet shared (result/snapshot.h): while its hard state
+ * is DOWN or DEGRADED, a maintenance window it is in, else its depends_on
+ * parent being hard DOWN (cause_target: the parent's id). A NULL alert, or
+ * a target it does not know, leaves no cause.
+ */
+void gw_alert_describe(const struct gw_alert *alert, const struct gw_target *target,
+                       struct gw_snap_target *entry);
+
+/*
+ * Entries that change without a result (a window opens or closes, a parent
+ * goes down or recovers, a reload) are renewed in the targets and announced
+ * to `publisher` (borrowed; NULL: to nobody, as before the web server is
+ * up or once it is gone).
+ */
+void gw_alert_set_publisher(struct gw_alert *alert, struct gw_snapshot_publisher *publisher);
 
 /*
  * On the loop, when the daemon stops: timers stop, deliveries in flight are

@@ -3,8 +3,9 @@
  * state changes, dependencies, the monitor's problems), timers.c
  * (maintenance windows and reminders),
  * outbox.c (grouping, delivery, retries, reminders per notifier),
- * statefile.c (state.json: saving and restoring) and watch.c (the daemon
- * watching itself). Loop thread only, except where a comment says so.
+ * statefile.c (state.json: saving and restoring), watch.c (the daemon
+ * watching itself) and status.c (what the status pages see of it). Loop thread only, except where a
+ * comment says so.
  */
 #ifndef GW_ALERT_INTERNAL_H
 #define GW_ALERT_INTERNAL_H
@@ -131,6 +132,7 @@ struct gw_alert {
     int64_t last_tick_ms;   /* wall clock of the last tick */
 
     struct gw_alert_watch_state *watch;
+    struct gw_snapshot_publisher *publisher; /* borrowed; NULL: none */
     struct gw_alert_stats stats;
     uint64_t backoff_min_ms, backoff_max_ms; /* GW_ALERT_BACKOFF_*; tests make them short */
     unsigned open_handles;                   /* timers closing */
@@ -187,6 +189,14 @@ void gw_alert_outbox_stop(struct gw_alert_outbox *ob);
 /* Event-notifier pairs owed in all. */
 uint64_t gw_alert_outbox_owed(const struct gw_alert *alert);
 void gw_alert_message_free(struct gw_alert_message *m);
+
+/* ---- status.c ---------------------------------------------------------------- */
+
+/* Renews the snapshot entry of target idx when what alerting says of it
+ * (cause, flapping, maintenance) has changed without a result. */
+void gw_alert_renew(struct gw_alert *alert, size_t idx);
+/* The same for every target. */
+void gw_alert_renew_all(struct gw_alert *alert);
 
 /* ---- statefile.c ------------------------------------------------------------- */
 

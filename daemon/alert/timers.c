@@ -33,6 +33,7 @@ void gw_alert_maintenance_update(struct gw_alert *a)
         if ((in != NULL) == t->state.maintenance)
             continue;
         t->state.maintenance = in != NULL;
+        gw_alert_renew(a, i);
         if (in) {
             struct gw_alert_event *ev =
                 gw_alert_target_event(a, GW_EVENT_MAINTENANCE_START, i, NULL, now_ms);

@@ -298,6 +298,7 @@ void gw_funnel_result(struct gw_funnel *funnel, struct gw_target *target,
         take_items(funnel, target, conf, result->items, now_ms);
     /* A feed's entry shows its last complete list, also after a failed read. */
     struct gw_snap_target *entry = gw_snapshot_entry_new(target, result, target->items);
+    gw_alert_describe(funnel->alert, target, entry);
     gw_snap_target_unref(target->snap);
     target->snap = entry;
     if (funnel->publisher)

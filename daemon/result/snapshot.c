@@ -32,8 +32,20 @@ struct gw_snap_target *gw_snapshot_entry_new(const struct gw_target *target,
         memcpy(e->figures, result->figures, n * sizeof(e->figures[0]));
         e->n_figures = n;
     }
+    e->flapping = target->state.flapping;
+    e->in_maintenance = target->state.maintenance;
     e->items = items ? gw_items_ref(items) : NULL;
     return e;
+}
+
+struct gw_snap_target *gw_snapshot_entry_copy(const struct gw_snap_target *e)
+{
+    size_t size = sizeof(*e) + e->n_figures * sizeof(e->figures[0]);
+    struct gw_snap_target *c = gw_xmalloc(size);
+    memcpy(c, e, size);
+    atomic_init(&c->refs, 1);
+    c->items = e->items ? gw_items_ref(e->items) : NULL;
+    return c;
 }
 
 struct gw_snap_target *gw_snap_target_ref(struct gw_snap_target *e)

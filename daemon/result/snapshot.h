@@ -70,12 +70,20 @@ struct gw_snap_target {
 
 /*
  * The entry of `target` (borrowed) after `result` (borrowed; NULL: none yet),
- * with the items of a feed (a reference is taken; NULL for none). Loop
- * thread. Caller releases with gw_snap_target_unref.
+ * with the items of a feed (a reference is taken; NULL for none). Flapping
+ * and being in a maintenance window come from the target's state; the cause
+ * is NONE until the alerting engine fills it in (gw_alert_describe), before
+ * the entry is shared. Loop thread. Caller releases with gw_snap_target_unref.
  */
 struct gw_snap_target *gw_snapshot_entry_new(const struct gw_target *target,
                                              const struct gw_result *result,
                                              struct gw_items *items);
+/*
+ * A new entry equal to `e` (borrowed; its items referenced), not yet shared:
+ * for changing what is known of a target without a new result (a window
+ * opens, a parent goes down). Loop thread. Caller releases.
+ */
+struct gw_snap_target *gw_snapshot_entry_copy(const struct gw_snap_target *e);
 /* Takes a reference; returns e. Any thread. */
 struct gw_snap_target *gw_snap_target_ref(struct gw_snap_target *e);
 /* Drops a reference, freeing the entry with the last. NULL does nothing. Any thread. */

@@ -156,6 +156,11 @@ static void health_cb(void *data, struct gw_snap_health *h)
         .rrd_errors = w.errors,
         .rrd_dropped = w.dropped_stale + w.dropped_overflow,
     };
+    if (d->alert) {
+        struct gw_alert_stats a;
+        gw_alert_stats(d->alert, &a);
+        h->notifier_failures = a.failed;
+    }
     memcpy(h->results, f->results, sizeof(h->results));
 }
 
@@ -600,6 +605,7 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->box = gw_snapshot_box_new();
     d->publisher = gw_snapshot_publisher_new(&d->loop, d->box, &d->targets, 100, health_cb, d);
     d->funnel.publisher = d->publisher;
+    gw_alert_set_publisher(d->alert, d->publisher);
     gw_snapshot_publisher_now(d->publisher);
     const char *listen = d->targets->config->daemon.listen;
     if (*listen) {
@@ -639,6 +645,7 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     gw_web_stop(d->web);
     d->web = NULL;
     d->funnel.publisher = NULL;
+    gw_alert_set_publisher(d->alert, NULL);
     gw_snapshot_publisher_free(d->publisher);
     log_stats(d);
     gw_alert_free(d->alert); /* writes what it still holds */

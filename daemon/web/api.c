@@ -175,6 +175,8 @@ json_t *gw_api_target(const struct gw_snapshot *s, const struct gw_history_view 
     json_object_set_new(d, "in_maintenance", json_boolean(e->in_maintenance));
     static const char *const causes[] = {NULL, "parent", "maintenance"};
     json_object_set_new(d, "cause", string_or_null(e->cause < 3 ? causes[e->cause] : NULL));
+    json_object_set_new(d, "cause_target",
+                        string_or_null(*e->cause_target ? e->cause_target : NULL));
     json_t *figures = json_object();
     for (size_t i = 0; i < e->n_figures; i++)
         json_object_set_new(figures, e->figures[i].name, number_or_null(e->figures[i].value));

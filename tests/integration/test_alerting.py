@@ -7,8 +7,8 @@ to daemon.notify; `gwyliwr events` and `gwyliwr notify --test`."""
 
 import datetime
 
-from gwtest import (GWYLIWR, SLOW, ExecReceiver, Simulator, TestCase, json, main, os,
-                    read_events, run, signal, time, wait_until)
+from gwtest import (GWYLIWR, SLOW, ExecReceiver, Simulator, TestCase, free_port, http_get, json,
+                    main, os, read_events, run, signal, time, wait_until)
 
 SCENARIO = """
 listeners:
@@ -23,11 +23,12 @@ listeners:
 """
 
 
-def config(data, rx, sim, targets, notifiers="", extra="", daemon=""):
+def config(data, rx, sim, targets, notifiers="", extra="", daemon="", listen=""):
     """A configuration of council gwynedd whose targets (YAML flow mappings,
     {port} naming a simulator listener) tell notifier ops (the receiver)."""
     lines = [
-        "daemon: {data_dir: %s, listen: \"\", storage: none, notify: [ops]%s}" % (data, daemon),
+        "daemon: {data_dir: %s, listen: \"%s\", storage: none, notify: [ops]%s}"
+        % (data, listen, daemon),
         "notifiers:",
         "  - {id: ops, type: exec, command: [%s], group_wait: 1s, timeout: 10s}" % rx.program,
     ]
@@ -168,26 +169,39 @@ class AlertingTest(TestCase):
         self.assertLess(lines[1]["percent_change"], 25)
 
     def test_dependent_target_is_held_back_and_attributed_to_its_parent(self):
+        web = free_port()
         d = self.daemon(config(self.data, self.rx, self.sim, [
             "{{id: link, check: tcp, host: 127.0.0.1, port: {link}}}",
             "{{id: website, check: tcp, host: 127.0.0.1, port: {www}, depends_on: link}}",
-        ]))
+        ], listen="127.0.0.1:%d" % web))
         d.wait_log(r"gwynedd/website \(tcp\): UP")
         d.wait_log(r"gwynedd/link \(tcp\): UP")
+
+        def cause():
+            """(cause, cause_target) of the website as the API shows it."""
+            status, _, body = http_get(web, "/api/v1/targets/gwynedd/website")
+            t = json.loads(body)["target"] if status == 200 else {}
+            return t.get("cause"), t.get("cause_target")
         self.close("link")
         self.rx.wait(target="gwynedd/link", state="down")
         self.close("www")
-        d.wait_log(r"gwynedd/website \(tcp\): UP -> DOWN")
-        child = [e for e in read_events(self.data) if e["kind"] == "state" and
-                 e["target"] == "gwynedd/website" and e["to"] == "down"][0]
+        # The log's thread writes the line just after the daemon logs the change.
+        child = wait_until(lambda: [e for e in read_events(self.data) if e["kind"] == "state" and
+                                    e["target"] == "gwynedd/website" and e["to"] == "down"],
+                           10, what="the website's DOWN in the event log")[0]
         self.assertEqual(child["cause"], "parent")
         self.assertEqual(child["cause_target"], "gwynedd/link")
         self.assertEqual(child["notify"], [])
-        # The parent recovers, the child is still down: it is told now.
+        wait_until(lambda: cause() == ("parent", "gwynedd/link"), 10,
+                   what="the status API to attribute the outage to the parent")
+        # The parent recovers, the child is still down: it is told now, and
+        # its outage is its own.
         self.open("link")
         self.rx.wait(target="gwynedd/link", state="up")
         told = self.rx.wait(target="gwynedd/website", state="down")[0]
         self.assertEqual(told["cause"], None)
+        wait_until(lambda: cause() == (None, None), 10,
+                   what="the status API to see the outage as the target's own")
         self.open("www")
         self.rx.wait(target="gwynedd/website", state="up")
         self.stop(d)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -24,6 +25,7 @@
 #include "plugin/host.h"
 #include "plugin/plugins.h"
 #include "result/funnel.h"
+#include "result/snapshot.h"
 #include "schedule/target.h"
 #include "tmp_testutil.h"
 #include "util/clock.h"
@@ -232,9 +234,11 @@ static int setup(void **state)
     return 0;
 }
 
-/* A configuration of councils c and d: notifiers (YAML lines) and targets
- * telling `notify` (a YAML list). */
-static struct gw_config *load(struct fx *f, const char *notifiers_yaml, const char *notify)
+/* A configuration of councils c and d (d/t2 depends on d/t1): notifiers
+ * (YAML lines), targets telling `notify` (a YAML list), and `more` (YAML
+ * lines of the top level). */
+static struct gw_config *load_more(struct fx *f, const char *notifiers_yaml, const char *notify,
+                                   const char *more)
 {
     char *text = gw_xasprintf("daemon: {data_dir: %s, notify: [b]}\n"
                               "notifiers:\n%s"
@@ -245,8 +249,10 @@ static struct gw_config *load(struct fx *f, const char *notifiers_yaml, const ch
                               "    targets: [{id: t1, check: probe}, {id: t2, check: probe},\n"
                               "              {id: t3, check: probe}]\n"
                               "  - id: d\n"
-                              "    targets: [{id: t1, check: probe}]\n",
-                              f->dir, notifiers_yaml, notify);
+                              "    targets: [{id: t1, check: probe},\n"
+                              "              {id: t2, check: probe, depends_on: t1}]\n"
+                              "%s",
+                              f->dir, notifiers_yaml, notify, more);
     struct gw_diag *diag = gw_diag_new();
     struct gw_config *c = gw_config_load_string("alert.yaml", text, f->plugins, &f->host, diag);
     if (!c) {
@@ -258,13 +264,18 @@ static struct gw_config *load(struct fx *f, const char *notifiers_yaml, const ch
     return c;
 }
 
+static struct gw_config *load(struct fx *f, const char *notifiers_yaml, const char *notify)
+{
+    return load_more(f, notifiers_yaml, notify, "");
+}
+
 #define NOTIFIERS(a_extra)                                                                         \
     "  - {id: a, type: fake, group_wait: 200ms, timeout: 2s" a_extra "}\n"                         \
     "  - {id: b, type: fake, group_wait: 0s}\n"
 
-static void start(struct fx *f, const char *notifiers_yaml)
+static void start_more(struct fx *f, const char *notifiers_yaml, const char *more)
 {
-    f->config = load(f, notifiers_yaml, "[a]");
+    f->config = load_more(f, notifiers_yaml, "[a]", more);
     f->targets = gw_targets_new(f->config, NULL);
     f->alert = gw_alert_new(&f->loop.uv, &f->host);
     rec.alert = f->alert;
@@ -274,6 +285,11 @@ static void start(struct fx *f, const char *notifiers_yaml)
     assert_int_equal(gw_alert_start(f->alert, f->targets), 0);
     gw_funnel_init(&f->funnel, NULL, f->dir);
     f->funnel.alert = f->alert;
+}
+
+static void start(struct fx *f, const char *notifiers_yaml)
+{
+    start_more(f, notifiers_yaml, "");
 }
 
 /* Stops the engine as the daemon does (the loop runs its last callbacks). */
@@ -544,6 +560,58 @@ static void test_alert_a_removed_notifier_gives_up_what_it_was_owed(void **state
     assert_int_equal(lines(f, "delivery", "gave_up"), 1);
 }
 
+/* What the status pages see of a target (its snapshot entry). */
+static const struct gw_snap_target *entry(struct fx *f, const char *id)
+{
+    const struct gw_target *t = gw_targets_find(f->targets, id);
+    assert_non_null(t);
+    assert_non_null(t->snap);
+    return t->snap;
+}
+
+static void test_alert_tells_the_status_pages_why_an_outage_is_not_its_own(void **state)
+{
+    struct fx *f = *state;
+    char from[32], to[32];
+    time_t now = time(NULL) - 3600, later = now + 7200;
+    strftime(from, sizeof(from), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    strftime(to, sizeof(to), "%Y-%m-%dT%H:%M:%SZ", gmtime(&later));
+    char *more = gw_xasprintf("maintenance:\n"
+                              "  - {targets: [c/t3], from: \"%s\", to: \"%s\", reason: works}\n",
+                              from, to);
+    start_more(f, NOTIFIERS(""), more);
+    free(more);
+    /* In its window from the start, before any result; no outage to explain. */
+    assert_true(entry(f, "c/t3")->in_maintenance);
+    assert_int_equal(entry(f, "c/t3")->cause, GW_SNAP_CAUSE_NONE);
+    assert_false(entry(f, "c/t1")->in_maintenance);
+    result(f, "c/t3", GW_STATUS_DOWN);
+    assert_int_equal(entry(f, "c/t3")->cause, GW_SNAP_CAUSE_MAINTENANCE);
+
+    /* A child's outage is its parent's while the parent is down, and its
+     * entry says so as soon as the parent goes down or recovers. */
+    result(f, "d/t1", GW_STATUS_UP);
+    result(f, "d/t2", GW_STATUS_DOWN);
+    assert_int_equal(entry(f, "d/t2")->cause, GW_SNAP_CAUSE_NONE);
+    result(f, "d/t1", GW_STATUS_DOWN);
+    assert_int_equal(entry(f, "d/t2")->cause, GW_SNAP_CAUSE_PARENT);
+    assert_string_equal(entry(f, "d/t2")->cause_target, "d/t1");
+    assert_string_equal(entry(f, "d/t2")->message, "refused"); /* its own last result kept */
+    assert_int_equal(entry(f, "d/t1")->cause, GW_SNAP_CAUSE_NONE);
+    result(f, "d/t1", GW_STATUS_UP);
+    assert_int_equal(entry(f, "d/t2")->cause, GW_SNAP_CAUSE_NONE);
+    assert_string_equal(entry(f, "d/t2")->cause_target, "");
+    result(f, "d/t1", GW_STATUS_DOWN);
+    result(f, "d/t2", GW_STATUS_UP); /* an UP child is nobody's outage */
+    assert_int_equal(entry(f, "d/t2")->cause, GW_SNAP_CAUSE_NONE);
+
+    /* Flapping, as the state machine says. */
+    for (int i = 0; i < 12; i++)
+        result(f, "c/t1", i % 2 ? GW_STATUS_UP : GW_STATUS_DOWN);
+    assert_true(gw_targets_find(f->targets, "c/t1")->state.flapping);
+    assert_true(entry(f, "c/t1")->flapping);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +630,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alert_groups_by_council, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_a_removed_notifier_gives_up_what_it_was_owed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_alert_tells_the_status_pages_why_an_outage_is_not_its_own, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
