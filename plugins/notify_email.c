@@ -60,8 +60,7 @@ static const struct gw_cfg_key email_keys[] = {
      "smtp:// only: when_offered (default without auth_file) or required (default with it)"},
     {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL, "PEM trust anchors used instead of the system's"},
     {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the server's certificate (default true)"},
-    {"timeout", GW_CFG_DURATION, 0, NULL,
-     "the longest one delivery may take (default 30s); the mail ends a little before"},
+    /* and `timeout`, a key every notifier has: the mail ends a little before it */
     {NULL, 0, 0, NULL, NULL},
 };
 

@@ -27,7 +27,10 @@
 
 #include "notify_util.h"
 
-/* The keys gw_notify_http_configure reads, for a notifier's key table. */
+/*
+ * The keys gw_notify_http_configure reads, for a notifier's key table. It
+ * reads `timeout` too, a key every notifier has (the daemon validates it).
+ */
 #define GW_NOTIFY_HTTP_KEYS                                                                        \
     {"url", GW_CFG_STRING, 0, NULL, "http:// or https:// URL to POST to (or url_file)"},           \
         {"url_file", GW_CFG_FILE, 0, NULL,                                                         \
@@ -37,10 +40,8 @@
         {"ca_file", GW_CFG_FILE, GW_CFG_PUBLIC, NULL,                                              \
          "PEM trust anchors used instead of the system's"},                                        \
         {"tls_verify", GW_CFG_BOOL, 0, NULL, "verify the receiver's certificate (default true)"},  \
-        {"proxy", GW_CFG_STRING, 0, NULL, "proxy URL, e.g. http://proxy.example:3128"},            \
     {                                                                                              \
-        "timeout", GW_CFG_DURATION, 0, NULL,                                                       \
-            "the longest one delivery may take (default 30s); the request ends a little before"    \
+        "proxy", GW_CFG_STRING, 0, NULL, "proxy URL, e.g. http://proxy.example:3128"               \
     }
 
 /*

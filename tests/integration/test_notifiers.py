@@ -80,7 +80,17 @@ class NotifierConfigTest(TestCase):
             "    labels: {severity: low}\n"                       # 17
             "  - id: n4\n"
             "    type: webhok\n"                                  # 19
-            "    url: http://127.0.0.1/\n" % template)
+            "    url: http://127.0.0.1/\n"
+            "  - id: n5\n"
+            "    type: webhook\n"
+            "    url: http://127.0.0.1/\n"
+            "    timeout: 50ms\n"                                 # 24: every notifier's key
+            "  - id: n6\n"
+            "    type: email\n"
+            "    url: smtp://127.0.0.1\n"
+            "    from: a@example.gov.wales\n"
+            "    to: ops@example.gov.wales\n"
+            "    timeout: 0s\n" % template)                       # 30
         r = run([GWYLIWR, "check-config", "-c", path])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         for expected in (
@@ -89,7 +99,9 @@ class NotifierConfigTest(TestCase):
                 "gwyliwr.yaml:12:11: error: bad address \"nobody\"",
                 "gwyliwr.yaml:17:24: error: labels: \"severity\" is set by gwyliwr",
                 "gwyliwr.yaml:19:11: error: notifier n4: no plugin provides notifier type "
-                "\"webhok\" (did you mean \"webhook\"?)"):
+                "\"webhok\" (did you mean \"webhook\"?)",
+                "gwyliwr.yaml:24:14: error: timeout too short (expected at least 100ms)",
+                "gwyliwr.yaml:30:14: error: notifier n6: timeout is zero"):
             self.assertIn(expected, r.stderr)
 
 
