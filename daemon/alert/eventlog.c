@@ -1,6 +1,5 @@
 #include "alert/eventlog.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -59,39 +58,6 @@ struct gw_eventlog {
 
 /* ---- files ------------------------------------------------------------------- */
 
-/* The numbers N of the rotated files events.jsonl.N in dir, highest (oldest) first. */
-static size_t rotated(const char *dir, unsigned **out)
-{
-    *out = NULL;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0, cap = 0;
-    size_t prefix = strlen(GW_EVENTLOG_NAME);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, GW_EVENTLOG_NAME ".", prefix + 1) != 0)
-            continue;
-        char *end;
-        unsigned long k = strtoul(e->d_name + prefix + 1, &end, 10);
-        if (*end || k == 0 || k > 1000000)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = gw_xreallocarray(*out, cap, sizeof(**out));
-        }
-        (*out)[n++] = (unsigned)k;
-    }
-    closedir(d);
-    for (size_t i = 1; i < n; i++) /* few files: insertion sort, descending */
-        for (size_t j = i; j > 0 && (*out)[j - 1] < (*out)[j]; j--) {
-            unsigned t = (*out)[j];
-            (*out)[j] = (*out)[j - 1];
-            (*out)[j - 1] = t;
-        }
-    return n;
-}
-
 static char *rotated_path(const char *dir, unsigned k)
 {
     return gw_xasprintf("%s/%s.%u", dir, GW_EVENTLOG_NAME, k);
@@ -110,7 +76,7 @@ static void sync_dir(const char *dir)
 static void prune(const char *dir, uint64_t keep_ms)
 {
     unsigned *ks;
-    size_t n = rotated(dir, &ks);
+    size_t n = gw_eventlog_rotated(dir, &ks);
     time_t limit = time(NULL) - (time_t)(keep_ms / 1000);
     for (size_t i = 0; i < n; i++) {
         char *path = rotated_path(dir, ks[i]);
@@ -147,7 +113,7 @@ static int open_live(struct gw_eventlog *log)
 static int rotate(struct gw_eventlog *log)
 {
     unsigned *ks;
-    size_t n = rotated(log->dir, &ks);
+    size_t n = gw_eventlog_rotated(log->dir, &ks);
     int err = 0;
     for (size_t i = 0; i < n && !err; i++) {
         char *from = rotated_path(log->dir, ks[i]), *to = rotated_path(log->dir, ks[i] + 1);
@@ -528,75 +494,4 @@ void gw_eventlog_free(struct gw_eventlog *log)
         close(log->fd);
     log->fd = -1;
     uv_close((uv_handle_t *)&log->async, free_cb);
-}
-
-/* ---- reading ------------------------------------------------------------------------ */
-
-/* Reads one file from `offset`; false when the callback asked to stop. */
-static bool read_file(const char *path, uint64_t offset, gw_eventlog_line_fn line, void *data)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return true;
-    struct stat st;
-    struct gw_eventlog_pos pos = {0};
-    if (fstat(fileno(f), &st) == 0) {
-        pos.dev = (uint64_t)st.st_dev;
-        pos.ino = (uint64_t)st.st_ino;
-    }
-    if (offset && fseeko(f, (off_t)offset, SEEK_SET) != 0)
-        offset = 0;
-    pos.offset = offset;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    bool go_on = true;
-    while (go_on && (len = getline(&buf, &cap, f)) > 0) {
-        pos.offset += (uint64_t)len;
-        size_t l = (size_t)len;
-        while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
-            l--;
-        if (l > 0)
-            go_on = line(data, buf, l, &pos);
-    }
-    free(buf);
-    fclose(f);
-    return go_on;
-}
-
-int gw_eventlog_read(const char *dir, const struct gw_eventlog_pos *from, bool *from_found,
-                     gw_eventlog_line_fn line, void *data)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -errno;
-    closedir(d);
-    unsigned *ks;
-    size_t n = rotated(dir, &ks);
-    char **paths = gw_xcalloc(n + 1, sizeof(*paths));
-    for (size_t i = 0; i < n; i++)
-        paths[i] = rotated_path(dir, ks[i]);
-    paths[n] = gw_xasprintf("%s/%s", dir, GW_EVENTLOG_NAME);
-    free(ks);
-    size_t first = 0;
-    uint64_t offset = 0;
-    bool found = false;
-    for (size_t i = 0; from && i <= n; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) == 0 && (uint64_t)st.st_dev == from->dev &&
-            (uint64_t)st.st_ino == from->ino) {
-            first = i;
-            offset = from->offset;
-            found = true;
-        }
-    }
-    if (from_found)
-        *from_found = found;
-    for (size_t i = first; i <= n; i++)
-        if (!read_file(paths[i], i == first ? offset : 0, line, data))
-            break;
-    for (size_t i = 0; i <= n; i++)
-        free(paths[i]);
-    free(paths);
-    return 0;
 }

@@ -6,8 +6,8 @@
  * (state.json) are saved through the same thread, after the lines queued
  * before them, so they never describe an event the log could still lose.
  *
- * Reading (gw_eventlog_read) is for start-up and the command line: it
- * blocks.
+ * Reading (gw_eventlog_read, below) blocks: the daemon reads the log at
+ * start-up, the command line, the web server's threads and reports later.
  */
 #ifndef GW_EVENTLOG_H
 #define GW_EVENTLOG_H
@@ -84,17 +84,45 @@ void gw_eventlog_stop(struct gw_eventlog *log);
 /* Closes the loop handle (the loop must run once more) and frees; NULL does nothing. */
 void gw_eventlog_free(struct gw_eventlog *log);
 
-/*
- * Calls line(data, text, len, pos) for every line of the log in `dir`, the
- * rotated files oldest first, then the live one; pos->offset is where the
- * line ends in its file. With `from` (not NULL) reading begins in the file
- * it names, at its offset, and earlier files are skipped; when no file is
- * that one, everything is read and *from_found (when not NULL) is false.
- * The callback returns false to stop. Returns 0, or a negative errno when the
- * directory cannot be read (-ENOENT: no log yet). Blocks.
+/* ---- reading (eventlog_read.c) ----------------------------------------------------
+ * The one reader of the log's files, for the daemon's start, the command line,
+ * the web server and reports. It blocks on file I/O: never on the loop
+ * thread once it runs. Any thread.
  */
-typedef bool (*gw_eventlog_line_fn)(void *data, const char *text, size_t len,
-                                    const struct gw_eventlog_pos *pos);
+
+/*
+ * The numbers N of the rotated files events.jsonl.N in `dir` (N from 1, with
+ * no leading zero), highest (oldest) first, in *out (caller frees). Returns
+ * how many; 0 when the directory cannot be read.
+ */
+size_t gw_eventlog_rotated(const char *dir, unsigned **out);
+
+/* True when `dir` holds an event log: events.jsonl or a rotated file. */
+bool gw_eventlog_exists(const char *dir);
+
+/* A line of the log, borrowed for the callback's duration. */
+struct gw_eventlog_line {
+    const char *text; /* NUL-terminated, without its line end; never empty */
+    size_t len;       /* strlen(text) */
+    const char *path; /* the file it is in */
+    uint64_t number;  /* its line number in the file (from `from` when reading began there) */
+    struct gw_eventlog_pos pos; /* its file, and the offset just past it; seq 0 */
+};
+
+typedef bool (*gw_eventlog_line_fn)(void *data, const struct gw_eventlog_line *line);
+
+/*
+ * Calls line(data, l) for every line of the log in `dir`, the rotated files
+ * oldest first, then the live one; blank lines are skipped. With `from`
+ * (not NULL) reading begins in the file it names, at its offset, and earlier
+ * files are skipped; when no file is that one, everything is read and
+ * *from_found (when not NULL) is false. The callback returns false to stop.
+ *
+ * Returns 0; -ENOENT when there is no log (neither file, or no directory);
+ * or another negative errno when a file exists but cannot be read to its end
+ * (what was read before has been given). A rotated file that disappears
+ * while the log is read (rotated away) is skipped.
+ */
 int gw_eventlog_read(const char *dir, const struct gw_eventlog_pos *from, bool *from_found,
                      gw_eventlog_line_fn line, void *data);
 

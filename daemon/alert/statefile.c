@@ -451,12 +451,11 @@ static void replay_target(struct gw_alert *a, const struct gw_alert_event *ev)
     }
 }
 
-static bool replay_line(void *data, const char *text, size_t len, const struct gw_eventlog_pos *pos)
+static bool replay_line(void *data, const struct gw_eventlog_line *line)
 {
-    (void)pos;
     struct replay *r = data;
     struct gw_alert *a = r->alert;
-    struct gw_alert_event *ev = gw_alert_event_parse(text, len, NULL);
+    struct gw_alert_event *ev = gw_alert_event_parse(line->text, line->len, NULL);
     if (!ev) {
         r->bad++;
         return true;

@@ -100,11 +100,10 @@ static void print_event(const struct gw_alert_event *ev)
     printf("\n");
 }
 
-static bool line_cb(void *data, const char *text, size_t len, const struct gw_eventlog_pos *pos)
+static bool line_cb(void *data, const struct gw_eventlog_line *line)
 {
-    (void)pos;
     struct filter *f = data;
-    struct gw_alert_event *ev = gw_alert_event_parse(text, len, NULL);
+    struct gw_alert_event *ev = gw_alert_event_parse(line->text, line->len, NULL);
     if (!ev) {
         f->bad++;
         return true;
@@ -174,9 +173,12 @@ int gw_events_cmd_main(int argc, char **argv, const char *default_config)
         return 1;
     int status = 0;
     int rc = gw_eventlog_read(config->daemon.data_dir, NULL, NULL, line_cb, &f);
-    if (rc < 0) {
-        fprintf(stderr, "gwyliwr events: no event log in %s: %s\n", config->daemon.data_dir,
-                strerror(-rc));
+    if (rc == -ENOENT) {
+        fprintf(stderr, "gwyliwr events: no event log in %s\n", config->daemon.data_dir);
+        status = 1;
+    } else if (rc < 0) {
+        fprintf(stderr, "gwyliwr events: the event log in %s could not be read to its end: %s\n",
+                config->daemon.data_dir, strerror(-rc));
         status = 1;
     }
     if (f.bad)

@@ -1,6 +1,5 @@
 #include "report/event_lines.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +7,10 @@
 
 #include <jansson.h>
 
+#include "alert/eventlog.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define LOG_NAME "events.jsonl"
 /* Unreadable lines logged one by one per file; then only their number. */
 #define SKIPS_LOGGED 5
 
@@ -283,125 +282,56 @@ void gw_event_lines_line_clear(struct gw_event_lines_line *line)
 
 /* ---- files ------------------------------------------------------------------ */
 
-/* The numbers N of events.jsonl.N in dir, highest (oldest) first. Caller frees. */
-static unsigned long *rotated_files(const char *dir, size_t *n_out)
+struct reading {
+    gw_event_lines_cb cb;
+    void *data;
+    struct gw_event_lines_stats *st;
+    char *path;     /* the file being read */
+    size_t skipped; /* lines of it skipped */
+};
+
+/* The file read so far is done: how many lines were skipped beyond those logged. */
+static void file_done(struct reading *r)
 {
-    *n_out = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    unsigned long *v = NULL;
-    size_t n = 0;
-    size_t plen = strlen(LOG_NAME);
-    for (struct dirent *e; (e = readdir(d));) {
-        const char *name = e->d_name;
-        if (strncmp(name, LOG_NAME, plen) != 0 || name[plen] != '.')
-            continue;
-        const char *num = name + plen + 1;
-        char *end;
-        if (*num < '1' || *num > '9')
-            continue;
-        errno = 0;
-        unsigned long k = strtoul(num, &end, 10);
-        if (errno || *end)
-            continue;
-        v = gw_xreallocarray(v, n + 1, sizeof(*v));
-        v[n++] = k;
-    }
-    closedir(d);
-    /* Insertion sort, highest first: there are few. */
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && v[j - 1] < v[j]; j--) {
-            unsigned long t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    *n_out = n;
-    return v;
+    if (r->skipped > SKIPS_LOGGED)
+        gw_log_warning("%s: %zu lines in all skipped that are not events", r->path, r->skipped);
+    r->st->skipped += r->skipped;
+    r->skipped = 0;
+    free(r->path);
+    r->path = NULL;
 }
 
-static int read_file(const char *path, const char *shown, gw_event_lines_cb cb, void *data,
-                     struct gw_event_lines_stats *st)
+static bool line_cb(void *data, const struct gw_eventlog_line *l)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    st->files++;
-    char *line = NULL;
-    size_t cap = 0, skipped = 0;
-    unsigned long lineno = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        st->bytes += (uint64_t)len;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        if (len == 0)
-            continue;
-        struct gw_event_lines_line parsed;
-        const char *why;
-        if (gw_event_lines_parse(line, (size_t)len, &parsed, &why) < 0) {
-            if (++skipped <= SKIPS_LOGGED)
-                gw_log_warning("%s:%lu: skipped a line that is not an event (%s)", shown, lineno,
-                               why);
-            continue;
-        }
-        if (!st->first_ms)
-            st->first_ms = parsed.rec.time_ms;
-        st->last_ms = parsed.rec.time_ms;
-        st->lines++;
-        cb(data, &parsed.rec);
-        gw_event_lines_line_clear(&parsed);
+    struct reading *r = data;
+    if (!r->path || strcmp(r->path, l->path) != 0) {
+        file_done(r);
+        r->path = gw_xstrdup(l->path);
     }
-    int rc = ferror(f) ? -EIO : 0;
-    free(line);
-    fclose(f);
-    if (skipped > SKIPS_LOGGED)
-        gw_log_warning("%s: %zu lines in all skipped that are not events", shown, skipped);
-    st->skipped += skipped;
-    return rc;
-}
-
-bool gw_event_lines_exists(const char *data_dir)
-{
-    char *path = gw_xasprintf("%s/%s", data_dir, LOG_NAME);
-    FILE *f = fopen(path, "re");
-    free(path);
-    if (f) {
-        fclose(f);
+    struct gw_event_lines_line parsed;
+    const char *why;
+    if (gw_event_lines_parse(l->text, l->len, &parsed, &why) < 0) {
+        if (++r->skipped <= SKIPS_LOGGED)
+            gw_log_warning("%s:%llu: skipped a line that is not an event (%s)", l->path,
+                           (unsigned long long)l->number, why);
         return true;
     }
-    size_t n;
-    free(rotated_files(data_dir, &n));
-    return n > 0;
+    if (!r->st->first_ms)
+        r->st->first_ms = parsed.rec.time_ms;
+    r->st->last_ms = parsed.rec.time_ms;
+    r->st->lines++;
+    r->cb(r->data, &parsed.rec);
+    gw_event_lines_line_clear(&parsed);
+    return true;
 }
 
 int gw_event_lines_read(const char *data_dir, gw_event_lines_cb cb, void *data,
                         struct gw_event_lines_stats *stats)
 {
     struct gw_event_lines_stats local;
-    struct gw_event_lines_stats *st = stats ? stats : &local;
-    memset(st, 0, sizeof(*st));
-    size_t n;
-    unsigned long *rotated = rotated_files(data_dir, &n);
-    int rc = 0;
-    bool any = false;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char *path = gw_xasprintf("%s/%s.%lu", data_dir, LOG_NAME, rotated[i]);
-        rc = read_file(path, path, cb, data, st);
-        if (rc == -ENOENT) /* rotated away while we read: what it held is gone */
-            rc = 0;
-        else
-            any = true;
-        free(path);
-    }
-    free(rotated);
-    if (rc == 0) {
-        char *path = gw_xasprintf("%s/%s", data_dir, LOG_NAME);
-        rc = read_file(path, path, cb, data, st);
-        if (rc == -ENOENT && any)
-            rc = 0;
-        free(path);
-    }
+    struct reading r = {.cb = cb, .data = data, .st = stats ? stats : &local};
+    memset(r.st, 0, sizeof(*r.st));
+    int rc = gw_eventlog_read(data_dir, NULL, NULL, line_cb, &r);
+    file_done(&r);
     return rc;
 }

@@ -74,27 +74,22 @@ const char *gw_event_lines_state_word(enum gw_event_lines_state s);
 typedef void (*gw_event_lines_cb)(void *data, const struct gw_event_lines_rec *rec);
 
 struct gw_event_lines_stats {
-    size_t files;              /* files read */
     size_t lines;              /* lines given to the callback */
     size_t skipped;            /* lines that did not parse (each logged, a few per file) */
     int64_t first_ms, last_ms; /* times of the first and last line given; 0 when none */
-    uint64_t bytes;
 };
 
 /*
- * Reads the rotated files of `data_dir` (events.jsonl.N .. events.jsonl.1)
- * and then events.jsonl, and calls `cb` with every line that parses, in
- * that order; lines that do not parse are skipped with a warning in the log.
- * Fills *stats when not NULL.
+ * Reads the event log of `data_dir` through its reader (alert/eventlog.h:
+ * events.jsonl.N .. events.jsonl.1, then events.jsonl) and calls `cb` with
+ * every line that parses, in that order; lines that do not parse are skipped
+ * with a warning in the log. Fills *stats when not NULL.
  *
  * Returns 0, -ENOENT when there is no event log at all (neither file), or
  * another negative errno when a file exists but cannot be read (*stats says
- * how far it got).
+ * how far it got). gw_eventlog_exists says whether there is a log.
  */
 int gw_event_lines_read(const char *data_dir, gw_event_lines_cb cb, void *data,
                         struct gw_event_lines_stats *stats);
-
-/* True when `data_dir` holds an event log (events.jsonl or a rotated file). */
-bool gw_event_lines_exists(const char *data_dir);
 
 #endif

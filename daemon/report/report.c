@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/eventlog.h"
 #include "report/event_lines.h"
 #include "report/history.h"
 #include "report/report_internal.h"
@@ -251,7 +252,7 @@ static void read_event_log(struct build *b)
 {
     struct gw_report *r = b->r;
     const char *dir = b->config->daemon.data_dir;
-    r->event_log = gw_event_lines_exists(dir);
+    r->event_log = gw_eventlog_exists(dir);
     if (!r->event_log)
         return;
     b->history = gw_history_new();

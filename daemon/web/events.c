@@ -1,11 +1,9 @@
 #include "web/events.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "util/xalloc.h"
+#include "alert/eventlog.h"
 
 static bool is_target_kind(const char *kind)
 {
@@ -47,72 +45,43 @@ struct collect {
     bool more;
 };
 
-static void collect_line(struct collect *c, const char *line, size_t len)
+/* One line of the log: kept when it matches; false once no more is wanted. */
+static bool collect_line(void *data, const struct gw_eventlog_line *l)
 {
+    struct collect *c = data;
     /* Cheap refusals before parsing: most lines of a large log are of other targets. */
     if (c->q->target) {
         char needle[160];
         snprintf(needle, sizeof(needle), "\"%s\"", c->q->target);
-        if (!memmem(line, len, needle, strlen(needle)))
-            return;
+        if (!strstr(l->text, needle))
+            return true;
     }
     json_error_t err;
-    json_t *e = json_loadb(line, len, 0, &err);
+    json_t *e = json_loadb(l->text, l->len, 0, &err);
     if (!e)
-        return;
+        return true;
     if (!matches(e, c->q)) {
         json_decref(e);
-        return;
+        return true;
     }
     size_t limit = c->q->limit ? c->q->limit : 1;
     if (json_array_size(c->out) == limit) {
         c->more = true;
         if (!c->q->newest) {
             json_decref(e);
-            return;
+            return false; /* the oldest `limit` are found */
         }
         json_array_remove(c->out, 0);
     }
     json_array_append_new(c->out, e);
-}
-
-static void read_file(struct collect *c, const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        if (!c->q->newest && c->more)
-            break;
-        collect_line(c, line, (size_t)len);
-    }
-    free(line);
-    fclose(f);
+    return true;
 }
 
 json_t *gw_events_read(const char *data_dir, const struct gw_events_query *q, bool *more)
 {
     struct collect c = {.q = q, .out = json_array()};
-    int rotated = 0;
-    for (;;) {
-        char *path = gw_xasprintf("%s/events.jsonl.%d", data_dir, rotated + 1);
-        bool exists = access(path, F_OK) == 0;
-        free(path);
-        if (!exists)
-            break;
-        rotated++;
-    }
-    for (int i = rotated; i >= 1; i--) {
-        char *path = gw_xasprintf("%s/events.jsonl.%d", data_dir, i);
-        read_file(&c, path);
-        free(path);
-    }
-    char *path = gw_xasprintf("%s/events.jsonl", data_dir);
-    read_file(&c, path);
-    free(path);
+    /* A missing log is no event; one cut short by a read error gives what was read. */
+    gw_eventlog_read(data_dir, NULL, NULL, collect_line, &c);
     if (more)
         *more = c.more;
     return c.out;

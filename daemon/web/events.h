@@ -1,8 +1,8 @@
 /*
- * Reading the event log (docs/events.md): <data_dir>/events.jsonl and its
- * rotated files events.jsonl.1, .2, ... (the highest number the oldest), read
- * oldest first. A line that does not parse is skipped. Blocks on file I/O:
- * the web server's threads call it, never the loop.
+ * The events of the event log (docs/events.md) that a page or the API asks
+ * for, as JSON: the log's files are read oldest first by its reader
+ * (alert/eventlog.h), and a line that does not parse is skipped. Blocks on
+ * file I/O: the web server's threads call it, never the loop.
  */
 #ifndef GW_EVENTS_H
 #define GW_EVENTS_H

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "alert/eventlog.h"
 #include "report/event_lines.h"
 #include "tmp_testutil.h"
 #include "util/log.h"
@@ -154,7 +155,7 @@ static void test_event_lines_read_rotated_in_order(void **state)
     char *dir = temp_dir("gw-event-lines");
     struct seen s = {0};
     struct gw_event_lines_stats st;
-    assert_false(gw_event_lines_exists(dir));
+    assert_false(gw_eventlog_exists(dir));
     assert_int_equal(gw_event_lines_read(dir, collect_cb, &s, &st), -ENOENT);
 
     write_file(dir, "events.jsonl.10", "{\"time_ms\":1,\"kind\":\"start\"}\n");
@@ -163,7 +164,7 @@ static void test_event_lines_read_rotated_in_order(void **state)
                "{\"time_ms\":3,\"kind\":\"start\"}\n{broken\n{\"time_ms\":4,\"kind\":\"stop\"}");
     write_file(dir, "events.jsonl.x", "{\"time_ms\":99,\"kind\":\"start\"}\n");
     write_file(dir, "events.jsonl.01", "{\"time_ms\":98,\"kind\":\"start\"}\n");
-    assert_true(gw_event_lines_exists(dir)); /* rotated files alone are a log */
+    assert_true(gw_eventlog_exists(dir)); /* rotated files alone are a log */
     assert_int_equal(gw_event_lines_read(dir, collect_cb, &s, &st), 0);
     write_file(dir, "events.jsonl", "{\"time_ms\":5,\"kind\":\"start\"}\n");
     s.n = 0;
@@ -171,7 +172,6 @@ static void test_event_lines_read_rotated_in_order(void **state)
     assert_int_equal(s.n, 5);
     for (size_t i = 0; i < s.n; i++)
         assert_int_equal(s.times[i], (int64_t)i + 1);
-    assert_int_equal(st.files, 4);
     assert_int_equal(st.lines, 5);
     assert_int_equal(st.skipped, 1);
     assert_int_equal(st.first_ms, 1);

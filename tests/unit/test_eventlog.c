@@ -124,16 +124,15 @@ struct seen {
     struct gw_eventlog_pos pos[256];
 };
 
-static bool collect(void *data, const char *text, size_t len, const struct gw_eventlog_pos *pos)
+static bool collect(void *data, const struct gw_eventlog_line *line)
 {
     struct seen *s = data;
-    char *copy = gw_xstrndup(text, len);
     unsigned long long seq = 0;
-    if (sscanf(copy, "{\"v\":1,\"seq\":%llu", &seq) == 1 && s->n < 256) {
-        s->pos[s->n] = *pos;
+    assert_int_equal(strlen(line->text), line->len);
+    if (sscanf(line->text, "{\"v\":1,\"seq\":%llu", &seq) == 1 && s->n < 256) {
+        s->pos[s->n] = line->pos;
         s->seqs[s->n++] = seq;
     }
-    free(copy);
     return true;
 }
 
@@ -315,8 +314,9 @@ static void test_eventlog_read_without_a_log(void **state)
     struct seen seen = {0};
     assert_int_equal(gw_eventlog_read(missing, NULL, NULL, collect, &seen), -ENOENT);
     free(missing);
-    /* a directory with no log yet reads as empty */
-    assert_int_equal(gw_eventlog_read(f->dir, NULL, NULL, collect, &seen), 0);
+    /* nor is a directory with no log yet */
+    assert_false(gw_eventlog_exists(f->dir));
+    assert_int_equal(gw_eventlog_read(f->dir, NULL, NULL, collect, &seen), -ENOENT);
     assert_int_equal(seen.n, 0);
 }
 
