@@ -28,6 +28,9 @@
 #include <gwyliwr/plugin.h>
 #include <jansson.h>
 
+#include "lib/notify_body.h"
+#include "lib/notify_util.h"
+
 /* Output kept from the program, for the message. */
 #define EXEC_OUTPUT_MAX 4096
 
@@ -183,75 +186,22 @@ oom:
 
 /* ---- the notification as JSON and environment ------------------------------ */
 
-static void rfc3339(int64_t ms, char *buf, size_t size)
-{
-    if (ms <= 0) {
-        buf[0] = '\0';
-        return;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-/* One event in the body documented for webhooks (docs/alerting.md). */
-static json_t *event_json(const struct gw_event *e)
-{
-    char when[32], since[32];
-    rfc3339(e->time_ms, when, sizeof(when));
-    rfc3339(e->since_ms, since, sizeof(since));
-    json_t *o = json_object();
-    json_t *figures = json_object();
-    for (size_t i = 0; i < e->n_figures; i++)
-        json_object_set_new(figures, e->figures[i].name, json_real(e->figures[i].value));
-    json_object_set_new(o, "idempotency_key", str_or_null(e->id));
-    json_object_set_new(o, "kind", str_or_null(e->kind));
-    json_object_set_new(o, "state", str_or_null(e->state));
-    json_object_set_new(o, "previous", str_or_null(e->previous));
-    json_object_set_new(o, "target", str_or_null(e->target));
-    json_object_set_new(o, "target_name", str_or_null(e->target_name));
-    json_object_set_new(o, "council", str_or_null(e->council));
-    json_object_set_new(o, "council_name", str_or_null(e->council_name));
-    json_object_set_new(o, "council_name_cy", str_or_null(e->council_name_cy));
-    json_object_set_new(o, "category", str_or_null(e->category));
-    json_object_set_new(o, "check", str_or_null(e->check));
-    json_object_set_new(o, "reason", str_or_null(e->reason));
-    json_object_set_new(o, "sentence", str_or_null(e->message));
-    json_object_set_new(o, "time", json_string(when));
-    json_object_set_new(o, "since", e->since_ms > 0 ? json_string(since) : json_null());
-    json_object_set_new(o, "duration",
-                        e->since_ms > 0 && e->time_ms >= e->since_ms
-                            ? json_integer((e->time_ms - e->since_ms) / 1000)
-                            : json_null());
-    json_object_set_new(o, "figures", figures);
-    json_object_set_new(o, "cause", str_or_null(e->cause));
-    json_object_set_new(o, "cause_target", str_or_null(e->cause_target));
-    json_object_set_new(o, "url", str_or_null(e->url));
-    json_object_set_new(o, "severity", json_integer(e->severity));
-    return o;
-}
-
+/* The whole message, as the webhook's body (docs/notifiers.md); caller frees. */
 static char *notification_json(const struct gw_notification *n)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "idempotency_key", json_string(n->id));
-    json_object_set_new(o, "subject", json_string(n->subject));
-    json_object_set_new(o, "body", json_string(n->body));
-    json_object_set_new(o, "language", json_string(n->language));
-    json_object_set_new(o, "test", json_boolean(n->test));
-    json_t *events = json_array();
-    for (size_t i = 0; i < n->n_events; i++)
-        json_array_append_new(events, event_json(n->events[i]));
-    json_object_set_new(o, "events", events);
+    json_t *o = gw_notify_body_json(n);
     char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(o);
     return text;
+}
+
+/* RFC 3339 of `ms`, or "" when it is not known. */
+static void rfc3339(int64_t ms, char *buf, size_t size)
+{
+    if (ms <= 0)
+        buf[0] = '\0';
+    else
+        gw_notify_rfc3339(ms, buf, size);
 }
 
 struct env {

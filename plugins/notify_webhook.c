@@ -15,6 +15,7 @@
 #include <gwyliwr/plugin.h>
 
 #include "lib/json_template.h"
+#include "lib/notify_body.h"
 #include "lib/notify_http.h"
 
 struct webhook_conf {
@@ -32,77 +33,6 @@ static const struct gw_cfg_key webhook_keys[] = {
 };
 
 /* ---- the body ---------------------------------------------------------------------- */
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *time_or_null(int64_t ms)
-{
-    char buf[40];
-    return ms > 0 ? json_string(gw_notify_rfc3339(ms, buf, sizeof(buf))) : json_null();
-}
-
-/* One event as the body shows it (docs/notifiers.md, "The webhook body"). */
-static json_t *event_json(const struct gw_event *e)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "event_id", str_or_null(e->id));
-    json_object_set_new(o, "kind", str_or_null(e->kind));
-    json_object_set_new(o, "state", str_or_null(e->state));
-    json_object_set_new(o, "previous", str_or_null(e->previous));
-    json_object_set_new(o, "target", str_or_null(e->target));
-    json_object_set_new(o, "target_name", str_or_null(e->target_name));
-    json_object_set_new(o, "council", str_or_null(e->council));
-    json_object_set_new(o, "council_name", str_or_null(e->council_name));
-    json_object_set_new(o, "council_name_cy", str_or_null(e->council_name_cy));
-    json_object_set_new(o, "category", str_or_null(e->category));
-    json_object_set_new(o, "check", str_or_null(e->check));
-    json_object_set_new(o, "reason", str_or_null(e->reason));
-    json_object_set_new(o, "sentence", str_or_null(e->message));
-    json_object_set_new(o, "time", time_or_null(e->time_ms));
-    json_object_set_new(o, "since", time_or_null(e->since_ms));
-    json_object_set_new(o, "duration",
-                        e->since_ms > 0 && e->time_ms >= e->since_ms
-                            ? json_integer((e->time_ms - e->since_ms) / 1000)
-                            : json_null());
-    json_t *figures = json_object();
-    for (size_t i = 0; i < e->n_figures; i++)
-        if (e->figures[i].name)
-            json_object_set_new(figures, e->figures[i].name, json_real(e->figures[i].value));
-    json_object_set_new(o, "figures", figures);
-    json_object_set_new(o, "cause", str_or_null(e->cause));
-    json_object_set_new(o, "cause_target", str_or_null(e->cause_target));
-    json_object_set_new(o, "url", str_or_null(e->url));
-    return o;
-}
-
-/*
- * The whole body: the message's own fields, the first event's fields at the
- * top (a one-event message reads as a flat object), and every event in
- * `events`.
- */
-static json_t *body_json(const struct gw_notification *n)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "version", json_integer(1));
-    json_object_set_new(o, "idempotency_key", str_or_null(n->id));
-    json_object_set_new(o, "test", json_boolean(n->test));
-    json_object_set_new(o, "language", str_or_null(n->language));
-    json_object_set_new(o, "subject", str_or_null(n->subject));
-    json_object_set_new(o, "text", str_or_null(n->body));
-    json_object_set_new(o, "count", json_integer((json_int_t)n->n_events));
-    json_t *events = json_array();
-    for (size_t i = 0; i < n->n_events; i++)
-        json_array_append_new(events, event_json(n->events[i]));
-    if (n->n_events > 0)
-        json_object_update_missing(o, json_array_get(events, 0));
-    json_object_set_new(o, "events", events);
-    if (!o || !events)
-        abort();
-    return o;
-}
 
 /* A notification with every field filled, for checking a template's field names. */
 static json_t *sample_body(void)
@@ -142,7 +72,7 @@ static json_t *sample_body(void)
         .body = "b",
         .language = "en",
     };
-    return body_json(&n);
+    return gw_notify_body_json(&n);
 }
 
 /* ---- configuration ----------------------------------------------------------------- */
@@ -230,7 +160,7 @@ static int webhook_send(const struct gw_host *host, const void *p, const struct 
                         struct gw_delivery *delivery, gw_delivery_done_cb done, void **run_out)
 {
     const struct webhook_conf *conf = p;
-    json_t *body = body_json(n);
+    json_t *body = gw_notify_body_json(n);
     if (conf->template) {
         json_object_set(body, "vars", conf->vars);
         json_t *shaped = gw_json_template_render(conf->template, body);

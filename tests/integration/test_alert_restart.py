@@ -65,7 +65,7 @@ class RestartTest(TestCase):
         self.rx.wait(target="gwynedd/website", state="up")
         wait_until(lambda: [e for e in read_events(self.data) if e["kind"] == "delivery" and
                             e["outcome"] == "sent" and len(e["events"]) == 1 and
-                            e["events"][0] == self.rx.events(state="up")[0]["idempotency_key"]],
+                            e["events"][0] == self.rx.events(state="up")[0]["event_id"]],
                    10, what="the UP delivered")
         code, _ = d.stop()
         self.assertEqual(code, 0, d.output()[-3000:])
@@ -99,7 +99,7 @@ class RestartTest(TestCase):
         self.kill9(d)
         d2 = self.start(group_wait="8s")
         down = self.rx.wait(target="gwynedd/website", state="down", timeout=30)[0]
-        self.assertEqual(down["idempotency_key"], self.downs_in_log()[0]["id"])
+        self.assertEqual(down["event_id"], self.downs_in_log()[0]["id"])
         self.finish(d2)
         self.assertEqual([e["state"] for e in self.rx.events(target="gwynedd/website")],
                          ["down", "up"])
@@ -118,7 +118,7 @@ class RestartTest(TestCase):
         d2 = self.start()
         again = self.rx.wait(count=2, target="gwynedd/website", state="down", timeout=30)
         # once more, under the same keys: a receiver can drop the repeat
-        self.assertEqual(again[1]["idempotency_key"], first["idempotency_key"])
+        self.assertEqual(again[1]["event_id"], first["event_id"])
         self.assertEqual(self.rx.received()[1]["input"]["idempotency_key"], key)
         self.finish(d2)
         self.assertEqual([e["state"] for e in self.rx.events(target="gwynedd/website")],

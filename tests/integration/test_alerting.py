@@ -106,7 +106,7 @@ class AlertingTest(TestCase):
         self.assertEqual(down["council_name"], "Gwynedd Council")
         self.assertEqual(down["council_name_cy"], "Cyngor Gwynedd")
         self.assertIsNotNone(up["since"])
-        self.assertNotEqual(down["idempotency_key"], up["idempotency_key"])
+        self.assertNotEqual(down["event_id"], up["event_id"])
         first = self.rx.received()[0]
         self.assertEqual(first["env"]["GWYLIWR_STATE"], "down")
         self.assertEqual(first["env"]["GWYLIWR_TARGET"], "gwynedd/website")
@@ -126,7 +126,7 @@ class AlertingTest(TestCase):
         self.assertEqual([e["seq"] for e in events], list(range(1, len(events) + 1)))
         sent = [e for e in events if e["kind"] == "delivery"]
         self.assertEqual([e["outcome"] for e in sent], ["sent", "sent"])
-        self.assertEqual(sent[0]["events"], [down["idempotency_key"]])
+        self.assertEqual(sent[0]["events"], [down["event_id"]])
 
     def test_retry_interval_confirms_an_outage_sooner(self):
         # An 8 s interval and 3 failures to confirm: without retries the
