@@ -575,6 +575,33 @@ class TestCase(unittest.TestCase):
         return d
 
 
+class SimulatorTestCase(TestCase):
+    """A TestCase whose class shares one simulator (self.sim, a Simulator)
+    playing `scenario` (YAML text with a control listener named control);
+    before each test the overrides of the listeners named in `reset` are
+    removed, so each test starts from the scenario as written."""
+
+    scenario = None
+    reset = ()
+
+    @classmethod
+    def setUpClass(cls):
+        import shutil
+        cls.simdir = tempfile.mkdtemp(prefix="gwtest-sim-")
+        # Class cleanups run, last first, even when a setUpClass fails part way.
+        cls.addClassCleanup(shutil.rmtree, cls.simdir, ignore_errors=True)
+        cls.sim = Simulator(cls.simdir, cls.scenario)
+        cls.addClassCleanup(cls.sim.close)
+
+    def setUp(self):
+        super().setUp()
+        for name in self.reset:
+            try:
+                self.sim.control("DELETE", name)
+            except AssertionError:
+                pass  # nothing to remove
+
+
 def tcp_config(data_dir, port, council, n_targets=1, interval="1s", extra_daemon=""):
     """A configuration of n_targets tcp targets web0, web1, ... of `council`,
     all on 127.0.0.1:port, storing in data_dir; extra_daemon: more lines of
@@ -622,7 +649,8 @@ def main():
 
 
 __all__ = ["BUILD_DIR", "SOURCE_DIR", "GWYLIWR", "GWYLIWR_SIM", "SLOW", "free_port", "wait_until",
-           "Listener", "Daemon", "Simulator", "ExecReceiver", "read_events", "run", "start_sim",
+           "Listener", "Daemon", "Simulator", "SimulatorTestCase", "ExecReceiver", "read_events",
+           "run", "start_sim",
            "stop_sim", "sim_control", "web_tools", "http_get",
            "rrd_lastupdate", "rrd_info", "rrd_fetch", "TestCase", "Rrdcached", "rrd_rows_between",
            "rrd_first_point", "assert_no_hole", "StorageTestCase", "tcp_config", "TIMER_EARLY",

@@ -3,7 +3,7 @@ the notification owed but not yet sent, and in the middle of a delivery.
 Nothing is told twice (except the delivery cut short, once more, under the
 same idempotency key) and nothing owed is lost."""
 
-from gwtest import (ExecReceiver, Simulator, TestCase, main, os, read_events, time, wait_until)
+from gwtest import (ExecReceiver, main, os, read_events, SimulatorTestCase, wait_until)
 
 SCENARIO = """
 listeners:
@@ -25,28 +25,14 @@ councils:
 """ % (data, rx.program, group_wait, port)
 
 
-class RestartTest(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.simdir = os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                  "gwtest-restart-%d" % os.getpid())
-        os.makedirs(cls.simdir, exist_ok=True)
-        cls.sim = Simulator(cls.simdir, SCENARIO)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.close()
-        import shutil
-        shutil.rmtree(cls.simdir, ignore_errors=True)
+class RestartTest(SimulatorTestCase):
+    scenario = SCENARIO
+    reset = ("www",)
 
     def setUp(self):
         super().setUp()
         self.data = os.path.join(self.tmp, "data")
         self.rx = ExecReceiver(self.tmp)
-        try:
-            self.sim.control("DELETE", "www")
-        except AssertionError:
-            pass
 
     def tearDown(self):
         self.rx.kill_hung()

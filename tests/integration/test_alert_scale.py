@@ -5,8 +5,8 @@ daemon's own trouble (RRD writes failing) is told once to daemon.notify."""
 
 import re
 
-from gwtest import (SLOW, ExecReceiver, Simulator, TestCase, free_port, main, os, read_events,
-                    signal, time, wait_until)
+from gwtest import (SLOW, ExecReceiver, free_port, main, os, read_events, signal, SimulatorTestCase,
+                    time, wait_until)
 
 SCENARIO = """
 listeners:
@@ -15,27 +15,14 @@ listeners:
 """
 
 
-class ScaleTest(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.simdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-scale-%d" % os.getpid())
-        os.makedirs(cls.simdir, exist_ok=True)
-        cls.sim = Simulator(cls.simdir, SCENARIO)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.close()
-        import shutil
-        shutil.rmtree(cls.simdir, ignore_errors=True)
+class ScaleTest(SimulatorTestCase):
+    scenario = SCENARIO
+    reset = ("farm",)
 
     def setUp(self):
         super().setUp()
         self.data = os.path.join(self.tmp, "data")
         self.receivers = []
-        try:
-            self.sim.control("DELETE", "farm")
-        except AssertionError:
-            pass
 
     def tearDown(self):
         for rx in self.receivers:

@@ -7,8 +7,8 @@ to daemon.notify; `gwyliwr events` and `gwyliwr notify --test`."""
 
 import datetime
 
-from gwtest import (GWYLIWR, SLOW, ExecReceiver, Simulator, TestCase, free_port, http_get, json,
-                    main, os, read_events, run, signal, time, wait_until)
+from gwtest import (GWYLIWR, SLOW, ExecReceiver, free_port, http_get, json, main, os, read_events,
+                    run, signal, SimulatorTestCase, time, wait_until)
 
 SCENARIO = """
 listeners:
@@ -51,28 +51,14 @@ def rfc3339(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class AlertingTest(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.simdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-alert-%d" % os.getpid())
-        os.makedirs(cls.simdir, exist_ok=True)
-        cls.sim = Simulator(cls.simdir, SCENARIO)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.close()
-        import shutil
-        shutil.rmtree(cls.simdir, ignore_errors=True)
+class AlertingTest(SimulatorTestCase):
+    scenario = SCENARIO
+    reset = ("link", "www", "slow", "flappy")
 
     def setUp(self):
         super().setUp()
         self.data = os.path.join(self.tmp, "data")
         self.rx = ExecReceiver(self.tmp)
-        for name in ("link", "www", "slow", "flappy"):
-            try:
-                self.sim.control("DELETE", name)
-            except AssertionError:
-                pass  # nothing to remove
 
     def tearDown(self):
         self.rx.kill_hung()

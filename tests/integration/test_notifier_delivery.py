@@ -11,8 +11,8 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-from gwtest import (SLOW, SOURCE_DIR, Simulator, TestCase, free_port, http_get, json, main, os,
-                    read_events, time, wait_until)
+from gwtest import (SLOW, SOURCE_DIR, free_port, http_get, json, main, os, read_events,
+                    SimulatorTestCase, time, wait_until)
 
 TOOLS = os.path.join(SOURCE_DIR, "tests", "tools")
 # Debian's interpreter: python3-aiosmtpd is installed for it, and another
@@ -74,16 +74,14 @@ class Receiver:
         self.log.close()
 
 
-class NotifierDeliveryTest(TestCase):
+class NotifierDeliveryTest(SimulatorTestCase):
+    scenario = SCENARIO
+    reset = ("www", "many")
+
     @classmethod
     def setUpClass(cls):
-        import shutil
-        cls.dir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gwtest-notify-%d" % os.getpid())
-        os.makedirs(cls.dir, exist_ok=True)
-        # Class cleanups run even when setUpClass fails part way.
-        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
-        cls.sim = Simulator(cls.dir, SCENARIO)
-        cls.addClassCleanup(cls.sim.close)
+        super().setUpClass()
+        cls.dir = cls.simdir
         certs = os.path.join(cls.dir, "certs")
         subprocess.run(["sh", os.path.join(SOURCE_DIR, "sim", "make-certs.sh"), certs],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -106,11 +104,6 @@ class NotifierDeliveryTest(TestCase):
     def setUp(self):
         super().setUp()
         self.data = os.path.join(self.tmp, "data")
-        for name in ("www", "many"):
-            try:
-                self.sim.control("DELETE", name)
-            except AssertionError:
-                pass  # nothing to remove
 
     # ---- what the receivers took -----------------------------------------------------
 
