@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_seconds, start_sink, status_kib, stop, write_councils
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 RECEIVER = r"""#!/usr/bin/env python3
@@ -43,39 +45,7 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "received"), 
 """
 
 
-def cpu_seconds(pid, tid=None):
-    path = "/proc/%d/stat" % pid if tid is None else "/proc/%d/task/%d/stat" % (pid, tid)
-    with open(path) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kib(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def start_sink(sink_bin, ports):
-    proc = subprocess.Popen([sink_bin] + [str(p) for p in ports], stdout=subprocess.PIPE,
-                            text=True)
-    got = []
-    for line in proc.stdout:
-        if line.strip() == "ready":
-            break
-        got.append(int(line))
-    return proc, got
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    proc.wait()
-
-
 def write_config(path, data_dir, receiver, n, ports, interval):
-    councils = 22
     with open(path, "w") as f:
         f.write("daemon: {data_dir: %s, storage: none, listen: \"\", log_level: notice,\n"
                 "         max_in_flight: 1024, max_per_host: 64}\n" % data_dir)
@@ -84,17 +54,7 @@ def write_config(path, data_dir, receiver, n, ports, interval):
                 "  - {id: councils, type: exec, command: [%s], group_by: council}\n"
                 % (receiver, receiver))
         f.write("defaults: {interval: %s, timeout: 5s, notify: [ops, councils]}\n" % interval)
-        f.write("councils:\n")
-        per = (n + councils - 1) // councils
-        i = 0
-        for c in range(councils):
-            f.write("  - id: council-%02d\n    targets:\n" % c)
-            for _ in range(per):
-                if i >= n:
-                    break
-                f.write("      - {id: t%06d, check: tcp, host: 127.0.0.1, port: %d}\n"
-                        % (i, ports[i % len(ports)]))
-                i += 1
+        write_councils(f, n, ports)
 
 
 class Log:

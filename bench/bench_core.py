@@ -26,41 +26,17 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_seconds, status_kib, write_councils
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def write_config(path, data_dir, n, ports, interval):
-    councils = 22
     with open(path, "w") as f:
         f.write("daemon:\n  data_dir: %s\n  storage: none\n  log_level: notice\n"
                 "  max_in_flight: 1024\n  max_per_host: 64\n" % data_dir)
         f.write("defaults:\n  interval: %s\n  timeout: 5s\n" % interval)
-        f.write("councils:\n")
-        per = (n + councils - 1) // councils
-        i = 0
-        for c in range(councils):
-            f.write("  - id: council-%02d\n    targets:\n" % c)
-            for _ in range(per):
-                if i >= n:
-                    break
-                f.write("      - {id: t%06d, check: tcp, host: 127.0.0.1, port: %d}\n"
-                        % (i, ports[i % len(ports)]))
-                i += 1
+        write_councils(f, n, ports)
 
 
 def stats_lines(log_path):
@@ -123,7 +99,7 @@ def main():
             time.sleep(0.05)
         start_s = time.monotonic() - t0
         time.sleep(5)
-        rss_start = rss_kib(daemon.pid)
+        rss_start = status_kib(daemon.pid)
 
         # Steady state: the window starts after a first report (which resets
         # the lateness histogram) and ends with a second one.
@@ -136,7 +112,7 @@ def main():
         daemon.send_signal(signal.SIGUSR1)
         time.sleep(0.5)
         after = parse_stats(stats_lines(log_path)[-1])
-        rss_end = rss_kib(daemon.pid)
+        rss_end = status_kib(daemon.pid)
         checks = after["started"] - before["started"]
         cpu_per_check_us = (cpu1 - cpu0) / checks * 1e6 if checks else float("nan")
         rate = checks / args.window

@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_seconds, status_kib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -117,20 +119,6 @@ def wait_port(port, timeout=10):
         except OSError:
             time.sleep(0.05)
     sys.exit("nothing listens on 127.0.0.1:%d" % port)
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def write_config(path, data_dir, targets, interval, url, ca_file=None, storage="rrd", timeout="2s",
@@ -288,7 +276,7 @@ def rss_10k(gwyliwr, tmp, url):
     d = Daemon(gwyliwr, cfg, os.path.join(tmp, "rss.log"))
     time.sleep(25)  # every target checked at least once
     checks = d.stats()
-    rss = rss_kib(d.proc.pid)
+    rss = status_kib(d.proc.pid)
     d.stop()
     return rss, checks
 
