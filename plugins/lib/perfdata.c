@@ -208,9 +208,9 @@ static const char *parse_limit(const char **pp, const char *end, double scale, d
     p += used;
     if (p < end && *p != ';' && !is_blank(*p))
         return "a minimum or maximum that is not a number";
+    *out *= scale; /* 1.5e306 TB is finite until it is in bytes */
     if (!isfinite(*out))
         return "a number out of range";
-    *out *= scale;
     *pp = p;
     return NULL;
 }
@@ -245,7 +245,9 @@ static const char *parse_item(const char **pp, const char *end, struct gw_perfda
     if (p < end && *p != ';' && !is_blank(*p))
         return "an unexpected character after the value";
     double scale = unit_scale(v->uom, &v->unit);
-    v->value *= scale;
+    v->value *= scale; /* NAN for U stays NAN; a huge value may overflow */
+    if (isinf(v->value))
+        return "a number out of range";
 
     /* ;warn;crit;min;max, each optional */
     if (p < end && *p == ';') {

@@ -223,6 +223,9 @@ static void test_perfdata_malformed_items_are_skipped(void **state)
         {"x | a=1;2;3;4;5x", "x", 0, {{0}}, 1, "a minimum or maximum that is not a number"},
         {"x | a=1;w", "x", 0, {{0}}, 1, "a threshold that is not a range"},
         {"x | a=1e999", "x", 0, {{0}}, 1, "a number out of range"},
+        /* Finite as written, infinite once a unit makes it bytes (found by fuzz/perfdata). */
+        {"x | a=1.5e306TB", "x", 0, {{0}}, 1, "a number out of range"},
+        {"x | a=1TB;;;0;1.5e306", "x", 0, {{0}}, 1, "a number out of range"},
         {"x | a=5verylongunit", "x", 0, {{0}}, 1, "a unit longer than 7 letters"},
         {"x | a=1 | b=2",
          "x",
