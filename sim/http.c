@@ -148,6 +148,10 @@ static void wait_suspend(struct http_wait *w, uint64_t ms)
         uv_timer_init(w->h->l->sim->loop, w->timer);
         w->timer->data = w;
     }
+    /* The delay counts from now: the loop's cached time lags by as long as
+     * this iteration has run, and a busy (or sanitized) simulator would answer
+     * that much early. */
+    uv_update_time(w->h->l->sim->loop);
     uv_timer_start(w->timer, wait_timer_cb, ms, 0);
 }
 
