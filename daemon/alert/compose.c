@@ -53,6 +53,11 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
     out->figures = gw_xcalloc(n_figures ? n_figures : 1, sizeof(*out->figures));
     struct gw_event_figure *f = out->figures;
     const char **names_cy = gw_xcalloc(n ? n : 1, sizeof(*names_cy));
+    /* Links to the targets' status pages, when people can reach them: the
+     * Welsh page for a notifier that speaks only Welsh. */
+    const char *web = config->daemon.web_url;
+    if (web && *web)
+        out->urls = gw_xcalloc(n ? n : 1, sizeof(*out->urls));
     for (size_t i = 0; i < n; i++) {
         const struct gw_alert_event *ev = events[i];
         struct gw_event *e = &out->events[i];
@@ -85,7 +90,10 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
         e->n_figures = ev->n_figures;
         for (size_t k = 0; k < ev->n_figures; k++, f++)
             *f = (struct gw_event_figure){ev->figures[k].name, ev->figures[k].value};
-        e->url = NULL; /* the status page is not there yet */
+        if (out->urls && target)
+            out->urls[i] = gw_xasprintf("%s%s/target/%s", web,
+                                        language == GW_NOTIFY_CY ? "/cy" : "", target->id);
+        e->url = out->urls ? out->urls[i] : NULL;
         e->severity = severity_of(ev);
         out->event_ptrs[i] = e;
     }
@@ -105,6 +113,9 @@ void gw_alert_compose(struct gw_alert_composed *out, const struct gw_config *con
 
 void gw_alert_composed_fini(struct gw_alert_composed *c)
 {
+    for (size_t i = 0; c->urls && i < c->notification.n_events; i++)
+        free(c->urls[i]);
+    free(c->urls);
     free(c->events);
     free(c->event_ptrs);
     free(c->figures);

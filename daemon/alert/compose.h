@@ -20,6 +20,7 @@ struct gw_alert_composed {
     struct gw_event *events;
     const struct gw_event **event_ptrs;
     struct gw_event_figure *figures;
+    char **urls; /* one per event (NULL: none); NULL when daemon.web_url is not set */
     char *subject, *body;
 };
 

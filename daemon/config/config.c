@@ -58,13 +58,28 @@ static char *resolve_dir(const char *config_path, const char *dir)
     return full;
 }
 
+/* An address notifications can link to: http(s), a host, nothing a link would break on. */
+static bool web_url_ok(const char *url)
+{
+    const char *host = strncmp(url, "https://", 8) == 0  ? url + 8
+                       : strncmp(url, "http://", 7) == 0 ? url + 7
+                                                         : NULL;
+    if (!host || !*host || *host == '/')
+        return false;
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#' || *p == '"' ||
+            *p == '<' || *p == '>')
+            return false;
+    return true;
+}
+
 static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
 {
     struct gw_daemon_conf *d = &b->config->daemon;
     const char *state_dir = getenv("STATE_DIRECTORY"); /* set by systemd's StateDirectory= */
     const char *data_dir = state_dir && *state_dir ? state_dir : "/var/lib/gwyliwr";
     const char *plugin_dir = NULL, *listen = GW_DEFAULT_LISTEN, *rrdcached = "";
-    const char *level = "info", *storage = "rrd";
+    const char *level = "info", *storage = "rrd", *web_url = "";
     int64_t in_flight = GW_DEFAULT_MAX_IN_FLIGHT, per_host = GW_DEFAULT_MAX_PER_HOST;
     uint64_t write_delay_ms = 0, refresh_ms = 0;
     uint64_t events_max = GW_DEFAULT_EVENTS_MAX_SIZE, events_keep = GW_DEFAULT_EVENTS_KEEP_MS;
@@ -111,6 +126,13 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
             (refresh_ms < 5000 || refresh_ms > 86400000))
             gw_cfg_error(gw_cfg_child(node, "web_refresh"),
                          "web_refresh out of range (expected 0s, or 5s to 1d)");
+        if (gw_cfg_get_string(node, "web_url", &web_url) == 0 && *web_url && !web_url_ok(web_url)) {
+            gw_cfg_error(gw_cfg_child(node, "web_url"),
+                         "bad web_url \"%s\" (expected http:// or https:// and a host, with no "
+                         "spaces, query or fragment)",
+                         web_url);
+            web_url = "";
+        }
         if (gw_cfg_get_size(node, "events_max_size", &events_max) == 0 &&
             events_max < GW_MIN_EVENTS_MAX_SIZE)
             gw_cfg_error(gw_cfg_child(node, "events_max_size"),
@@ -138,6 +160,10 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     d->store_rrd = strcmp(storage, "none") != 0;
     d->rrd_write_delay_ms = write_delay_ms;
     d->web_refresh_s = (uint32_t)(refresh_ms / 1000);
+    size_t url_len = strlen(web_url);
+    while (url_len > 0 && web_url[url_len - 1] == '/')
+        url_len--;
+    d->web_url = gw_xstrndup(web_url, url_len);
     d->events_max_size = events_max;
     d->events_keep_ms = events_keep;
     d->lateness_limit_ms = lateness_limit;
@@ -302,6 +328,7 @@ void gw_config_unref(struct gw_config *config)
     free(config->daemon.data_dir);
     free(config->daemon.plugin_dir);
     free(config->daemon.listen);
+    free(config->daemon.web_url);
     free(config->daemon.web_token);
     free(config->daemon.web_users);
     free(config->daemon.rrdcached);

@@ -28,6 +28,7 @@ struct gw_daemon_conf {
     char *web_token;        /* the bearer token the web server asks for; NULL: none */
     char *web_users;        /* "user:password" lines for basic authentication; NULL: none */
     uint32_t web_refresh_s; /* pages refresh themselves this often; 0: never */
+    char *web_url;          /* where people reach the status pages, no final "/"; "": unknown */
     char *rrdcached;        /* "" writes RRD files directly */
     bool store_rrd;         /* false: storage: none, no history kept */
     /* The longest a result waits to be written with later ones of its file. */

@@ -49,6 +49,8 @@ const struct gw_cfg_key gw_config_keys_daemon[] = {
     {"web_users_file", GW_CFG_FILE, 0, NULL,
      "secret file of user:password lines (clear or crypt hashes) for the web server"},
     {"web_refresh", GW_CFG_DURATION, 0, NULL, "pages reload themselves this often; 0s: never"},
+    {"web_url", GW_CFG_STRING, 0, NULL,
+     "where people reach the status pages (https://...); notifications link to them"},
     {"notify", GW_CFG_LIST, 0, NULL, "notifier ids told of the monitor's own problems"},
     {"events_max_size", GW_CFG_SIZE, 0, NULL, "size at which events.jsonl is rotated"},
     {"events_keep", GW_CFG_DURATION, 0, NULL, "how long rotated event logs are kept"},

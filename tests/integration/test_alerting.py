@@ -76,7 +76,8 @@ class AlertingTest(SimulatorTestCase):
 
     def test_one_outage_is_one_down_and_one_up(self):
         d = self.daemon(config(self.data, self.rx, self.sim,
-                               ["{{id: website, check: tcp, host: 127.0.0.1, port: {www}}}"]))
+                               ["{{id: website, check: tcp, host: 127.0.0.1, port: {www}}}"],
+                               daemon=", web_url: \"https://status.example.gov.wales/\""))
         d.wait_log(r"gwynedd/website \(tcp\): UP")
         self.close("www")
         down = self.rx.wait(target="gwynedd/website", state="down")[0]
@@ -99,6 +100,9 @@ class AlertingTest(SimulatorTestCase):
         self.assertEqual(first["env"]["GWYLIWR_SUBJECT"],
                          "[DOWN] Gwynedd Council — website: connection refused")
         self.assertEqual(first["input"]["idempotency_key"], first["env"]["GWYLIWR_NOTIFICATION_ID"])
+        page = "https://status.example.gov.wales/target/gwynedd/website"
+        self.assertEqual(first["env"]["GWYLIWR_URL"], page)
+        self.assertEqual(down["url"], page)
 
         events = read_events(self.data)
         kinds = [e["kind"] for e in events]

@@ -26,6 +26,7 @@
 #include "plugin/plugins.h"
 #include "tmp_testutil.h"
 #include "util/diag.h"
+#include "util/xalloc.h"
 
 /* ---- the fake plugin --------------------------------------------------------- */
 
@@ -1240,6 +1241,37 @@ static void test_config_notifier_common_keys(void **state)
         "e.yaml:4:50: error: notifier ops: timeout is zero (expected a duration like 30s)");
 }
 
+static void test_config_web_url(void **state)
+{
+    struct fixture *f = *state;
+    struct gw_config *c = load(f, "w.yaml",
+                               "councils:\n"
+                               "  - {id: c, targets: [{id: a, check: fake, host: h}]}\n");
+    EXPECT_NO_DIAGS(f->diag);
+    assert_string_equal(c->daemon.web_url, ""); /* none: notifications link nowhere */
+    c = load(f, "w.yaml",
+             "daemon: {web_url: \"https://status.example.gov.wales/gwyliwr//\"}\n"
+             "councils:\n"
+             "  - {id: c, targets: [{id: a, check: fake, host: h}]}\n");
+    EXPECT_NO_DIAGS(f->diag);
+    assert_string_equal(c->daemon.web_url, "https://status.example.gov.wales/gwyliwr");
+    static const char *const bad[] = {"ftp://status.example", "https://", "http:///x",
+                                      "https://status example", "https://s.example/?page=1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *text = gw_xasprintf("daemon: {web_url: \"%s\"}\n"
+                                  "councils:\n"
+                                  "  - {id: c, targets: [{id: a, check: fake, host: h}]}\n",
+                                  bad[i]);
+        char *want = gw_xasprintf("w.yaml:1:20: error: bad web_url \"%s\" (expected http:// or "
+                                  "https:// and a host, with no spaces, query or fragment)",
+                                  bad[i]);
+        assert_null(load(f, "w.yaml", text));
+        EXPECT_DIAGS(f->diag, want);
+        free(text);
+        free(want);
+    }
+}
+
 static void test_config_relative_data_dir(void **state)
 {
     struct fixture *f = *state;
@@ -1914,6 +1946,7 @@ int main(void)
         T(test_config_dependency_cycle),
         T(test_config_daemon_section),
         T(test_config_notifier_common_keys),
+        T(test_config_web_url),
         T(test_config_relative_data_dir),
         T(test_config_maintenance_errors),
         T(test_config_maintenance_local_times),
