@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import cpu_seconds, start_sink, status_kib, stop, write_councils
+from benchlib import cpu_seconds, load_average, start_sink, status_kib, stop, write_councils
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -123,6 +123,7 @@ def main():
     os.chmod(receiver, 0o755)
     sink, ports = start_sink(sink_bin, [0] * args.listeners)
     daemon = None
+    load_start = load_average()
     try:
         cfg = os.path.join(tmp, "bench.yaml")
         write_config(cfg, data, receiver, args.targets, ports, args.interval)
@@ -206,10 +207,13 @@ def main():
         print("  lateness p99                  storm %.2f ms (max %.2f ms), baseline %.2f ms   "
               "(goal < 50 ms)" % (storm_p99, storm_max, base_p99))
         for n in sorted(messages):
-            print("  messages to %-17s %d, of %s events" % (n, len(messages[n]),
-                                                        "+".join(str(x) for x in messages[n])))
+            sizes = messages[n]
+            print("  messages to %-17s %d, of %d to %d events each (%d in all)"
+                  % (n, len(sizes), min(sizes), max(sizes), sum(sizes)))
         print("  memory                        RSS before %.1f MB, high-water mark %.1f MB"
               % (rss_before / 1024, hwm / 1024))
+        print("  load average                  %.2f at the start, %.2f at the end"
+              % (load_start, load_average()))
     finally:
         if daemon and daemon.poll() is None:
             daemon.kill()

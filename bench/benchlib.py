@@ -24,6 +24,12 @@ def status_kib(pid, key="VmRSS"):
     return 0
 
 
+def load_average():
+    """The machine's 1-minute load average: a loaded machine moves every figure."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def start_sink(sink_bin, ports):
     """bench/tcp_sink listening on `ports` (0: any free one); (process, the ports)."""
     proc = subprocess.Popen([sink_bin] + [str(p) for p in ports], stdout=subprocess.PIPE,

@@ -27,6 +27,7 @@ struct http_wait {
     struct sim_http *h;
     struct MHD_Connection *conn;
     uv_timer_t *timer; /* allocated on first use; freed in its close callback */
+    uint64_t until_ns; /* uv_hrtime() at which its delay is over */
     bool suspended;
     bool aborted; /* the listener is stopping: end instead of answering */
     struct http_wait *prev, *next;
@@ -112,9 +113,25 @@ static void http_kick(struct sim_http *h)
 
 static void wait_resume(struct http_wait *w);
 
+/* Whole milliseconds, rounded up, until `until_ns`; 0 when it has passed. */
+static uint64_t ms_until(uint64_t until_ns)
+{
+    uint64_t now = uv_hrtime();
+    return now >= until_ns ? 0 : (until_ns - now + 999999) / 1000000;
+}
+
 static void wait_timer_cb(uv_timer_t *timer)
 {
-    wait_resume(timer->data);
+    struct http_wait *w = timer->data;
+    /* The loop's clock is whole milliseconds read from a coarse clock, so its
+     * timer can fire up to two milliseconds before the delay is over; a test
+     * server's delay is a promise, so it waits out the rest. */
+    uint64_t rest = ms_until(w->until_ns);
+    if (rest > 0) {
+        uv_timer_start(timer, wait_timer_cb, rest, 0);
+        return;
+    }
+    wait_resume(w);
 }
 
 static void wait_unlink(struct http_wait *w)
@@ -151,6 +168,7 @@ static void wait_suspend(struct http_wait *w, uint64_t ms)
     /* The delay counts from now: the loop's cached time lags by as long as
      * this iteration has run, and a busy (or sanitized) simulator would answer
      * that much early. */
+    w->until_ns = uv_hrtime() + ms * 1000000;
     uv_update_time(w->h->l->sim->loop);
     uv_timer_start(w->timer, wait_timer_cb, ms, 0);
 }

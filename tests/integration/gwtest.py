@@ -32,7 +32,9 @@ SLOW = 3.0 if SANITIZE else 1.0
 # How early a libuv timer may fire, in seconds, against a precise clock: the
 # loop's clock is whole milliseconds, truncated, and read from
 # CLOCK_MONOTONIC_COARSE where that ticks every millisecond or faster (a tick
-# behind at most). A server's 200 ms delay can measure 198 ms; never less.
+# behind at most): the daemon's 1.5 s timeout can measure 1.498 s. The
+# simulator waits out its delays on a precise clock, so a delay it promises is
+# never shorter; the same margin covers the client measuring it.
 TIMER_EARLY = 0.002
 
 # A busy machine only makes a measured delay longer: of up to this many
