@@ -359,25 +359,26 @@ static void judge_failure(struct dns_run *run, int status, int rcode)
         run->host->check_figure(run->check, "answers", 0);
     switch (status) {
     case ARES_ENOTFOUND:
-        finish(run, GW_STATUS_DOWN, "nxdomain", "%s does not exist (NXDOMAIN from %s in %s)",
-               conf->name, who, took);
+        finish(run, GW_STATUS_DOWN, GW_REASON_NXDOMAIN,
+               "%s does not exist (NXDOMAIN from %s in %s)", conf->name, who, took);
         return;
     case ARES_ENODATA:
-        finish(run, GW_STATUS_DOWN, "nodata",
+        finish(run, GW_STATUS_DOWN, GW_REASON_NODATA,
                "%s has no %s record (NOERROR, no answer from %s in %s)", conf->name, type, who,
                took);
         return;
     case ARES_ESERVFAIL:
-        finish(run, GW_STATUS_DOWN, "servfail", "%s %s: SERVFAIL from %s in %s", conf->name, type,
-               who, took);
+        finish(run, GW_STATUS_DOWN, GW_REASON_SERVFAIL, "%s %s: SERVFAIL from %s in %s", conf->name,
+               type, who, took);
         return;
     case ARES_EREFUSED:
-        finish(run, ours, "refused", "%s %s: REFUSED from %s in %s", conf->name, type, who, took);
+        finish(run, ours, GW_REASON_REFUSED, "%s %s: REFUSED from %s in %s", conf->name, type, who,
+               took);
         return;
     case ARES_EFORMERR:
     case ARES_ENOTIMP:
-        finish(run, ours, status == ARES_EFORMERR ? "formerr" : "notimp", "%s %s: %s from %s in %s",
-               conf->name, type,
+        finish(run, ours, status == ARES_EFORMERR ? GW_REASON_FORMERR : GW_REASON_NOTIMP,
+               "%s %s: %s from %s in %s", conf->name, type,
                gw_dns_packet_rcode_name(rcode >= 0                ? rcode
                                         : status == ARES_EFORMERR ? GW_DNS_FORMERR
                                                                   : GW_DNS_NOTIMP,
@@ -474,9 +475,10 @@ static void judge_answer(struct dns_run *run, const struct gw_dns_message *m)
             list_add(extra, sizeof(extra), m->records[j].text);
     }
     if (missing[0] || extra[0]) {
-        finish(run, GW_STATUS_DOWN, "answer_mismatch", "%s %s from %s: %s%s%s%s%s (answers: %s)",
-               conf->name, type, who, missing[0] ? "no " : "", missing,
-               missing[0] && extra[0] ? "; " : "", extra[0] ? "unexpected " : "", extra, answers);
+        finish(run, GW_STATUS_DOWN, GW_REASON_ANSWER_MISMATCH,
+               "%s %s from %s: %s%s%s%s%s (answers: %s)", conf->name, type, who,
+               missing[0] ? "no " : "", missing, missing[0] && extra[0] ? "; " : "",
+               extra[0] ? "unexpected " : "", extra, answers);
         return;
     }
     if (!isnan(conf->max_latency_s) && run->elapsed_s > conf->max_latency_s) {
@@ -569,13 +571,15 @@ static void serials_cb(void *data, const struct gw_dns_serial *servers, size_t n
         host->check_detail(run->check, "serials", "%s", serials);
     const char *zone = run->conf->name;
     if (n == 0)
-        finish(run, GW_STATUS_DEGRADED, "nameserver", "%s: no name server address to ask (%s)",
-               zone, n_names ? "their names do not resolve" : "no NS records");
+        finish(run, GW_STATUS_DEGRADED, GW_REASON_NAMESERVER,
+               "%s: no name server address to ask (%s)", zone,
+               n_names ? "their names do not resolve" : "no NS records");
     else if (failures[0])
-        finish(run, GW_STATUS_DEGRADED, "nameserver", "%s: a name server fails: %s", zone,
+        finish(run, GW_STATUS_DEGRADED, GW_REASON_NAMESERVER, "%s: a name server fails: %s", zone,
                failures);
     else if (n_distinct > 1)
-        finish(run, GW_STATUS_DEGRADED, "soa_mismatch", "serials of %s differ: %s", zone, serials);
+        finish(run, GW_STATUS_DEGRADED, GW_REASON_SOA_MISMATCH, "serials of %s differ: %s", zone,
+               serials);
     else
         finish(run, GW_STATUS_UP, NULL, "%s; serial %u at %zu name server address%s", run->message,
                distinct[0], answered, answered == 1 ? "" : "es");

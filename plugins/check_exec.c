@@ -637,7 +637,8 @@ static void finish(struct exec_run *run)
         snprintf(verdict, sizeof(verdict), "killed by SIG%s",
                  sigabbrev_np(run->term_signal) ? sigabbrev_np(run->term_signal) : "?");
     } else if (run->exit_status >= 0 && run->exit_status <= 3) {
-        static const char *const reasons[] = {NULL, "warning", "critical", "unknown"};
+        static const char *const reasons[] = {NULL, GW_REASON_WARNING, GW_REASON_CRITICAL,
+                                              GW_REASON_UNKNOWN};
         status = (enum gw_status)run->exit_status;
         reason = reasons[run->exit_status];
         plugin_status = true;

@@ -345,7 +345,7 @@ static void judge(struct icmp_run *run)
         snprintf(lost, sizeof(lost), ", %u of %u lost%s%s", n - got, n, run->errors ? ": " : "",
                  run->errors ? run->error : "");
     if (!isnan(conf->max_loss) && loss > conf->max_loss + 1e-9) {
-        finish(run, GW_STATUS_DEGRADED, "packet_loss",
+        finish(run, GW_STATUS_DEGRADED, GW_REASON_PACKET_LOSS,
                "%s lost %.0f %% of %u pings (max_loss %.0f %%); rtt min/median/max %s/%s/%s", peer,
                loss * 100, n, conf->max_loss * 100, s_min, s_med, s_max);
     } else if (!isnan(conf->max_rtt_s) && median > conf->max_rtt_s) {

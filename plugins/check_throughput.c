@@ -208,7 +208,7 @@ static void done_cb(void *data, const struct gw_http_response *r)
         return;
     }
     if (isnan(rate)) {
-        host->check_done(check, GW_STATUS_UNKNOWN, "too_small",
+        host->check_done(check, GW_STATUS_UNKNOWN, GW_REASON_TOO_SMALL,
                          "downloaded %s from %s in one piece: too small to time (expected an "
                          "object that takes a while to download)",
                          size, conf->authority);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "i18n/i18n.h"
+#include "i18n/reason.h"
 #include "util/london.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -60,50 +61,11 @@ static const char *tag(enum gw_lang lang, const struct gw_event *e, bool test)
     return gw_i18n_trp(lang, "subject", "UNKNOWN");
 }
 
-/* A short phrase for a reason code; "HTTP 503" from the sentence of an http_status. */
+/* Why it failed, in a few words; the reason code itself when no phrase is known. */
 static void reason_text(enum gw_lang lang, const struct gw_event *e, struct gw_strbuf *b)
 {
-    static const struct {
-        const char *code, *text;
-    } phrases[] = {
-        {GW_REASON_TIMEOUT, GW_N_("no answer in time")},
-        {GW_REASON_DNS, GW_N_("name not found")},
-        {GW_REASON_CONNECT_REFUSED, GW_N_("connection refused")},
-        {GW_REASON_CONNECT_TIMEOUT, GW_N_("no connection")},
-        {GW_REASON_UNREACHABLE, GW_N_("unreachable")},
-        {GW_REASON_RESET, GW_N_("connection reset")},
-        {GW_REASON_BANNER_MISMATCH, GW_N_("unexpected reply")},
-        {GW_REASON_PLUGIN, GW_N_("the monitor's own error")},
-        {GW_REASON_CANCELLED, GW_N_("check abandoned")},
-        {GW_REASON_TLS_HANDSHAKE, GW_N_("TLS handshake failed")},
-        {GW_REASON_TLS_VERIFY, GW_N_("certificate not trusted")},
-        {GW_REASON_TLS_EXPIRED, GW_N_("certificate expired")},
-        {GW_REASON_BODY_MISMATCH, GW_N_("wrong content")},
-        {GW_REASON_JSON_MISMATCH, GW_N_("wrong content")},
-        {GW_REASON_ASSERTION, GW_N_("a check failed")},
-        {GW_REASON_TOO_SLOW, GW_N_("too slow")},
-        {GW_REASON_CERT_EXPIRING, GW_N_("certificate expiring")},
-        {GW_REASON_TOO_MANY_REDIRECTS, GW_N_("too many redirects")},
-        {GW_REASON_BODY_TOO_LARGE, GW_N_("answer too large")},
-        {GW_REASON_BAD_RESPONSE, GW_N_("not a valid answer")},
-        {GW_REASON_FEED_PARSE, GW_N_("feed cannot be read")},
-    };
-    const char *r = e->reason;
-    if (is(r, GW_REASON_HTTP_STATUS) && e->message && strncmp(e->message, "HTTP ", 5) == 0) {
-        size_t n = 5;
-        while (e->message[n] >= '0' && e->message[n] <= '9')
-            n++;
-        if (n > 5) {
-            gw_strbuf_append_n(b, e->message, n);
-            return;
-        }
-    }
-    for (size_t i = 0; r && i < sizeof(phrases) / sizeof(phrases[0]); i++)
-        if (strcmp(r, phrases[i].code) == 0) {
-            gw_strbuf_append(b, gw_i18n_tr(lang, phrases[i].text));
-            return;
-        }
-    gw_strbuf_append(b, r ? r : state_text(lang, e->state));
+    if (!gw_reason_phrase(b, lang, e->reason, e->message))
+        gw_strbuf_append(b, e->reason && *e->reason ? e->reason : state_text(lang, e->state));
 }
 
 static void duration(enum gw_lang lang, int64_t ms, struct gw_strbuf *b)

@@ -99,6 +99,22 @@ enum gw_status {
 #define GW_REASON_HEALTH_WARN    "health_warn"    /* a health document says warn / degraded */
 #define GW_REASON_HEALTH_FAIL    "health_fail"    /* a health document says fail / down */
 #define GW_REASON_HEALTH_UNKNOWN "health_unknown" /* a health document cannot tell */
+/* Network checks. A DNS lookup's reason is the answer's code (RFC 1035). */
+#define GW_REASON_NXDOMAIN        "nxdomain"        /* the name does not exist */
+#define GW_REASON_NODATA          "nodata"          /* the name has no record of the type */
+#define GW_REASON_SERVFAIL        "servfail"        /* the name server failed */
+#define GW_REASON_REFUSED         "refused"         /* the name server refused the query */
+#define GW_REASON_FORMERR         "formerr"         /* the name server could not read the query */
+#define GW_REASON_NOTIMP          "notimp"          /* the name server does not do the query */
+#define GW_REASON_ANSWER_MISMATCH "answer_mismatch" /* the answers are not those expected */
+#define GW_REASON_NAMESERVER      "nameserver"      /* one of a zone's name servers fails */
+#define GW_REASON_SOA_MISMATCH    "soa_mismatch"    /* a zone's name servers give other serials */
+#define GW_REASON_PACKET_LOSS     "packet_loss"     /* more pings lost than max_loss */
+#define GW_REASON_TOO_SMALL       "too_small"       /* a download too quick to time */
+/* A Monitoring Plugins command's exit status 1, 2, 3. */
+#define GW_REASON_WARNING  "warning"
+#define GW_REASON_CRITICAL "critical"
+#define GW_REASON_UNKNOWN  "unknown"
 
 /*
  * A figure a check type records for each result: one RRD data source.
