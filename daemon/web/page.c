@@ -1,10 +1,12 @@
 #include "web/page.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "result/state.h"
 #include "i18n/format.h"
+#include "i18n/reason.h"
 
 void gw_page_text(struct gw_page *p, const char *s)
 {
@@ -45,6 +47,24 @@ void gw_page_state(struct gw_page *p, uint8_t state)
                      sym[i]);
     gw_page_text(p, gw_page_state_word(p->lang, state));
     gw_strbuf_append(p->b, "</span>");
+}
+
+void gw_page_found(struct gw_page *p, const char *reason, const char *sentence)
+{
+    bool said = sentence && *sentence;
+    if (p->lang == GW_LANG_EN && said) {
+        gw_page_text(p, sentence);
+        return;
+    }
+    struct gw_strbuf phrase = {0};
+    if (gw_reason_phrase(&phrase, p->lang, reason, sentence))
+        gw_page_text(p, gw_strbuf_str(&phrase));
+    gw_strbuf_reset(&phrase);
+    if (said && p->lang != GW_LANG_EN) {
+        gw_strbuf_append(p->b, "<span class=\"said\" lang=\"en\">");
+        gw_page_text(p, sentence);
+        gw_strbuf_append(p->b, "</span>");
+    }
 }
 
 void gw_page_percent(struct gw_page *p, double ratio)

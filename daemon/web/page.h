@@ -47,6 +47,14 @@ void gw_page_href(struct gw_page *p, const char *path);
 void gw_page_state(struct gw_page *p, uint8_t state);
 /* The words of a state. */
 const char *gw_page_state_word(enum gw_lang lang, uint8_t state);
+/*
+ * What a check found, from its reason code and its sentence (always
+ * English): in English the sentence (the phrase of the reason when there
+ * is no sentence); in Welsh the phrase of the reason (i18n/reason.h), then
+ * the sentence under it marked lang="en", so a screen reader speaks it in
+ * an English voice (WCAG 2.2, 3.1.2 Language of Parts). Either may be NULL.
+ */
+void gw_page_found(struct gw_page *p, const char *reason, const char *sentence);
 /* An availability figure in a table cell's text ("99.95 %", or "no data"). */
 void gw_page_percent(struct gw_page *p, double ratio);
 /* The GW_HISTORY_DAYS daily bars of `a`, each with its day and figure in text. */

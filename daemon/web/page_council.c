@@ -45,7 +45,7 @@ static void targets_table(struct gw_page *p, const struct gw_council_conf *cc)
         gw_strbuf_append(p->b, "</td><td>");
         gw_page_state(p, e->state);
         gw_strbuf_append(p->b, "</td><td>");
-        gw_page_text(p, e->message);
+        gw_page_found(p, e->reason, e->message);
         gw_strbuf_append(p->b, "</td><td>");
         gw_page_since(p, e->since_ms);
         gw_strbuf_append(p->b, "</td><td class=\"num\">");

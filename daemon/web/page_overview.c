@@ -107,7 +107,7 @@ void gw_page_outages(struct gw_page *p, size_t first, size_t count, int level)
             gw_strbuf_append(p->b, "</a></th><td>");
             gw_page_state(p, e->state);
             gw_strbuf_append(p->b, "</td><td>");
-            gw_page_text(p, e->message);
+            gw_page_found(p, e->reason, e->message);
             gw_strbuf_append(p->b, "</td><td>");
             gw_page_since(p, e->since_ms);
             gw_strbuf_append(p->b, "</td></tr>\n");

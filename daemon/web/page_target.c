@@ -65,7 +65,7 @@ static void about(struct gw_page *p, const struct gw_target_conf *t, const struc
         if (*e->reason)
             gw_strbuf_printf(p->b, " (<code>%s</code>)", e->reason); /* [a-z_] by contract */
         gw_strbuf_append(p->b, ". ");
-        gw_page_text(p, e->message);
+        gw_page_found(p, e->reason, e->message);
     } else {
         gw_page_text(p, gw_i18n_tr(l, "Not checked yet"));
     }
@@ -247,7 +247,10 @@ static void events(struct gw_page *p, const json_t *list)
         }
         gw_strbuf_append(p->b, "</td><td>");
         const char *sentence = json_str(e, "sentence");
-        gw_page_text(p, sentence ? sentence : json_str(e, "window"));
+        if (sentence)
+            gw_page_found(p, json_str(e, "reason"), sentence);
+        else
+            gw_page_text(p, json_str(e, "window"));
         gw_strbuf_append(p->b, "</td></tr>\n");
     }
     gw_strbuf_append(p->b, "</tbody></table></div>\n</section>\n");

@@ -93,7 +93,7 @@ EVENTS = [
 ]
 
 PAGES = ["/", "/council/cardiff", "/target/cardiff/website", "/target/cardiff/payments",
-         "/council/gwynedd", "/target/gwynedd/website"]
+         "/target/cardiff/committees", "/council/gwynedd", "/target/gwynedd/website"]
 
 
 def this_month():
@@ -272,6 +272,33 @@ class WebTest(Estate):
             self.skipTest("node and npm are needed for html-validate")
         r = run(["node", os.path.join(tools, "check-html.mjs"), *files], timeout=120)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_web_welsh_pages_say_what_happened_in_welsh(self):
+        # The check's sentence is English: a Welsh page says it in Welsh words
+        # first, then gives the sentence marked as English for screen readers.
+        refused = r"cysylltiad wedi'i wrthod<span class=\"said\" lang=\"en\">connection refused by 127\.0\.0\.1:\d+</span>"
+        status503 = r"HTTP 503<span class=\"said\" lang=\"en\">HTTP 503 from 127\.0\.0\.1:\d+ after "
+        for path in ("/cy/", "/cy/council/cardiff"):
+            _, _, body = self.get(path)
+            html = body.decode()
+            self.assertRegex(html, r"(?s)<caption>Democratiaeth</caption>.*" + refused, path)
+            self.assertRegex(html, r"(?s)<caption>Gwasanaethau digidol</caption>.*" + status503, path)
+        # A service that is up has no reason: its sentence alone, still marked English.
+        _, _, body = self.get("/cy/council/cardiff")
+        self.assertRegex(body.decode(), r"<td><span class=\"said\" lang=\"en\">HTTP 200 from 127\.0\.0\.1:\d+")
+        # The target page: the last check, and the recent events from events.jsonl.
+        _, _, body = self.get("/cy/target/cardiff/committees")
+        self.assertRegex(body.decode(), r"\(<code>connect_refused</code>\)\. " + refused)
+        _, _, body = self.get("/cy/target/cardiff/payments")
+        self.assertIn('HTTP 503<span class="said" lang="en">HTTP 503 from 127.0.0.1 after 1 ms '
+                      "(expected 2xx)</span>", body.decode())
+        # English pages say it as the check does, with nothing marked.
+        for path in ("/", "/council/cardiff", "/target/cardiff/committees"):
+            _, _, body = self.get(path)
+            html = body.decode()
+            self.assertRegex(html, r"<td>connection refused by 127\.0\.0\.1:\d+</td>|\. connection refused by", path)
+            self.assertNotIn('class="said"', html, path)
+            self.assertNotIn("cysylltiad", html, path)
 
     def test_web_stylesheet_and_etag(self):
         status, headers, body = self.get("/static/style.css")
