@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "i18n/reason.h"
 #include "report/report_render.h"
 #include "report/report_text.h"
 #include "util/xalloc.h"
@@ -86,7 +87,7 @@ static json_t *group(const struct gw_report_group *g, enum gw_lang lang, bool wi
     return o;
 }
 
-static json_t *outage(const struct gw_timeline_outage *o)
+static json_t *outage(const struct gw_timeline_outage *o, enum gw_lang lang)
 {
     json_t *j = json_object();
     json_object_set_new(j, "start", rfc3339(o->start_ms));
@@ -96,6 +97,12 @@ static json_t *outage(const struct gw_timeline_outage *o)
     json_object_set_new(j, "downtime_minutes", minutes(o->down_ms));
     json_object_set_new(j, "downtime_all_minutes", minutes(o->down_all_ms));
     json_object_set_new(j, "reason", string_or_null(o->reason));
+    struct gw_strbuf words = {0};
+    json_object_set_new(j, "reason_text",
+                        gw_reason_phrase(&words, lang, o->reason, NULL)
+                            ? json_string(gw_strbuf_str(&words))
+                            : json_null());
+    gw_strbuf_reset(&words);
     json_object_set_new(j, "cause",
                         o->cause == GW_TIMELINE_CAUSE_PARENT ? json_string("parent") : json_null());
     json_object_set_new(j, "cause_target", string_or_null(o->cause_target));
@@ -123,7 +130,7 @@ static json_t *target(const struct gw_report_target *t, enum gw_lang lang)
     json_object_set_new(o, "figures", figures(&t->fig));
     json_t *list = json_array();
     for (size_t i = 0; i < t->n_outages; i++)
-        json_array_append_new(list, outage(&t->outages[i]));
+        json_array_append_new(list, outage(&t->outages[i], lang));
     json_object_set_new(o, "outages", list);
     return o;
 }

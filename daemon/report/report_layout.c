@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n/format.h"
+#include "i18n/reason.h"
 #include "report/report_text.h"
 #include "util/xalloc.h"
 
@@ -96,6 +97,15 @@ static void cell_minutes(char **row, size_t i, int64_t ms)
 {
     struct gw_strbuf b = {0};
     gw_report_text_minutes(&b, ms);
+    cell_take(row, i, &b);
+}
+
+/* Why an outage began, in words (i18n/reason.h); a reason no phrase is known for, as it is. */
+static void cell_reason(char **row, size_t i, const char *reason, enum gw_lang lang)
+{
+    struct gw_strbuf b = {0};
+    if (!gw_reason_phrase(&b, lang, reason, NULL))
+        gw_strbuf_append(&b, reason ? reason : "");
     cell_take(row, i, &b);
 }
 
@@ -316,7 +326,7 @@ static void add_council(struct gw_report_layout *l, const struct gw_report_counc
             else
                 cell_datetime(row, 2, o->end_ms, lang);
             cell_duration(row, 3, o->down_ms, lang);
-            cell(row, 4, o->reason ? o->reason : "");
+            cell_reason(row, 4, o->reason, lang);
             char *cause = gw_report_text_cause(o, lang);
             cell(row, 5, cause);
             free(cause);

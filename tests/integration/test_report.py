@@ -429,6 +429,17 @@ councils:
         table = report(self, cfg, "--month", name, fmt="table", lang="cy")
         self.assertIn("%s %d" % (WELSH_MONTHS[month - 1], year), table)
         self.assertIn("oherwydd cardiff/network", table)
+        # An outage's reason in words of the report's language; the code for machines.
+        self.assertIn("enw heb ei ganfod", table)  # dns
+        self.assertNotIn(" dns ", table)
+        self.assertIn("name not found", report(self, cfg, "--month", name, fmt="table"))
+        self.assertIn("statws HTTP annisgwyl",
+                      report(self, cfg, "--month", name, fmt="html", lang="cy"))
+        self.assertEqual(t["cardiff/website-cy"]["outages"][1]["reason"], "dns")
+        self.assertEqual(t["cardiff/website-cy"]["outages"][1]["reason_text"], "name not found")
+        cy_doc = report(self, cfg, "--month", name, lang="cy")
+        self.assertEqual(targets_of(cy_doc)["cardiff/website-cy"]["outages"][1]["reason_text"],
+                         "enw heb ei ganfod")
 
     def test_rrd_only_month_with_a_change_of_clocks(self):
         data = os.path.join(self.tmp, "rrd")

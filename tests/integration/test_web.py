@@ -399,6 +399,7 @@ class WebTest(Estate):
         self.assertIn('<html lang="cy">', cy)
         self.assertIn("<h1>Darparu gwasanaethau 24/7: Cyngor Caerdydd</h1>", cy)
         self.assertIn("Gwefan Gymraeg", cy)
+        self.assertIn("statws HTTP annisgwyl", cy)  # why payments is down, in Welsh
         files = []
         for name, text in (("report-en.html", html), ("report-cy.html", cy)):
             files.append(os.path.join(self.tmp, name))
@@ -422,6 +423,9 @@ class WebTest(Estate):
         self.assertEqual(targets["cardiff/payments"]["source"], "events")
         self.assertEqual(targets["cardiff/payments"]["figures"]["availability"], 0)
         self.assertTrue(targets["cardiff/payments"]["outages"][0]["ongoing"])
+        self.assertEqual(targets["cardiff/payments"]["outages"][0]["reason"], "http_status")
+        self.assertEqual(targets["cardiff/payments"]["outages"][0]["reason_text"],
+                         "statws HTTP annisgwyl")
         status, _, body = self.get("/api/v1/reports/" + month)
         self.assertEqual(status, 200)
         self.assertEqual(schema_check(doc, schema, json.loads(body)), [])
