@@ -64,6 +64,14 @@ static void test_render_subjects(void **state)
     struct gw_event refused = event("state", "down", "up", "connect_refused", "refused");
     subject_is(&refused, GW_NOTIFY_CY,
                "[I LAWR] Cyngor Gwynedd — website: cysylltiad wedi'i wrthod");
+    /* every reason has its words, a feed's and a name server's too; a word no
+     * phrase is known for (a third-party plugin's) as it is */
+    struct gw_event feed = event("state", "down", "up", "feed_schema", "no \"evses\" in item 3");
+    subject_is(&feed, GW_NOTIFY_CY, "[I LAWR] Cyngor Gwynedd — website: ffrwd anghyflawn");
+    struct gw_event nx = event("state", "down", "up", "nxdomain", "x does not exist");
+    subject_is(&nx, GW_NOTIFY_EN, "[DOWN] Gwynedd Council — website: the name does not exist");
+    struct gw_event own = event("state", "down", "up", "kettle_cold", "the kettle is cold");
+    subject_is(&own, GW_NOTIFY_CY, "[I LAWR] Cyngor Gwynedd — website: kettle_cold");
     struct gw_event slow = event("state", "degraded", "up", "too_slow", "slow");
     subject_is(&slow, GW_NOTIFY_EN, "[DEGRADED] Gwynedd Council — website: too slow");
     struct gw_event up = event("state", "up", "down", NULL, "fine");
