@@ -629,8 +629,14 @@ void gw_web_lower_priority(void)
         return;
     lowered = true;
     /* Linux keeps a nice value per thread. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), GW_WEB_NICE) != 0)
-        gw_log_debug("web: cannot lower the priority of a thread: %s", strerror(errno));
+    static atomic_bool told;
+    /* Said once: every web thread would say the same. A sandbox that forbids
+     * setpriority (systemd's ~@resources) is the usual cause. */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), GW_WEB_NICE) != 0 &&
+        !atomic_exchange(&told, true))
+        gw_log_warning("web: cannot lower the priority of its threads (%s): a busy web server "
+                       "can make checks start late",
+                       strerror(errno));
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url,

@@ -62,6 +62,9 @@ require 'StateDirectory=gwyliwr'
 require 'AmbientCapabilities=CAP_NET_RAW'
 require 'CapabilityBoundingSet=CAP_NET_RAW'
 require 'UMask=0027'
+# The web server's threads lower their priority (daemon/web/server.c): the
+# filter must let setpriority through, or they run at the loop's.
+require 'SystemCallFilter=setpriority'
 grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "unit has no WatchdogSec="
 
 # --- (a) exposure -----------------------------------------------------------
