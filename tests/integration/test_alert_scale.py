@@ -44,6 +44,15 @@ class ScaleTest(SimulatorTestCase):
                              "notify: [%s]}" % (t, port, ", ".join(notify)))
         return "\n".join(lines) + "\n"
 
+    @staticmethod
+    def checks_started(d):
+        """The daemon's count of checks started, from a stats report asked for now."""
+        before = len(re.findall(r"(\d+) checks started", d.output()))
+        d.signal(signal.SIGUSR1)
+        wait_until(lambda: len(re.findall(r"(\d+) checks started", d.output())) > before, 10,
+                   what="a stats report")
+        return int(re.findall(r"(\d+) checks started", d.output())[-1])
+
     def test_a_hung_receiver_delays_nothing_else(self):
         fast, hung = self.receiver("fast"), self.receiver("hung")
         hung.set_mode("hang")
@@ -57,6 +66,7 @@ class ScaleTest(SimulatorTestCase):
         d.wait_log(r"council0/t4 \(tcp\): UP")
         self.sim.control("POST", "farm", {"behaviour": "closed"})
         hung.wait(state="down", timeout=30)
+        started0, t0 = self.checks_started(d), time.monotonic()
         fast.wait(count=5, state="down", timeout=30)
         # the hung one is given its timeout, then tried again
         wait_until(lambda: [e for e in read_events(self.data) if e["kind"] == "delivery" and
@@ -67,12 +77,13 @@ class ScaleTest(SimulatorTestCase):
         self.assertEqual(failed["message"], "no answer within 6s (the notifier's timeout)")
         # every change reached the other notifier while the hung one waited
         self.assertLess(max(n["time"] for n in fast.received()), failed["time_ms"] / 1000)
-        # the checks kept their beat all along
-        d.signal(signal.SIGUSR1)
-        d.wait_log(r"stats: .*lateness since the last report p50 [\d.]+ ms p99 ([\d.]+) ms")
-        p99 = float(re.findall(r"lateness since the last report p50 [\d.]+ ms p99 ([\d.]+) ms",
-                               d.output())[-1])
-        self.assertLess(p99, 100 * SLOW)
+        # The checks kept their beat all along: five targets at a 1 s interval
+        # started about five checks a second while the hung one waited its 6 s
+        # (a loop held up by it would have started none). Counted, not timed:
+        # a loaded machine makes checks late, not fewer.
+        started, elapsed = self.checks_started(d) - started0, time.monotonic() - t0
+        self.assertGreaterEqual(elapsed, 5)
+        self.assertGreaterEqual(started, 5 * (elapsed - 2), "%.1f s" % elapsed)
         code, _ = d.stop()
         self.assertEqual(code, 0)
 
