@@ -99,9 +99,12 @@ static void test_check_throughput_slow_line_is_degraded(void **state)
     assert_verdict(&out, GW_STATUS_DEGRADED, GW_REASON_TOO_SLOW);
     assert_message_has(&out, "downloaded 160 KiB from 127.0.0.1:");
     assert_message_has(&out, ", below min_rate 100 Mbit/s (first byte after ");
-    /* ten pieces 20 ms apart: 160 KiB in at least 180 ms */
+    /* Ten pieces 20 ms apart: 160 KiB in 180 ms from the first byte. The
+     * client times the first byte when it reads it, so a stall of this
+     * process then shortens what it measures: allow 90 ms of that, still
+     * a hundred times slower than the same bytes unpaced on loopback. */
     double rate = outcome_figure(&out, "rate");
-    assert_true(rate > 0 && rate <= 163840 / 0.179);
+    assert_true(rate > 0 && rate <= 163840 / 0.090);
     harness_finish_loop(h);
 }
 
