@@ -6,9 +6,10 @@ two baselines measured in the same run on the same machine.
     RRD writes), for HTTP and for HTTPS (ECDSA P-256, verification on), with a
     fresh connection per check; next to bench/bare_curl_client (libcurl multi
     on libuv, the same requests at the same rate: the floor of our stack) and
-    `wrk -H 'Connection: close'` (no verification). Goal: at most 1.3x the
-    bare client. Storage direct (with and without rrd_write_delay), through a
-    local rrdcached (whose CPU is added to the daemon's) and none.
+    `wrk -H 'Connection: close'` (no verification). Goal: at most 1.5x the
+    bare client with storage. Storage direct and through a local rrdcached
+    (whose CPU is added to the daemon's), each with the default settings and
+    with rrd_write_delay 0 (a write per result) and 60s, and none.
   * Measurement fidelity under load: gwyliwr-sim adds a fixed 50 ms delay,
     1,000 checks/s; the recorded latency minus 50 ms, p50 and p99 (from the
     RRD files). Goal: under 2 ms at p50, under 10 ms at p99.
@@ -17,7 +18,14 @@ two baselines measured in the same run on the same machine.
 Everything listens on 127.0.0.1. nginx and wrk are installed from Debian when
 missing (as root).
 
-Usage: bench/bench_http.py [--build build] [--targets 2000] [--window 60]
+With --rounds N every row is measured N times, the rows taking turns, and
+the median of each figure is printed with its range; --rows REGEX measures
+only the rows whose label matches. The load average of the machine at the
+start and at the end is printed too: CPU time per check is what is compared,
+but a loaded machine still moves it.
+
+Usage: bench/bench_http.py [--build build] [--targets 2000] [--interval 2] [--window 60]
+                           [--rounds 1] [--rows REGEX] [--skip-extras]
 """
 
 import argparse
@@ -123,10 +131,13 @@ def wait_port(port, timeout=10):
 
 def write_config(path, data_dir, targets, interval, url, ca_file=None, storage="rrd", timeout="2s",
                  write_delay="0s", rrdcached=""):
+    """write_delay None: the daemon's default."""
     with open(path, "w") as f:
-        f.write("daemon:\n  data_dir: %s\n  storage: %s\n  rrd_write_delay: %s\n  log_level: notice\n"
+        f.write("daemon:\n  data_dir: %s\n  storage: %s\n  log_level: notice\n"
                 "  max_in_flight: 4096\n  max_per_host: 4096\n  listen: \"\"\n"
-                "  rrdcached: \"%s\"\n" % (data_dir, storage, write_delay, rrdcached))
+                "  rrdcached: \"%s\"\n" % (data_dir, storage, rrdcached))
+        if write_delay is not None:
+            f.write("  rrd_write_delay: %s\n" % write_delay)
         f.write("defaults:\n  interval: %s\n  timeout: %s\n" % (interval, timeout))
         f.write("councils:\n  - id: bench\n    targets:\n")
         for i in range(targets):
@@ -183,11 +194,13 @@ def daemon_cpu_per_check(gwyliwr, tmp, name, targets, interval_s, url, ca_file, 
     data = os.path.join(tmp, "data-" + name)
     cfg = os.path.join(tmp, name + ".yaml")
     rrdcached, address = start_rrdcached(tmp, data) if cached else (None, "")
+    # A check may take at most its interval.
+    timeout = "2s" if interval_s >= 2 else "900ms"
     write_config(cfg, data, targets, "%ds" % interval_s, url, ca_file, storage=storage,
-                 write_delay=write_delay, rrdcached=address)
+                 timeout=timeout, write_delay=write_delay, rrdcached=address)
     d = Daemon(gwyliwr, cfg, os.path.join(tmp, name + ".log"))
     # Every target checked, every RRD file created, the first delayed writes done.
-    time.sleep(interval_s * 2 + 6 + int(write_delay.rstrip("s")))
+    time.sleep(interval_s * 2 + 6 + int((write_delay or "60s").rstrip("s")))
     c0, n0 = cpu_seconds(d.proc.pid), d.stats()
     r0 = cpu_seconds(rrdcached.pid) if rrdcached else 0
     time.sleep(window)
@@ -281,12 +294,29 @@ def rss_10k(gwyliwr, tmp, url):
     return rss, checks
 
 
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def spread(values):
+    """The median of values, and their range when there are several."""
+    m = statistics.median(values)
+    if len(values) == 1:
+        return "%6.0f us" % m, m
+    return "%6.0f us (%.0f-%.0f)" % (m, min(values), max(values)), m
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--targets", type=int, default=2000)
     ap.add_argument("--interval", type=int, default=2, help="seconds between checks of a target")
     ap.add_argument("--window", type=int, default=60)
+    ap.add_argument("--rounds", type=int, default=1, help="measure each row this many times")
+    ap.add_argument("--rows", default="", help="only the rows whose label matches this regex")
+    ap.add_argument("--skip-extras", action="store_true",
+                    help="no fidelity and RSS measures, only the CPU table")
     args = ap.parse_args()
     ensure_packages()
     gwyliwr = os.path.join(args.build, "bin", "gwyliwr")
@@ -294,6 +324,7 @@ def main():
     bare = os.path.join(args.build, "bench", "bare_curl_client")
     tmp = tempfile.mkdtemp(prefix="gwbench-http-")
     nginx = None
+    load_start = load_average()
     try:
         make_certs(tmp)
         http_port, https_port = free_port(), free_port()
@@ -301,51 +332,77 @@ def main():
         ca = os.path.join(tmp, "ca.crt")
         http_url = "http://127.0.0.1:%d/" % http_port
         https_url = "https://127.0.0.1:%d/" % https_port
-        rows = []
         # (label, url, CA, seconds between checks of a target, storage, write
-        # delay, through rrdcached). HTTPS costs about ten times as much: at
-        # the HTTP rate nginx and the daemon would saturate the two cores, so
-        # it runs at a third.
+        # delay (None: the default), through rrdcached). HTTPS costs about ten
+        # times as much: at the HTTP rate nginx and the daemon would saturate
+        # the two cores, so it runs at a third.
         slow = args.interval * 3
-        runs = (("http, direct RRD writes", http_url, None, args.interval, "rrd", "0s", False),
+        runs = (("http, direct, default settings", http_url, None, args.interval, "rrd", None,
+                 False),
+                ("http, direct, rrd_write_delay 0", http_url, None, args.interval, "rrd", "0s",
+                 False),
                 ("http, direct, rrd_write_delay 60s", http_url, None, args.interval, "rrd", "60s",
                  False),
-                ("http, rrdcached", http_url, None, args.interval, "rrd", "0s", True),
+                ("http, rrdcached, default settings", http_url, None, args.interval, "rrd", None,
+                 True),
+                ("http, rrdcached, rrd_write_delay 0", http_url, None, args.interval, "rrd", "0s",
+                 True),
                 ("http, rrdcached, rrd_write_delay 60s", http_url, None, args.interval, "rrd",
                  "60s", True),
                 ("http, storage none", http_url, None, args.interval, "none", "0s", False),
-                ("https, direct RRD writes", https_url, ca, slow, "rrd", "0s", False),
-                ("https, rrdcached", https_url, ca, slow, "rrd", "0s", True),
+                ("https, direct, default settings", https_url, ca, slow, "rrd", None, False),
+                ("https, rrdcached, default settings", https_url, ca, slow, "rrd", None, True),
                 ("https, storage none", https_url, ca, slow, "none", "0s", False))
-        for name, url, ca_file, interval, storage, delay, cached in runs:
-            tag = re.sub(r"[^a-z0-9]+", "-", name)
-            ours, theirs, rate, errors = daemon_cpu_per_check(
-                gwyliwr, tmp, tag, args.targets, interval, url, ca_file, args.window, storage,
-                write_delay=delay, cached=cached)
-            if theirs is not None:  # rrdcached's work is ours too
-                name += " (%.0f+%.0f)" % (ours, theirs)
-                ours += theirs
-            floor, failed = bare_cpu_per_request(bare, rate, min(args.window, 30), url, ca_file)
-            w = wrk_cpu_per_request(url)
-            rows.append((name, ours, floor, w, rate, errors, failed))
-            print("  (%s: daemon %.0f us, bare %.0f us, wrk %.0f us per request)"
-                  % (name, ours, floor, w), flush=True)
-        p50, p99, samples, fid_rate = fidelity(gwyliwr, sim, tmp, args.window)
-        rss, checks = rss_10k(gwyliwr, tmp, http_url)
+        runs = [r for r in runs if re.search(args.rows, r[0])]
+        results = {r[0]: [] for r in runs}
+        for _ in range(args.rounds):
+            for name, url, ca_file, interval, storage, delay, cached in runs:
+                tag = re.sub(r"[^a-z0-9]+", "-", name)
+                ours, theirs, rate, errors = daemon_cpu_per_check(
+                    gwyliwr, tmp, tag, args.targets, interval, url, ca_file, args.window, storage,
+                    write_delay=delay, cached=cached)
+                floor, failed = bare_cpu_per_request(bare, rate, min(args.window, 30), url,
+                                                     ca_file)
+                w = wrk_cpu_per_request(url)
+                results[name].append((ours, theirs or 0.0, floor, w, rate, errors, failed))
+                print("  (%s: daemon %.0f us%s, bare %.0f us, wrk %.0f us per request, %.0f/s)"
+                      % (name, ours, " + rrdcached %.0f us" % theirs if theirs is not None else "",
+                         floor, w, rate), flush=True)
+        if not args.skip_extras:
+            p50, p99, samples, fid_rate = fidelity(gwyliwr, sim, tmp, args.window)
+            rss, checks = rss_10k(gwyliwr, tmp, http_url)
 
-        print("gwyliwr http benchmark: %d targets every %d s, loopback nginx, fresh connections"
-              % (args.targets, args.interval))
-        print("  %-50s %9s %13s %8s %7s %s" % ("", "daemon", "bare libcurl", "wrk", "ratio",
-                                                "(checks/s)"))
-        for name, ours, floor, w, rate, errors, failed in rows:
-            print("  %-50s %6.0f us %10.0f us %5.0f us %6.2fx  (%.0f/s%s)"
-                  % (name, ours, floor, w, ours / floor, rate,
-                     ", %d DOWN lines, %d bare failures" % (errors, failed) if errors or failed else ""))
-        print("  goal: daemon at most 1.3x the bare libcurl client")
-        print("  fidelity, 50 ms server delay, %.0f checks/s: recorded latency - 50 ms p50 %.2f ms, "
-              "p99 %.2f ms over %d checks (goal < 2 ms / < 10 ms)" % (fid_rate, p50, p99, samples))
-        print("  RSS with 10,000 http targets checked (%d checks, storage none): %.1f MB (goal < 64 MB)"
-              % (checks, rss / 1024))
+        print("gwyliwr http benchmark: %d targets every %d s, loopback nginx, fresh connections, "
+              "%d round%s; load average %s at the start, %s at the end"
+              % (args.targets, args.interval, args.rounds, "" if args.rounds == 1 else "s",
+                 load_start, load_average()))
+        print("  CPU per check; rrdcached's own is added to the daemon's (shown as daemon + "
+              "rrdcached); medians, with the range over the rounds")
+        for name, url, ca_file, interval, storage, delay, cached in runs:
+            rs = results[name]
+            total, total_m = spread([r[0] + r[1] for r in rs])
+            floor, floor_m = spread([r[2] for r in rs])
+            w, _ = spread([r[3] for r in rs])
+            ratios = [(r[0] + r[1]) / r[2] for r in rs]
+            parts = ""
+            if cached:
+                parts = " = %.0f + %.0f" % (statistics.median([r[0] for r in rs]),
+                                            statistics.median([r[1] for r in rs]))
+            errors = sum(r[5] for r in rs)
+            failed = sum(r[6] for r in rs)
+            print("  %-38s daemon %s%s, bare libcurl %s, wrk %s: %.2fx%s  (%.0f checks/s%s)"
+                  % (name, total, parts, floor, w, statistics.median(ratios),
+                     " (%.2f-%.2f)" % (min(ratios), max(ratios)) if len(rs) > 1 else "",
+                     statistics.median([r[4] for r in rs]),
+                     ", %d DOWN lines, %d bare failures" % (errors, failed)
+                     if errors or failed else ""))
+        print("  goal: daemon, storage included, at most 1.5x the bare libcurl client")
+        if not args.skip_extras:
+            print("  fidelity, 50 ms server delay, %.0f checks/s: recorded latency - 50 ms p50 "
+                  "%.2f ms, p99 %.2f ms over %d checks (goal < 2 ms / < 10 ms)"
+                  % (fid_rate, p50, p99, samples))
+            print("  RSS with 10,000 http targets checked (%d checks, storage none): %.1f MB "
+                  "(goal < 64 MB)" % (checks, rss / 1024))
     finally:
         if nginx:
             nginx.send_signal(signal.SIGQUIT)
