@@ -75,7 +75,8 @@ static void watch_writer(struct gw_alert *a, struct gw_alert_watch_state *w)
                          (unsigned long long)dropped);
     else
         gw_alert_monitor(a, "rrd_dropped", NULL, false, "no more measurements are dropped");
-    if (w->spool && s.pending == 0) {
+    /* Not pending == 0: rrd_write_delay holds the newest points back. */
+    if (w->spool && s.replaying == 0) {
         w->spool = false;
         gw_alert_monitor(a, "rrd_spool", NULL, false,
                          "the measurements kept at the last stop are written");

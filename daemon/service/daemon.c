@@ -423,32 +423,32 @@ static void replay_point(void *ctx, const char *id, int64_t time_ms, size_t n,
 }
 
 /*
- * Submits again what the last run could not write before it stopped, ahead of
- * every new result so each file still gets its points in time order.
+ * Submits again what the last run did not write (its journal, when it was
+ * killed; the spool, when it stopped), ahead of every new result so each
+ * file still gets its points in time order.
  */
-static void replay_spool(struct gw_daemon *d, const char *path)
+static void replay_unwritten(struct gw_daemon *d, const char *data_dir)
 {
     struct replay r = {d, 0, 0};
     size_t bad = 0;
-    long rc = gw_rrd_spool_read(path, replay_point, &r, &bad);
-    if (rc == -ENOENT)
-        return;
+    long rc = gw_rrd_writer_recover(d->writer, replay_point, &r, &bad);
     if (rc < 0) {
-        gw_log_error("cannot read %s: %s; the points it holds are not written", path,
-                     strerror((int)-rc));
+        gw_log_error("rrd: cannot read what the last run left unwritten in %s: %s; it is kept "
+                     "there, not written",
+                     data_dir, strerror((int)-rc));
         return;
     }
-    gw_log_notice("rrd: %zu points the last run could not write are queued again from %s", r.stored,
-                  path);
+    if (r.stored)
+        gw_log_notice("rrd: %zu points the last run did not write are queued again", r.stored);
     gw_alert_watch_spooled(d->alert, r.stored);
     if (r.unknown)
-        gw_log_warning("rrd: %zu points in %s belong to targets no longer configured "
-                       "(or share no figure with them); they are dropped",
-                       r.unknown, path);
+        gw_log_warning("rrd: %zu points the last run did not write belong to targets no longer "
+                       "configured (or share no figure with them); they are dropped",
+                       r.unknown);
     if (bad)
-        gw_log_warning("rrd: %zu lines of %s cannot be read; they are dropped", bad, path);
-    if (unlink(path) != 0)
-        gw_log_warning("cannot remove %s: %s", path, strerror(errno));
+        gw_log_warning("rrd: %zu lines left by the last run in %s cannot be read; they are "
+                       "dropped",
+                       bad, data_dir);
 }
 
 static void log_stats(struct gw_daemon *d)
@@ -571,14 +571,13 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     gw_rrd_writer_set_backend(d->writer, gw_rrd_backend_new(config->daemon.rrdcached));
     gw_rrd_writer_set_delay(d->writer, config->daemon.rrd_write_delay_ms);
     gw_rrd_writer_set_spool(d->writer, spool_path);
-    rc = gw_rrd_writer_start(d->writer);
-    if (rc < 0) {
-        gw_log_error("cannot start the RRD writer: %s", strerror(-rc));
-        gw_rrd_writer_free(d->writer);
-        free(spool_path);
-        gw_config_unref(config);
-        exit_code = 2;
-        goto out_loop;
+    free(spool_path);
+    char *err = NULL;
+    if (gw_rrd_writer_set_journal(d->writer, config->daemon.data_dir, &err) < 0) {
+        gw_log_error("rrd: no journal: %s; points waiting to be written are lost if the daemon "
+                     "is killed before they are",
+                     err);
+        free(err);
     }
     gw_funnel_init(&d->funnel, config->daemon.store_rrd ? d->writer : NULL,
                    config->daemon.data_dir);
@@ -593,8 +592,9 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     d->funnel.alert = d->alert;
     gw_alert_watch(d->alert, d->writer, d->scheduler);
     if (config->daemon.store_rrd)
-        replay_spool(d, spool_path);
-    free(spool_path);
+        replay_unwritten(d, config->daemon.data_dir);
+    /* After the replay: the writer journals the replayed points in its first pass. */
+    int writer_rc = gw_rrd_writer_start(d->writer);
     gw_config_unref(config);
     uv_update_time(&d->loop);
     for (size_t i = 0; i < d->targets->n; i++)
@@ -630,8 +630,11 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     uv_async_init(&d->loop, &d->writer_done, writer_done_cb);
     d->writer_done.data = d;
     rc = gw_signals_start(&d->loop, signal_cb, d, &d->signals);
-    if (rc < 0) {
-        gw_log_error("cannot handle signals: %s", uv_strerror(rc));
+    if (writer_rc < 0 || rc < 0) {
+        if (writer_rc < 0)
+            gw_log_error("cannot start the RRD writer: %s", uv_strerror(writer_rc));
+        else
+            gw_log_error("cannot handle signals: %s", uv_strerror(rc));
         exit_code = 2;
         stop(d, "start-up failed");
     } else {

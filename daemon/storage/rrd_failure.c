@@ -21,15 +21,11 @@ void gw_rrd_failure_backend_ok(struct gw_rrd_writer *w)
                   "meanwhile",
                   w->backend->description, (gw_clock_mono_ms() - w->down_since_ms) / 1000);
 }
-static uint64_t backoff_next(uint64_t backoff_ms)
-{
-    backoff_ms = backoff_ms ? backoff_ms * 2 : BACKOFF_FIRST_MS;
-    return backoff_ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms;
-}
 
 /* The backend went away: the points it took lately may be lost with it, so
- * they go back to the front of their queues, to be compared with the file
- * when it is reachable again and written if the file lacks them. */
+ * they go back to the front of their queues (and into the journal), to be
+ * compared with the file when it is reachable again and written if the file
+ * lacks them. */
 static void recheck_taken(struct gw_rrd_writer *w, uint64_t now_ms)
 {
     for (size_t i = 0; i < w->n_files; i++) {
@@ -37,8 +33,10 @@ static void recheck_taken(struct gw_rrd_writer *w, uint64_t now_ms)
         if (!f->taken.head)
             continue;
         size_t n = 0;
-        for (struct point *p = f->taken.head; p; p = p->next, n++)
+        for (struct point *p = f->taken.head; p; p = p->next, n++) {
             p->attempted = true;
+            gw_rrd_writer_journal_add(w, p);
+        }
         f->taken.tail->next = f->queue.head;
         if (!f->queue.head)
             f->queue.tail = f->taken.tail;
@@ -49,6 +47,7 @@ static void recheck_taken(struct gw_rrd_writer *w, uint64_t now_ms)
         f->known = false;
         gw_rrd_writer_thread_busy(w, f, now_ms);
     }
+    gw_rrd_writer_journal_commit(w);
 }
 
 static void backend_down(struct gw_rrd_writer *w, uint64_t now_ms, const char *err)

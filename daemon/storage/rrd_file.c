@@ -302,6 +302,9 @@ int gw_rrd_file_write(struct gw_rrd_writer *w, struct rrd_file *f, char **err)
             point_done(w, p, &w->written);
             continue;
         }
+        /* rrdcached journals what it takes: ours need not hold it any more. */
+        point_unjournal(w, p);
+        point_replayed(w, p);
         if (!p->counted)
             atomic_fetch_add(&w->written, 1);
         atomic_fetch_sub(&w->pending, 1);

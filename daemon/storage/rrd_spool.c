@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 struct gw_rrd_spool {
     FILE *file;
     char *path;
+    struct gw_strbuf line;
 };
 
 struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err)
@@ -36,13 +38,37 @@ struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err)
     return spool;
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back as v. */
+static void value_append(struct gw_strbuf *b, double v)
+{
+    char text[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof(text), "%.*g", digits, v);
+        if (isnan(v) || strtod(text, NULL) == v)
+            break;
+    }
+    gw_strbuf_append(b, text);
+}
+
+void gw_rrd_spool_format(struct gw_strbuf *b, const char *id, int64_t time_ms, size_t n,
+                         const char *const *names, const double *values)
+{
+    gw_strbuf_printf(b, "%s\t%" PRId64, id, time_ms);
+    for (size_t i = 0; i < n; i++) {
+        gw_strbuf_append_char(b, '\t');
+        gw_strbuf_append(b, names[i]);
+        gw_strbuf_append_char(b, '=');
+        value_append(b, values[i]);
+    }
+    gw_strbuf_append_char(b, '\n');
+}
+
 void gw_rrd_spool_put(struct gw_rrd_spool *spool, const char *id, int64_t time_ms, size_t n,
                       const char *const *names, const double *values)
 {
-    fprintf(spool->file, "%s\t%" PRId64, id, time_ms);
-    for (size_t i = 0; i < n; i++)
-        fprintf(spool->file, "\t%s=%.17g", names[i], values[i]);
-    fputc('\n', spool->file);
+    gw_rrd_spool_format(&spool->line, id, time_ms, n, names, values);
+    fwrite(spool->line.s, 1, spool->line.len, spool->file);
+    gw_strbuf_reset(&spool->line);
 }
 
 int gw_rrd_spool_close(struct gw_rrd_spool *spool, char **err)
@@ -55,6 +81,7 @@ int gw_rrd_spool_close(struct gw_rrd_spool *spool, char **err)
         rc = -(errno ? errno : EIO);
     if (rc < 0)
         *err = gw_xasprintf("cannot write %s: %s", spool->path, strerror(-rc));
+    gw_strbuf_reset(&spool->line);
     free(spool->path);
     free(spool);
     return rc;
@@ -158,26 +185,40 @@ static bool parse_line(struct groups *g, char *line)
     return true;
 }
 
-long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad)
+/* Reads the lines of `path` into g. 0, or a negative errno. */
+static int read_into(struct groups *g, const char *path, size_t *bad)
 {
-    *bad = 0;
     FILE *file = fopen(path, "re");
     if (!file)
         return -errno;
-    struct groups g = {NULL, 0, 0, gw_strmap_new()};
     char *line = NULL;
     size_t line_cap = 0;
-    while (getline(&line, &line_cap, file) >= 0)
-        if (line[0] != '\n' && !parse_line(&g, line))
+    ssize_t len;
+    while ((len = getline(&line, &line_cap, file)) >= 0) {
+        /* A last line without its newline was cut short (a write that
+         * failed, a crash in the middle of one): its last value may be
+         * missing digits, so none of it is trusted. */
+        bool torn = line[len - 1] != '\n';
+        if (line[0] != '\n' && (torn || !parse_line(g, line)))
             (*bad)++;
+    }
     int rc = ferror(file) ? -EIO : 0;
     free(line);
     fclose(file);
+    return rc;
+}
 
-    for (size_t i = 0; i < g.n; i++) {
-        struct group *grp = &g.items[i];
-        if (rc == 0)
+/* Calls fn for each group in `order` (NULL: as they first appeared), then frees them all. */
+static void emit_and_free(struct groups *g, const size_t *order, bool emit,
+                          gw_rrd_spool_point_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        struct group *grp = &g->items[order ? order[i] : i];
+        if (emit)
             fn(ctx, grp->id, grp->time_ms, grp->n, (const char *const *)grp->names, grp->values);
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        struct group *grp = &g->items[i];
         for (size_t k = 0; k < grp->n; k++)
             free(grp->names[k]);
         free(grp->names);
@@ -185,7 +226,48 @@ long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, si
         free(grp->id);
         free(grp->key);
     }
-    free(g.items);
-    gw_strmap_free(g.index);
-    return rc < 0 ? rc : (long)g.n;
+    free(g->items);
+    gw_strmap_free(g->index);
+}
+
+long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad)
+{
+    *bad = 0;
+    struct groups g = {NULL, 0, 0, gw_strmap_new()};
+    int rc = read_into(&g, path, bad);
+    long n = (long)g.n;
+    emit_and_free(&g, NULL, rc == 0, fn, ctx);
+    return rc < 0 ? rc : n;
+}
+
+/* Time order, then the order of first appearance: a stable sort by time. */
+static int by_time(const void *a, const void *b, void *arg)
+{
+    const struct groups *g = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int64_t ti = g->items[i].time_ms, tj = g->items[j].time_ms;
+    if (ti != tj)
+        return ti < tj ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+long gw_rrd_spool_read_all(const char *const *paths, size_t n, gw_rrd_spool_point_fn fn, void *ctx,
+                           size_t *bad)
+{
+    *bad = 0;
+    struct groups g = {NULL, 0, 0, gw_strmap_new()};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = read_into(&g, paths[i], bad);
+        if (rc == -ENOENT)
+            rc = 0;
+    }
+    size_t *order = gw_xcalloc(g.n ? g.n : 1, sizeof(*order));
+    for (size_t i = 0; i < g.n; i++)
+        order[i] = i;
+    qsort_r(order, g.n, sizeof(*order), by_time, &g);
+    long count = (long)g.n;
+    emit_and_free(&g, order, rc == 0, fn, ctx);
+    free(order);
+    return rc < 0 ? rc : count;
 }

@@ -7,15 +7,18 @@
  *
  *     <council>/<target> TAB <time in ms> TAB <figure>=<value> TAB ...
  *
- * Values are printed with %.17g ("nan" for unknown). The format is text so
- * an operator can read it, and values are named so a target whose figures
- * changed in between still gets the ones it keeps.
+ * Values are printed in as few digits as read back exactly ("nan" for
+ * unknown). The format is text so an operator can read it, and values are
+ * named so a target whose figures changed in between still gets the ones it
+ * keeps. The writer's journal (rrd_journal.h) is made of the same lines.
  */
 #ifndef GW_RRD_SPOOL_H
 #define GW_RRD_SPOOL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/strbuf.h"
 
 /* The spool's name in the data directory. */
 #define GW_RRD_SPOOL_NAME "unwritten-points.tsv"
@@ -32,6 +35,10 @@ struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err);
 void gw_rrd_spool_put(struct gw_rrd_spool *spool, const char *id, int64_t time_ms, size_t n,
                       const char *const *names, const double *values);
 
+/* Appends the line of one point to `b`, as gw_rrd_spool_put writes it. */
+void gw_rrd_spool_format(struct gw_strbuf *b, const char *id, int64_t time_ms, size_t n,
+                         const char *const *names, const double *values);
+
 /*
  * Writes out what was put and syncs it to disk, then frees the spool.
  * Returns 0, or a negative errno with *err set (caller frees): the points
@@ -46,10 +53,22 @@ typedef void (*gw_rrd_spool_point_fn)(void *ctx, const char *id, int64_t time_ms
 /*
  * Reads the spool at `path` and calls `fn` once per point in the order the
  * points first appear, the lines of one target and time (one per RRD file)
- * merged into one point. Lines that cannot be parsed are skipped and counted
- * in *bad. Returns the number of points, or a negative errno (-ENOENT when
- * there is no spool). The file is left alone: the caller removes it.
+ * merged into one point. Lines that cannot be parsed, and a last line cut
+ * short (without its newline), are skipped and counted in *bad. Returns the number of points, or a
+ * negative errno (-ENOENT when there is no spool). The file is left alone: the caller removes it.
  */
 long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad);
+
+/*
+ * Reads the `n` files at `paths` as one (lines of one target and time merged
+ * into one point, whichever file they are in) and calls `fn` once per point,
+ * in time order (points of the same time in the order they first appear), so
+ * each target's points come oldest first however the files were written. A
+ * missing file is skipped; lines are read as gw_rrd_spool_read reads them.
+ * Returns the number of points, or a negative errno
+ * when a file cannot be read (then `fn` is never called).
+ */
+long gw_rrd_spool_read_all(const char *const *paths, size_t n, gw_rrd_spool_point_fn fn, void *ctx,
+                           size_t *bad);
 
 #endif

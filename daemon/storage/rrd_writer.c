@@ -33,6 +33,7 @@ struct gw_rrd_writer *gw_rrd_writer_new(size_t max_pending)
     atomic_init(&w->dropped_stale, 0);
     atomic_init(&w->dropped_overflow, 0);
     atomic_init(&w->spooled, 0);
+    atomic_init(&w->replaying, 0);
     atomic_init(&w->overflow_logged, false);
     atomic_init(&w->hurry, false);
     w->file_index = gw_strmap_new();
@@ -85,7 +86,7 @@ void gw_rrd_writer_flush(struct gw_rrd_writer *w)
     poke(w);
 }
 
-int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms)
+int gw_rrd_writer_sync(struct gw_rrd_writer *w, const char *subject, uint64_t timeout_ms)
 {
     uint64_t deadline = gw_clock_mono_ms() + timeout_ms;
     int rc = 0;
@@ -95,7 +96,12 @@ int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms)
         return 0;
     }
     uint64_t mine = ++w->flush_asked;
-    w->flush_all = true;
+    /* The writer copies the subjects it serves, so this one may leave early. */
+    struct sync_request request = {w->sync_requests, subject};
+    if (subject)
+        w->sync_requests = &request;
+    else
+        w->flush_all = true;
     uv_cond_signal(&w->wake);
     while (w->flush_served < mine) {
         uint64_t now = gw_clock_mono_ms();
@@ -104,6 +110,13 @@ int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms)
             rc = w->flush_served < mine ? -ETIMEDOUT : 0;
             break;
         }
+    }
+    if (subject) {
+        struct sync_request **at = &w->sync_requests;
+        while (*at && *at != &request)
+            at = &(*at)->next;
+        if (*at)
+            *at = request.next;
     }
     uv_mutex_unlock(&w->lock);
     return rc;
@@ -138,6 +151,7 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
         p->file = f;
         p->attempted = false;
         p->counted = false;
+        p->seg = NULL;
         p->taken_mono_ms = 0;
         p->queued_mono_ms = now_ms;
         p->time_ms = time_ms;
@@ -149,10 +163,19 @@ void gw_rrd_writer_submit(struct gw_rrd_writer *w, struct gw_rrd_series *s, doub
     bool queued = false, wake = false, overflow = false;
     uv_mutex_lock(&w->lock);
     if (!w->stopping && atomic_load(&w->pending) + n_files <= (uint_fast64_t)w->max_pending) {
+        for (struct point *p = points.head; p; p = p->next)
+            p->replayed = w->recovering;
+        if (w->recovering)
+            atomic_fetch_add(&w->replaying, n_files);
         /* The writer drains the whole inbox each time: it needs waking only
          * when it may have found the inbox empty, and not before its own
-         * deadline if that comes before these points are due. */
-        wake = !w->inbox.head && now_ms + w->delay_ms < w->asleep_until_ms;
+         * deadline if that comes before these points are due: to be
+         * written, or to be journaled (it sleeps at most JOURNAL_EVERY_MS
+         * after a pass that took points). */
+        uint64_t due_ms = w->delay_ms;
+        if (w->journaling && due_ms > JOURNAL_EVERY_MS)
+            due_ms = JOURNAL_EVERY_MS;
+        wake = !w->inbox.head && now_ms + due_ms < w->asleep_until_ms;
         if (w->inbox.tail)
             w->inbox.tail->next = points.head;
         else
@@ -225,6 +248,8 @@ void gw_rrd_writer_stop(struct gw_rrd_writer *w)
 /* Frees everything; the writer thread has ended or is this one. */
 void gw_rrd_writer_release(struct gw_rrd_writer *w)
 {
+    /* What is left is not written: the journal keeps it for the next start. */
+    gw_rrd_writer_journal_close(w, false);
     /* Points a rescuer kept in the spool were counted then. */
     atomic_uint_fast64_t *lost = w->taken_over ? NULL : &w->dropped_overflow;
     struct point *p;
@@ -243,6 +268,9 @@ void gw_rrd_writer_release(struct gw_rrd_writer *w)
     }
     free(w->files);
     free(w->busy);
+    for (size_t i = 0; i < w->n_subjects; i++)
+        free(w->subjects[i]);
+    free(w->subjects);
     gw_strmap_free(w->file_index);
     free(w->spool_path);
     gw_rrd_backend_free(w->next_backend);
@@ -289,4 +317,5 @@ void gw_rrd_writer_stats(const struct gw_rrd_writer *w, struct gw_rrd_writer_sta
     out->dropped_stale = atomic_load(&mw->dropped_stale);
     out->dropped_overflow = atomic_load(&mw->dropped_overflow);
     out->spooled = atomic_load(&mw->spooled);
+    out->replaying = atomic_load(&mw->replaying);
 }

@@ -54,6 +54,27 @@
  * does not return (a stopped rrdcached never answers, and librrd's client has
  * no timeout): another thread then writes the spool in its place.
  *
+ * A writer with a journal (gw_rrd_writer_set_journal, rrd_journal.h) appends
+ * each point it takes in to it, in one write per pass, before the point waits
+ * for its delay, and lets the journal forget the point once it is written
+ * (or taken by rrdcached, which journals it in turn: -j), dropped, or
+ * spooled. A daemon that is killed (kill -9, a crash, the OOM killer) thus
+ * loses no point the writer had taken in, however long the delay, and the
+ * next start reads them back and writes them (gw_rrd_writer_recover). A
+ * point is in the journal 10 ms after its submission at most: while points
+ * come, the writer takes what came in that time in one pass and one write
+ * (waking it for each point would cost more than the check that made it),
+ * so a kill loses at most the points of its last 10 ms, as a kill always
+ * lost the points on their way to the writer. When the journal cannot be
+ * written (disk full) the writer says so once and goes on without it,
+ * points in memory only, and retries after 1 s, doubling to 30 s; when it
+ * works again every point still queued is journaled at once, and one line
+ * says so.
+ *
+ * Readers of the files in this process (graphs, pages, reports) call
+ * gw_rrd_writer_sync first, for the files of what they read, so a long
+ * delay never hides a point from them.
+ *
  * Counters count points of files: a result of a target with two files is two.
  */
 #ifndef GW_RRD_WRITER_H
@@ -64,6 +85,7 @@
 
 #include "storage/rrd_backend.h"
 #include "storage/rrd_schema.h"
+#include "storage/rrd_spool.h"
 
 /* The default bound on points queued in memory, all files together. */
 #define GW_RRD_WRITER_MAX_PENDING 1000000
@@ -78,6 +100,7 @@ struct gw_rrd_writer_stats {
     uint64_t dropped_stale;    /* points at or before their file's last update */
     uint64_t dropped_overflow; /* points over the bound, or lost when stopped */
     uint64_t spooled;          /* points unwritable when stopped, kept in the spool */
+    uint64_t replaying;        /* points of the last run (gw_rrd_writer_recover) still queued */
 };
 
 /*
@@ -101,6 +124,32 @@ void gw_rrd_writer_set_backend(struct gw_rrd_writer *w, struct gw_rrd_backend *b
  */
 void gw_rrd_writer_set_spool(struct gw_rrd_writer *w, const char *path);
 
+/*
+ * Before gw_rrd_writer_start: keeps the journal in `dir` (copied; the data
+ * directory, which must exist). Returns 0, or a negative errno with *err set
+ * (caller frees) when `dir` cannot be read: the writer then keeps no journal.
+ */
+int gw_rrd_writer_set_journal(struct gw_rrd_writer *w, const char *dir, char **err);
+
+/*
+ * Before gw_rrd_writer_start, after set_spool and set_journal: reads what
+ * the last run left unwritten, the journal (a run that was killed) and the
+ * spool (one that stopped), and calls fn(ctx, ...) once per point, each
+ * target's points oldest first (rrd_spool.h), for the caller to submit it
+ * again. Those points are written without waiting for the delay (they
+ * are old already). A point submitted from fn may be in its file already:
+ * when it is not later than the file's last update it is dropped and
+ * counted nowhere.
+ * The files read are removed once the writer has journaled those points
+ * anew (at once when it keeps no journal), or when it has spooled them;
+ * never when some were over the writer's bound (they stay for the next
+ * start). Returns the number of points read (*bad: lines that could not be
+ * read), or a negative errno when a file cannot be read: nothing is removed
+ * then.
+ */
+long gw_rrd_writer_recover(struct gw_rrd_writer *w, gw_rrd_spool_point_fn fn, void *ctx,
+                           size_t *bad);
+
 /* The longest a point waits to be written with later ones of its file. Any thread. */
 void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);
 
@@ -108,14 +157,16 @@ void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);
 void gw_rrd_writer_flush(struct gw_rrd_writer *w);
 
 /*
- * Has every queued point written now (as gw_rrd_writer_flush) and waits until
- * the writer's pass that does it has ended, or `timeout_ms` has passed, so a
- * reader of the files (a graph drawn on demand) sees what was measured. Points
- * whose file is failing stay queued; the pass still ends. Returns 0, or
- * -ETIMEDOUT. A writer not started or stopping returns 0 at once. Blocks:
+ * Has the queued points of `subject` written now, whatever the delay, and
+ * waits until the writer's pass that does it has ended, or `timeout_ms` has
+ * passed, so a reader of the files (a graph drawn on demand, a report) sees
+ * what was measured. `subject` (borrowed): a target's id ("council/target")
+ * for its files, a council's id for its targets' files, NULL for every file.
+ * Points whose file is failing stay queued; the pass still ends. Returns 0,
+ * or -ETIMEDOUT. A writer not started or stopping returns 0 at once. Blocks:
  * never call it on the loop thread. Any other thread.
  */
-int gw_rrd_writer_sync(struct gw_rrd_writer *w, uint64_t timeout_ms);
+int gw_rrd_writer_sync(struct gw_rrd_writer *w, const char *subject, uint64_t timeout_ms);
 
 /* Starts the writer thread. Returns 0, -EALREADY when it was started before, or uv's error. */
 int gw_rrd_writer_start(struct gw_rrd_writer *w);

@@ -8,6 +8,8 @@
  *                        extend, map, and the rows of an update
  *   rrd_failure.c        failures: backoff, an unreachable backend, the
  *                        points it took that are checked again
+ *   rrd_writer_journal.c the journal of the points held (rrd_journal.h),
+ *                        and reading back what the last run left
  *   rrd_writer_stop.c    the end: the last pass, the spool, and another
  *                        thread keeping the queues when the writer's is stuck
  *
@@ -29,8 +31,10 @@
 #include <uv.h>
 
 #include "storage/rrd_backend.h"
+#include "storage/rrd_journal.h"
 #include "storage/rrd_schema.h"
 #include "storage/rrd_writer.h"
+#include "util/strbuf.h"
 #include "util/strmap.h"
 
 #define BACKOFF_FIRST_MS 1000u
@@ -55,16 +59,32 @@
  * another thread spools the queues in its place: a call that returns in time
  * spares the next start points it would find written already. */
 #define RESCUE_GRACE_MS 500u
+/*
+ * A point submitted is in the journal this long after at most: the writer
+ * takes what came in that long in one pass and one write. Waking it for
+ * each result instead costs more than the check itself where waking a
+ * thread is dear (a virtual machine), and the results of the last few
+ * milliseconds were always lost to a kill -9.
+ */
+#define JOURNAL_EVERY_MS 10u
+
+/* A thread waiting in gw_rrd_writer_sync for the files of one subject. */
+struct sync_request {
+    struct sync_request *next;
+    const char *subject; /* a council id, or "council/target" */
+};
 
 /* One row of one file. */
 struct point {
     struct point *next;
     struct gw_rrd_series *series;
-    size_t file;             /* which file of the series */
-    bool attempted;          /* sent in an update that failed: the file may hold it */
-    bool counted;            /* already counted as written (taken once, then checked again) */
-    uint64_t taken_mono_ms;  /* when the backend took it (kept for a re-check) */
-    uint64_t queued_mono_ms; /* when it was submitted: its delay counts from then */
+    size_t file;    /* which file of the series */
+    bool attempted; /* sent in an update that failed: the file may hold it */
+    bool counted;   /* already counted as written (taken once, then checked again) */
+    bool replayed;  /* the last run's: the file may hold it (nothing to count then) */
+    struct gw_rrd_journal_seg *seg; /* the journal segment holding it, or NULL */
+    uint64_t taken_mono_ms;         /* when the backend took it (kept for a re-check) */
+    uint64_t queued_mono_ms;        /* when it was submitted: its delay counts from then */
     int64_t time_ms;
     double values[]; /* the file's data sources of the series, in the series' order */
 };
@@ -111,8 +131,11 @@ struct gw_rrd_writer {
     bool flush_all;                      /* under lock */
     uint64_t flush_asked;                /* under lock: gw_rrd_writer_sync's requests */
     uint64_t flush_served;               /* under lock: requests whose pass has ended */
+    struct sync_request *sync_requests;  /* under lock: the subjects syncs wait for */
     uv_cond_t synced;                    /* flush_served moved */
     struct gw_rrd_backend *next_backend; /* under lock */
+    bool recovering;                     /* under lock: points submitted now are the last run's */
+    bool journaling;                     /* set before the thread starts: points are journaled */
     uint64_t delay_ms;                   /* under lock */
     uint64_t asleep_until_ms;            /* under lock: 0 awake, NO_DEADLINE untimed */
 
@@ -147,6 +170,7 @@ struct gw_rrd_writer {
     atomic_uint_fast64_t dropped_stale;
     atomic_uint_fast64_t dropped_overflow;
     atomic_uint_fast64_t spooled;
+    atomic_uint_fast64_t replaying;
     atomic_bool overflow_logged;
 
     /* The writer thread's own. */
@@ -170,7 +194,31 @@ struct gw_rrd_writer {
     uint64_t down_since_ms;
     bool final_pass;
     char *spool_path; /* where what cannot be written at the end is kept, or NULL */
+    char **subjects;  /* the subjects of the syncs this pass serves */
+    size_t n_subjects, subjects_cap;
+
+    /* The journal (rrd_writer_journal.c), the writer thread's own once it runs. */
+    struct gw_rrd_journal *journal; /* NULL: none */
+    struct gw_strbuf journal_text;  /* the lines of journal_batch */
+    struct point **journal_batch;   /* points whose lines are in journal_text */
+    size_t n_journal_batch, journal_batch_cap;
+    /* The journal cannot be written (the disk is full): queued points are
+     * in memory only until a retry, after a backoff, journals them all. */
+    bool journal_failing;
+    uint64_t journal_backoff_ms;
+    uint64_t journal_retry_ms;
+    /* The last run's points were submitted again: its journal (and the spool
+     * read back, when recovered_spool) go once they are journaled anew. */
+    bool recovered;
+    bool recovered_spool;
 };
+
+/* After a failure: 1 s, then twice as long each time, up to 30 s. */
+static inline uint64_t backoff_next(uint64_t backoff_ms)
+{
+    backoff_ms = backoff_ms ? backoff_ms * 2 : BACKOFF_FIRST_MS;
+    return backoff_ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms;
+}
 
 /* ---- points --------------------------------------------------------------------- */
 
@@ -201,13 +249,45 @@ static inline void point_free(struct point *p)
     free(p);
 }
 
+/* A point leaves the writer's memory: the journal need not hold it any more. */
+static inline void point_unjournal(struct gw_rrd_writer *w, struct point *p)
+{
+    if (p->seg && w->journal)
+        gw_rrd_journal_release(w->journal, p->seg, 1);
+    p->seg = NULL;
+}
+
+/* A point of the last run has been written, or needs no writing. */
+static inline void point_replayed(struct gw_rrd_writer *w, struct point *p)
+{
+    if (p->replayed)
+        atomic_fetch_sub(&w->replaying, 1);
+    p->replayed = false;
+}
+
 /* Counts a point that leaves the queue, and why (NULL: counted before). */
-static inline void point_account(struct gw_rrd_writer *w, const struct point *p,
+static inline void point_account(struct gw_rrd_writer *w, struct point *p,
                                  atomic_uint_fast64_t *counter)
 {
     if (counter && !p->counted)
         atomic_fetch_add(counter, 1);
     atomic_fetch_sub(&w->pending, 1);
+    point_replayed(w, p);
+    point_unjournal(w, p);
+}
+
+/*
+ * The names of the point's values, the data sources of its file in its
+ * series (borrowed from the series): fills names[0 .. count), returns count.
+ * `names` has room for gw_rrd_series_file_ds_count of the point's file.
+ */
+static inline size_t point_names(const struct point *p, const char **names)
+{
+    const struct gw_rrd_series *s = p->series;
+    size_t n = gw_rrd_series_file_ds_count(s, p->file);
+    for (size_t k = 0; k < n; k++)
+        names[k] = gw_rrd_series_ds(s, gw_rrd_series_file_ds(s, p->file, k))->name;
+    return n;
 }
 
 /* Releases a point that leaves the queue, counting why. */
@@ -289,6 +369,30 @@ void gw_rrd_writer_thread_busy(struct gw_rrd_writer *w, struct rrd_file *f, uint
 void gw_rrd_writer_thread_sync_files(struct gw_rrd_writer *w, bool final_only);
 /* Writes the file's queued points, oldest first, until one fails. */
 void gw_rrd_writer_thread_flush_file(struct gw_rrd_writer *w, struct rrd_file *f, uint64_t now_ms);
+
+/* ---- rrd_writer_journal.c: the journal -------------------------------------------- */
+
+/* Queues the point's line for the next commit. */
+void gw_rrd_writer_journal_add(struct gw_rrd_writer *w, struct point *p);
+/*
+ * Appends the lines queued since the last commit in one write; each of
+ * their points is then held by the newest segment (and released from the
+ * one that held it before). A failure is logged once, and those points stay
+ * where they were journaled before, or nowhere, until a retry after a
+ * backoff (1 s doubling to 30 s) journals every queued point that is in no
+ * segment. Meanwhile, and after a failure, the lines queued are dropped.
+ */
+void gw_rrd_writer_journal_commit(struct gw_rrd_writer *w);
+/* Milliseconds from now_ms until a failing journal is retried, or NO_DEADLINE. */
+uint64_t gw_rrd_writer_journal_retry_in(const struct gw_rrd_writer *w, uint64_t now_ms);
+/* Appends again the queued points that keep old segments alive, when the journal asks. */
+void gw_rrd_writer_journal_compact(struct gw_rrd_writer *w);
+/*
+ * The writer is done with its points: `kept` when every one of them is
+ * written or in the spool (the journal is then removed), else the journal
+ * stays for the next start. No journal call is made after.
+ */
+void gw_rrd_writer_journal_close(struct gw_rrd_writer *w, bool kept);
 
 /* ---- rrd_writer_stop.c: the end ---------------------------------------------------- */
 

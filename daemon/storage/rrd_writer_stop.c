@@ -36,12 +36,10 @@ static int spool_queued(struct gw_rrd_writer *w, const struct point_list *also)
     for (size_t i = 0; i <= w->n_files; i++) {
         const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
         for (const struct point *p = list ? list->head : NULL; p; p = p->next) {
-            const struct gw_rrd_series *s = p->series;
-            size_t n = gw_rrd_series_file_ds_count(s, p->file);
+            size_t n = gw_rrd_series_file_ds_count(p->series, p->file);
             const char **names = gw_xcalloc(n ? n : 1, sizeof(*names));
-            for (size_t k = 0; k < n; k++)
-                names[k] = gw_rrd_series_ds(s, gw_rrd_series_file_ds(s, p->file, k))->name;
-            gw_rrd_spool_put(spool, gw_rrd_series_id(s), p->time_ms, n, names, p->values);
+            point_names(p, names);
+            gw_rrd_spool_put(spool, gw_rrd_series_id(p->series), p->time_ms, n, names, p->values);
             free(names);
         }
     }
@@ -55,29 +53,38 @@ static int spool_queued(struct gw_rrd_writer *w, const struct point_list *also)
 
 /*
  * Keeps every point still queued, and those of `also`, in the spool, or
- * counts them lost when there is none or it cannot be written. The points
- * stay where they are, accounted for: whoever frees them counts nothing.
+ * counts them lost when there is none or it cannot be written (the journal,
+ * kept then, still holds those it took). The points stay where they are,
+ * accounted for: whoever frees them counts nothing. Ends the journal.
  */
-static void keep_queued(struct gw_rrd_writer *w, const struct point_list *also)
+static void keep_queued(struct gw_rrd_writer *w, struct point_list *also)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, journaled = 0;
     for (size_t i = 0; i <= w->n_files; i++) {
         const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
-        for (const struct point *p = list ? list->head : NULL; p; p = p->next)
+        for (const struct point *p = list ? list->head : NULL; p; p = p->next) {
             n++;
+            journaled += p->seg != NULL;
+        }
     }
+    bool kept = n == 0 || (w->spool_path && spool_queued(w, also) == 0);
+    gw_rrd_writer_journal_close(w, kept);
     if (n == 0)
         return;
-    bool kept = w->spool_path && spool_queued(w, also) == 0;
     for (size_t i = 0; i <= w->n_files; i++) {
         const struct point_list *list = i < w->n_files ? &w->files[i]->queue : also;
-        for (const struct point *p = list ? list->head : NULL; p; p = p->next)
+        for (struct point *p = list ? list->head : NULL; p; p = p->next)
             point_account(w, p, kept ? &w->spooled : &w->dropped_overflow);
     }
     if (kept)
         gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
                        "kept in %s for the next start",
                        n, w->spool_path);
+    else if (journaled > 0)
+        gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written nor "
+                       "kept in the spool; the journal keeps %" PRIu64 " of them for the next "
+                       "start",
+                       n, journaled);
     else
         gw_log_warning("rrd: stopping with %" PRIu64 " points that could not be written; "
                        "they are lost",

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 
 #include "storage/rrd_writer_internal.h"
 #include "util/clock.h"
@@ -23,6 +24,10 @@ void gw_rrd_writer_thread_flush_file(struct gw_rrd_writer *w, struct rrd_file *f
     struct point *p;
     while (rc == 0 && (p = f->queue.head)) {
         if (p->time_ms <= f->last_ms) {
+            if (p->replayed) {
+                point_done(w, point_list_pop(&f->queue), NULL); /* written before */
+                continue;
+            }
             if (!p->attempted)
                 gw_log_debug("rrd: %s: dropped a point at %" PRId64 " ms, not after the last "
                              "update at %" PRId64 " ms",
@@ -60,10 +65,16 @@ void gw_rrd_writer_thread_busy(struct gw_rrd_writer *w, struct rrd_file *f, uint
     w->busy[w->n_busy++] = f;
 }
 
+/* When a point is due to be written: after the delay, or at once if the last run left it. */
+static uint64_t point_due(const struct point *p, uint64_t delay_ms)
+{
+    return p->replayed ? p->queued_mono_ms : p->queued_mono_ms + delay_ms;
+}
+
 static void route(struct gw_rrd_writer *w, struct point *p, uint64_t delay_ms)
 {
     while (p) {
-        uint64_t due_ms = p->queued_mono_ms + delay_ms;
+        uint64_t due_ms = point_due(p, delay_ms);
         struct point *next = p->next;
         struct rrd_file *f = gw_rrd_file_get(w, gw_rrd_series_file_path(p->series, p->file),
                                              gw_rrd_series_file_name(p->series, p->file));
@@ -79,10 +90,39 @@ static void redate(struct gw_rrd_writer *w, uint64_t delay_ms)
     for (size_t i = 0; i < w->n_busy; i++) {
         struct rrd_file *f = w->busy[i];
         if (f->queue.head)
-            f->due_mono_ms = f->queue.head->queued_mono_ms + delay_ms;
+            f->due_mono_ms = point_due(f->queue.head, delay_ms);
     }
     w->routed_delay_ms = delay_ms;
     w->next_ready_ms = 0;
+}
+
+/* Under lock: takes the subjects of the syncs waiting now, for this pass. */
+static void take_subjects(struct gw_rrd_writer *w)
+{
+    for (size_t i = 0; i < w->n_subjects; i++)
+        free(w->subjects[i]);
+    w->n_subjects = 0;
+    for (const struct sync_request *r = w->sync_requests; r; r = r->next) {
+        if (w->n_subjects == w->subjects_cap) {
+            w->subjects_cap = w->subjects_cap ? 2 * w->subjects_cap : 4;
+            w->subjects = gw_xreallocarray(w->subjects, w->subjects_cap, sizeof(*w->subjects));
+        }
+        w->subjects[w->n_subjects++] = gw_xstrdup(r->subject);
+    }
+}
+
+/* True when a sync of this pass asks for the file: of a subject's target, or its council's. */
+static bool asked_for(const struct gw_rrd_writer *w, const struct rrd_file *f)
+{
+    if (w->n_subjects == 0 || !f->queue.head)
+        return false;
+    const char *id = gw_rrd_series_id(f->queue.head->series);
+    for (size_t i = 0; i < w->n_subjects; i++) {
+        size_t len = strlen(w->subjects[i]);
+        if (strncmp(id, w->subjects[i], len) == 0 && (id[len] == '\0' || id[len] == '/'))
+            return true;
+    }
+    return false;
 }
 
 /* When the file may next be written: its delay, its backoff, the backend's. */
@@ -107,7 +147,7 @@ static uint64_t flush_due(struct gw_rrd_writer *w, bool all)
     size_t keep = 0;
     for (size_t i = 0; i < w->n_busy; i++) {
         struct rrd_file *f = w->busy[i];
-        if (ready_at(w, f, all) <= now_ms) {
+        if (ready_at(w, f, all || asked_for(w, f)) <= now_ms) {
             gw_rrd_writer_thread_flush_file(w, f, now_ms);
             now_ms = gw_clock_mono_ms();
         }
@@ -212,28 +252,40 @@ void gw_rrd_writer_thread_main(void *arg)
         bool all = w->flush_all;
         w->flush_all = false;
         uint64_t serving = w->flush_asked;
+        take_subjects(w);
         struct gw_rrd_backend *next = w->next_backend;
         w->next_backend = NULL;
         uint64_t delay_ms = w->delay_ms;
         uv_mutex_unlock(&w->lock);
 
-        /* The points taken from the inbox are queued before any call of the
-         * backend, so a rescuer (gw_rrd_writer_hurry) finds every one. */
+        /* The points taken from the inbox are queued and journaled before
+         * any call of the backend: a rescuer (gw_rrd_writer_hurry) finds
+         * every one, and a daemon killed from now on loses none. */
+        for (struct point *p = in; p; p = p->next)
+            gw_rrd_writer_journal_add(w, p);
         if (delay_ms != w->routed_delay_ms)
             redate(w, delay_ms);
         route(w, in, delay_ms);
+        gw_rrd_writer_journal_commit(w);
+        gw_rrd_writer_journal_compact(w);
         if (next)
             switch_backend(w, next);
         uint64_t wait_ms = 0;
         if (!stopping) {
             uint64_t now_ms = gw_clock_mono_ms();
-            if (all || next || now_ms >= w->next_ready_ms) {
+            if (all || next || w->n_subjects || now_ms >= w->next_ready_ms) {
                 wait_ms = flush_due(w, all);
                 w->next_ready_ms =
                     wait_ms == NO_DEADLINE ? NO_DEADLINE : gw_clock_mono_ms() + wait_ms;
             } else {
                 wait_ms = w->next_ready_ms - now_ms;
             }
+            uint64_t retry_ms = gw_rrd_writer_journal_retry_in(w, gw_clock_mono_ms());
+            if (retry_ms < wait_ms)
+                wait_ms = retry_ms;
+            /* Results keep coming: the next ones are journaled in one pass too. */
+            if (in && w->journaling && wait_ms > JOURNAL_EVERY_MS)
+                wait_ms = JOURNAL_EVERY_MS;
         }
 
         uv_mutex_lock(&w->lock);

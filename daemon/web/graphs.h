@@ -1,7 +1,8 @@
 /*
  * Graphs on demand for the web server: /graph/<subject>.png|svg. Drawn by
  * one worker thread with the graph module (which serialises librrd's
- * graphing anyway), after the RRD writer has written what it holds, and kept
+ * graphing anyway), after the RRD writer has written what it holds of the
+ * subject's files (however long daemon.rrd_write_delay holds points), and kept
  * briefly (GW_GRAPHS_TTL_MS) so a page viewed by many draws its graph once.
  * The server's threads never wait for a drawing: a request for a graph not
  * in the cache is handed to the worker, and its completion callback (called

@@ -10,6 +10,7 @@
 
 #include <rrd.h>
 
+#include "storage/rrd_writer.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -218,9 +219,24 @@ struct gw_history {
     pthread_cond_t wake;
     bool stopping, poked, started;
     struct gw_snapshot_box *box;
+    struct gw_rrd_writer *writer;
+    int64_t synced_row;              /* the 5-minute row the writer last wrote everything in */
     struct gw_history_view *current; /* under lock */
     uint64_t generation;
 };
+
+/* How long a pass waits for the writer at most: then it reads what is on disk. */
+#define SYNC_TIMEOUT_MS 2000u
+
+/* Has the writer write what it holds, when a 5-minute row ended since it last did. */
+static void sync_rows(struct gw_history *h, int64_t now_ms)
+{
+    int64_t row = now_ms / 1000 / RECENT_STEP_S;
+    if (!h->writer || row == h->synced_row)
+        return;
+    if (gw_rrd_writer_sync(h->writer, NULL, SYNC_TIMEOUT_MS) == 0)
+        h->synced_row = row;
+}
 
 static struct gw_history_view *pass(struct gw_history *h, const struct gw_snapshot *s)
 {
@@ -228,6 +244,7 @@ static struct gw_history_view *pass(struct gw_history *h, const struct gw_snapsh
     atomic_init(&v->refs, 1);
     v->generation = ++h->generation;
     int64_t now_ms = gw_clock_wall_ms();
+    sync_rows(h, now_ms);
     gw_history_days(now_ms, v->day_start_ms);
     const struct gw_config *config = s->config;
     v->n = config->n_targets;
@@ -310,10 +327,12 @@ static void *history_main(void *arg)
     return NULL;
 }
 
-struct gw_history *gw_history_start(struct gw_snapshot_box *box)
+struct gw_history *gw_history_start(struct gw_snapshot_box *box, struct gw_rrd_writer *writer)
 {
     struct gw_history *h = gw_xcalloc(1, sizeof(*h));
     h->box = box;
+    h->writer = writer;
+    h->synced_row = -1;
     pthread_mutex_init(&h->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);

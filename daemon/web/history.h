@@ -12,6 +12,11 @@
  * (a pass of 3 s waits a minute). The figures thus lag the files by up to
  * that much; the state "now" comes from the snapshot, never from here.
  *
+ * Before a pass the RRD writer writes what it holds (a daemon.rrd_write_delay
+ * of points), once per 5-minute row: a pass reads whole rows of the 5-minute
+ * archive, and a point of the row still under way shows in none of them, so
+ * writing more often would cost writes and show nothing more.
+ *
  * With daemon.rrdcached the files are read as they are on disk (rrdcached
  * writes them on its own schedule); files only a remote rrdcached holds
  * cannot be read here, and their figures are unknown.
@@ -25,6 +30,8 @@
 
 #include "result/snapshot.h"
 #include "util/strmap.h"
+
+struct gw_rrd_writer;
 
 #define GW_HISTORY_DAYS 90
 
@@ -72,8 +79,11 @@ void gw_history_days(int64_t now_ms, int64_t *day_start_ms);
 
 struct gw_history;
 
-/* Starts the reading thread over what `box` (borrowed) publishes. Caller frees. */
-struct gw_history *gw_history_start(struct gw_snapshot_box *box);
+/*
+ * Starts the reading thread over what `box` (borrowed) publishes, with the
+ * points `writer` (borrowed; NULL: none) holds written first. Caller frees.
+ */
+struct gw_history *gw_history_start(struct gw_snapshot_box *box, struct gw_rrd_writer *writer);
 /* The newest view, referenced (caller unrefs), or NULL before the first pass. Any thread. */
 struct gw_history_view *gw_history_acquire(struct gw_history *h);
 /* Asks for a pass now (a test, or a configuration that changed). Any thread. */

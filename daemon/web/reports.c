@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/rrd_writer.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
@@ -17,15 +18,20 @@ struct entry {
     struct gw_report_web_reply reply;
 };
 
+/* How long a report waits for the writer at most: then it reads what is on disk. */
+#define SYNC_TIMEOUT_MS 5000u
+
 struct gw_web_reports {
     pthread_mutex_t lock;  /* the cache */
     pthread_mutex_t build; /* one report at a time */
     struct entry cache[GW_WEB_REPORTS_CACHE];
+    struct gw_rrd_writer *writer;
 };
 
-struct gw_web_reports *gw_web_reports_new(void)
+struct gw_web_reports *gw_web_reports_new(struct gw_rrd_writer *writer)
 {
     struct gw_web_reports *w = gw_xcalloc(1, sizeof(*w));
+    w->writer = writer;
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->build, NULL);
     return w;
@@ -137,6 +143,8 @@ int gw_web_reports_get(struct gw_web_reports *w, const struct gw_config *config,
     /* Another request may have built it while this one looked. */
     if (!cached(w, key, request, out)) {
         struct gw_report_html_options html = {.fragment = true};
+        if (w->writer)
+            gw_rrd_writer_sync(w->writer, NULL, SYNC_TIMEOUT_MS);
         gw_report_web_handle(config, kind, rest, category, lang, now_ms, &html, out);
         if (out->status == 200) {
             pthread_mutex_lock(&w->lock);

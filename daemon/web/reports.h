@@ -5,7 +5,8 @@
  * while another report is being built is told to come back, rather than
  * holding a second thread), and what was built is kept: a period that is
  * over for GW_WEB_REPORTS_DONE_MS, the current month for
- * GW_WEB_REPORTS_OPEN_MS.
+ * GW_WEB_REPORTS_OPEN_MS. Before building one, the RRD writer writes the
+ * points it holds, so a report of the month under way counts every result.
  */
 #ifndef GW_WEB_REPORTS_H
 #define GW_WEB_REPORTS_H
@@ -15,14 +16,16 @@
 #include "config/config.h"
 #include "report/report_web.h"
 
+struct gw_rrd_writer;
+
 #define GW_WEB_REPORTS_DONE_MS 600000u
 #define GW_WEB_REPORTS_OPEN_MS 60000u
 #define GW_WEB_REPORTS_CACHE   16u
 
 struct gw_web_reports;
 
-/* An empty cache. Caller frees. */
-struct gw_web_reports *gw_web_reports_new(void);
+/* An empty cache, reports read after `writer` (borrowed; NULL: none) wrote. Caller frees. */
+struct gw_web_reports *gw_web_reports_new(struct gw_rrd_writer *writer);
 /* Frees the cache; NULL does nothing. */
 void gw_web_reports_free(struct gw_web_reports *w);
 

@@ -749,9 +749,9 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(web->mhd, MHD_DAEMON_INFO_BIND_PORT);
     web->port = info ? info->port : 0;
-    web->history = gw_history_start(box);
+    web->history = gw_history_start(box, writer);
     web->graphs = gw_graphs_new(writer);
-    web->reports = gw_web_reports_new();
+    web->reports = gw_web_reports_new(writer);
     *out = web;
     return 0;
 }

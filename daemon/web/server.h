@@ -32,10 +32,10 @@ struct gw_web;
 
 /*
  * Starts serving on `listen` what `box` (borrowed; it must outlive the
- * server) publishes; graphs are drawn after `writer` (borrowed; NULL: none)
- * has written what it holds. Returns 0 and *out (caller stops it with
- * gw_web_stop), or a negative errno: -EINVAL for a bad address,
- * -EADDRINUSE and the like when it cannot listen.
+ * server) publishes; graphs, reports and the pages' availability are read
+ * after `writer` (borrowed; NULL: none) has written what it holds of them. Returns 0 and *out
+ * (caller stops it with gw_web_stop), or a negative errno: -EINVAL for a bad address, -EADDRINUSE
+ * and the like when it cannot listen.
  */
 int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_writer *writer,
                  struct gw_web **out);

@@ -604,14 +604,19 @@ class SimulatorTestCase(TestCase):
                 pass  # nothing to remove
 
 
-def tcp_config(data_dir, port, council, n_targets=1, interval="1s", extra_daemon=""):
+def tcp_config(data_dir, port, council, n_targets=1, interval="1s", extra_daemon="",
+               write_delay=None, listen=""):
     """A configuration of n_targets tcp targets web0, web1, ... of `council`,
     all on 127.0.0.1:port, storing in data_dir; extra_daemon: more lines of
-    the daemon section."""
-    # No web server: these daemons test storage. (Its history reads RRD
-    # files with librrd, whose read lock makes a concurrent write of
-    # rrdcached 1.7.2 fail, and rrdcached drops the values it was writing.)
-    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info", '  listen: ""']
+    the daemon section; write_delay: daemon.rrd_write_delay (None: the
+    default); listen: the web server's address."""
+    # No web server unless asked: these daemons test storage. (Its history
+    # reads RRD files with librrd, whose read lock makes a concurrent write
+    # of rrdcached 1.7.2 fail, and rrdcached drops the values it was writing.)
+    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info",
+             '  listen: "%s"' % listen]
+    if write_delay is not None:
+        lines.append("  rrd_write_delay: %s" % write_delay)
     lines += ["  " + line for line in extra_daemon.splitlines() if line]
     lines += ["defaults:", "  interval: %s" % interval, "  timeout: 800ms",
               "councils:", "  - id: %s" % council, "    targets:"]
@@ -639,6 +644,10 @@ class StorageTestCase(TestCase):
         super().tearDown()
 
     def config(self, **kw):
+        """tcp_config for this test's directory and listener. Results are
+        written as they come unless write_delay says otherwise: these tests
+        watch the files while the daemon runs."""
+        kw.setdefault("write_delay", "0s")
         return tcp_config(self.data, self.open.port, self.council, **kw)
 
     def rrd(self, target="web0", spread=False):

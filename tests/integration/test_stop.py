@@ -37,14 +37,14 @@ class StopTest(StorageTestCase):
         # Points are held back (rrd_write_delay), so the stop has writing to do
         # when the second signal arrives. Five rounds on the same data: each
         # start writes what the previous stop kept.
-        cfg = self.config(n_targets=TARGETS, extra_daemon="rrd_write_delay: 1h")
+        cfg = self.config(n_targets=TARGETS, write_delay="1h")
         spool = os.path.join(self.data, "unwritten-points.tsv")
         lines = 0
         for round_ in range(5):
             with self.subTest(round=round_):
                 d = self.daemon(cfg)
                 if lines:
-                    d.wait_log(r"rrd: \d+ points the last run could not write are queued again")
+                    d.wait_log(r"rrd: \d+ points the last run did not write are queued again")
                     replayed = int(re.search(r"rrd: (\d+) points the last run", d.output())[1])
                     # A line per RRD file of a point: one or both of its two files.
                     self.assertTrue(lines / 2 <= replayed <= lines, (lines, replayed))
@@ -154,7 +154,7 @@ class StopTest(StorageTestCase):
         # rrdcached comes back; so does the daemon, and it writes what was kept.
         self.rrdcached.proc.send_signal(signal.SIGCONT)
         d2 = self.daemon(cfg, log_name="daemon2.log")
-        d2.wait_log(r"rrd: [1-9]\d* points the last run could not write are queued again")
+        d2.wait_log(r"rrd: [1-9]\d* points the last run did not write are queued again")
         replayed = int(re.search(r"rrd: (\d+) points the last run", d2.output())[1])
         self.assertTrue(lines / 2 <= replayed <= lines, (lines, replayed))
         d2.wait_log(r"conwy/web0 \(tcp\): UP")

@@ -710,6 +710,53 @@ static void test_rrd_writer_delay_gathers_points(void **state)
     gw_rrd_series_unref(s);
 }
 
+/* A sync writes the files of what is about to be read, and leaves the rest to their delay. */
+static void test_rrd_writer_sync_writes_the_subject_only(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s[4] = {
+        gw_rrd_series_new(fx->dir, "cardiff", "web", 10, NULL, 0),
+        gw_rrd_series_new(fx->dir, "cardiff", "webmail", 10, NULL, 0),
+        gw_rrd_series_new(fx->dir, "cardiffshire", "web", 10, NULL, 0),
+        gw_rrd_series_new(fx->dir, "conwy", "web", 10, NULL, 0),
+    };
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_delay(w, 3600 * 1000);
+    /* Not started: nothing to wait for. */
+    assert_int_equal(gw_rrd_writer_sync(w, "cardiff", 0), 0);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    for (int i = 0; i < 4; i++)
+        submit_latencies(w, s[i], 1, 2);
+    /* A target's files; then a council's targets' files; then every file. */
+    static const struct {
+        const char *subject;
+        bool written[4];
+    } steps[] = {
+        {"cardiff/web", {true, false, false, false}},
+        {"cardiff", {true, true, false, false}},
+        {NULL, {true, true, true, true}},
+    };
+    for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        assert_int_equal(gw_rrd_writer_sync(w, steps[k].subject, 5000), 0);
+        uint64_t written = 0;
+        for (int i = 0; i < 4; i++) {
+            bool made = access(gw_rrd_series_path(s[i]), F_OK) == 0 &&
+                        access(gw_rrd_series_file_path(s[i], GW_RRD_FILE_SPREAD), F_OK) == 0;
+            assert_int_equal(made, steps[k].written[i]);
+            if (made)
+                assert_latencies(gw_rrd_series_path(s[i]), 1, 2);
+            written += made ? 4 : 0;
+        }
+        struct gw_rrd_writer_stats st;
+        stats_of(w, &st);
+        assert_int_equal(st.written, written);
+        assert_int_equal(st.pending, 16 - written);
+    }
+    gw_rrd_writer_free(w);
+    for (int i = 0; i < 4; i++)
+        gw_rrd_series_unref(s[i]);
+}
+
 /*
  * A point's delay counts from its submission, and a point that arrives while
  * the writer sleeps towards an earlier deadline is written in its own time,
@@ -1069,6 +1116,7 @@ int main(void)
         T(test_rrd_writer_step_changed),
         T(test_rrd_writer_delay_gathers_points),
         T(test_rrd_writer_delay_counts_from_submission),
+        T(test_rrd_writer_sync_writes_the_subject_only),
         T(test_rrd_writer_partial_update_not_repeated),
         T(test_rrd_writer_backend_down_then_back),
         T(test_rrd_writer_full_then_read_only_disk),
