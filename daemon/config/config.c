@@ -81,7 +81,7 @@ static void build_daemon(struct config_builder *b, const struct gw_cfg *root)
     const char *plugin_dir = NULL, *listen = GW_DEFAULT_LISTEN, *rrdcached = "";
     const char *level = "info", *storage = "rrd", *web_url = "";
     int64_t in_flight = GW_DEFAULT_MAX_IN_FLIGHT, per_host = GW_DEFAULT_MAX_PER_HOST;
-    uint64_t write_delay_ms = 0, refresh_ms = 0;
+    uint64_t write_delay_ms = GW_DEFAULT_WRITE_DELAY_MS, refresh_ms = 0;
     uint64_t events_max = GW_DEFAULT_EVENTS_MAX_SIZE, events_keep = GW_DEFAULT_EVENTS_KEEP_MS;
     uint64_t lateness_limit = GW_DEFAULT_LATENESS_LIMIT_MS;
     const struct gw_cfg *node = gw_cfg_child(root, "daemon");

@@ -153,6 +153,12 @@ struct gw_config {
 #define GW_DEFAULT_EVENTS_KEEP_MS      (400ull * 86400000u)
 #define GW_DEFAULT_LATENESS_LIMIT_MS   1000u
 #define GW_DEFAULT_TRACKED_ITEMS       1000u
+/*
+ * Results wait this long to be written together: a minute's worth in one
+ * update of a file costs librrd's open, map and unmap once. The journal
+ * keeps them across a crash, and readers have them written first.
+ */
+#define GW_DEFAULT_WRITE_DELAY_MS 60000u
 
 /*
  * Loads and validates the configuration at `path` (YAML, or JSON by its

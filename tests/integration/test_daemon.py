@@ -10,7 +10,10 @@ from gwtest import (GWYLIWR, TestCase, free_port, main, rrd_fetch, rrd_info, rrd
 
 
 def config(data_dir, targets, extra=""):
-    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info", "defaults:",
+    # Results written as they come: these tests read the files while the
+    # daemon runs (test_crash tests results held back).
+    lines = ["daemon:", "  data_dir: %s" % data_dir, "  log_level: info",
+             "  rrd_write_delay: 0s", "defaults:",
              "  interval: 1s", "  timeout: 800ms", "  failure_threshold: 2",
              "  success_threshold: 1", "councils:", "  - id: cardiff", "    name: Cardiff Council",
              "    targets:"]

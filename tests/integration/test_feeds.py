@@ -35,11 +35,14 @@ listeners:
       /busy: {status: 429, headers: {Retry-After: "3"}, body: "slow down"}
 """
 
+# Results written as they come (rrd_write_delay): the tests read the files
+# while the daemon runs.
 CONFIG = """
 daemon:
   data_dir: data
   listen: ""
   log_level: info
+  rrd_write_delay: 0s
 defaults:
   interval: 1s
   timeout: 1s

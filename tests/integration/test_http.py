@@ -105,8 +105,9 @@ class HttpTest(TestCase):
         return sim_control(self.ports["control"], method, path, body)
 
     def write_config(self, targets, interval="1s", timeout="1s", data=None):
+        # Results written as they come: the tests read the files while the daemon runs.
         lines = ["daemon:", "  data_dir: %s" % (data or os.path.join(self.tmp, "data")),
-                 "defaults:", "  interval: %s" % interval, "  timeout: %s" % timeout,
+                 "  rrd_write_delay: 0s", "defaults:", "  interval: %s" % interval, "  timeout: %s" % timeout,
                  "  failure_threshold: 2", "  success_threshold: 1",
                  "councils:", "  - id: cardiff", "    targets:"]
         for tid, keys in targets:

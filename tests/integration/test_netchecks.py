@@ -52,9 +52,12 @@ class NetChecks(TestCase):
         super().tearDown()
 
     def config(self, tcp_port):
+        # Results written as they come (rrd_write_delay): the test reads the
+        # files while the daemon runs.
         return """daemon:
   data_dir: %(tmp)s/data
   log_level: info
+  rrd_write_delay: 0s
 defaults:
   interval: 1s
   timeout: 900ms

@@ -17,7 +17,7 @@ import subprocess
 import time
 from html.parser import HTMLParser
 
-from gwtest import GWYLIWR, SLOW, TestCase, main, run, sim_control, start_sim, wait_until
+from gwtest import GWYLIWR, SLOW, TestCase, main, run, sim_control, start_sim
 
 SCENARIO = r"""
 description: scripted outages for the report's integration test
@@ -198,8 +198,9 @@ councils:
 """ % (data, self.ports["vpn"], site, site)
         begin = int(time.time())
         d = self.daemon(config)
-        files = [os.path.join(data, "cardiff", t + ".rrd") for t in ("vpn", "website", "website-cy")]
-        wait_until(lambda: all(os.path.exists(f) for f in files), 15, what="the RRD files")
+        # Results wait for rrd_write_delay: the report is read after the stop writes them.
+        for t in ("vpn", "website", "website-cy"):
+            d.wait_log(r"cardiff/%s \(\w+\): UP" % t, timeout=15)
         time.sleep(3)
         vpn_down = self.outage("/control/vpn", {"behaviour": "closed"}, 6)
         time.sleep(3)
