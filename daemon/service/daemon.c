@@ -430,8 +430,8 @@ static void replay_point(void *ctx, const char *id, int64_t time_ms, size_t n,
 static void replay_unwritten(struct gw_daemon *d, const char *data_dir)
 {
     struct replay r = {d, 0, 0};
-    size_t bad = 0;
-    long rc = gw_rrd_writer_recover(d->writer, replay_point, &r, &bad);
+    struct gw_rrd_spool_damage damage;
+    long rc = gw_rrd_writer_recover(d->writer, replay_point, &r, &damage);
     if (rc < 0) {
         gw_log_error("rrd: cannot read what the last run left unwritten in %s: %s; it is kept "
                      "there, not written",
@@ -445,10 +445,19 @@ static void replay_unwritten(struct gw_daemon *d, const char *data_dir)
         gw_log_warning("rrd: %zu points the last run did not write belong to targets no longer "
                        "configured (or share no figure with them); they are dropped",
                        r.unknown);
-    if (bad)
-        gw_log_warning("rrd: %zu lines left by the last run in %s cannot be read; they are "
-                       "dropped",
-                       bad, data_dir);
+    if (damage.torn == 1)
+        gw_log_warning("rrd: the last line of %s is cut short (the last run was killed, or the "
+                       "disk filled, while it was written); its point is dropped",
+                       damage.first_torn);
+    else if (damage.torn > 1)
+        gw_log_warning("rrd: %zu files left by the last run end in a line cut short (the first: "
+                       "%s); their last points are dropped",
+                       damage.torn, damage.first_torn);
+    if (damage.bad)
+        gw_log_warning("rrd: %zu lines left by the last run cannot be read (the first: %s); "
+                       "they are dropped",
+                       damage.bad, damage.first_bad);
+    gw_rrd_spool_damage_clear(&damage);
 }
 
 static void log_stats(struct gw_daemon *d)
@@ -574,8 +583,8 @@ int gw_daemon_run(const struct gw_daemon_options *options)
     free(spool_path);
     char *err = NULL;
     if (gw_rrd_writer_set_journal(d->writer, config->daemon.data_dir, &err) < 0) {
-        gw_log_error("rrd: no journal: %s; points waiting to be written are lost if the daemon "
-                     "is killed before they are",
+        gw_log_error("rrd: no journal: %s; results are written as they come, not after "
+                     "rrd_write_delay",
                      err);
         free(err);
     }

@@ -65,8 +65,6 @@ struct rrd_file *gw_rrd_file_get(struct gw_rrd_writer *w, const char *path, cons
     return f;
 }
 
-/* A call of the backend worked: if it was unreachable, it is no longer. */
-
 static int file_create(struct gw_rrd_writer *w, struct rrd_file *f, const struct point *first,
                        char **err)
 {

@@ -185,22 +185,34 @@ static bool parse_line(struct groups *g, char *line)
     return true;
 }
 
+void gw_rrd_spool_damage_clear(struct gw_rrd_spool_damage *d)
+{
+    free(d->first_torn);
+    free(d->first_bad);
+    memset(d, 0, sizeof(*d));
+}
+
 /* Reads the lines of `path` into g. 0, or a negative errno. */
-static int read_into(struct groups *g, const char *path, size_t *bad)
+static int read_into(struct groups *g, const char *path, struct gw_rrd_spool_damage *damage)
 {
     FILE *file = fopen(path, "re");
     if (!file)
         return -errno;
     char *line = NULL;
-    size_t line_cap = 0;
+    size_t line_cap = 0, number = 0;
     ssize_t len;
     while ((len = getline(&line, &line_cap, file)) >= 0) {
+        number++;
         /* A last line without its newline was cut short (a write that
          * failed, a crash in the middle of one): its last value may be
          * missing digits, so none of it is trusted. */
-        bool torn = line[len - 1] != '\n';
-        if (line[0] != '\n' && (torn || !parse_line(g, line)))
-            (*bad)++;
+        if (line[len - 1] != '\n') {
+            if (damage->torn++ == 0)
+                damage->first_torn = gw_xstrdup(path);
+        } else if (line[0] != '\n' && !parse_line(g, line)) {
+            if (damage->bad++ == 0)
+                damage->first_bad = gw_xasprintf("%s:%zu", path, number);
+        }
     }
     int rc = ferror(file) ? -EIO : 0;
     free(line);
@@ -232,11 +244,13 @@ static void emit_and_free(struct groups *g, const size_t *order, bool emit,
 
 long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad)
 {
-    *bad = 0;
+    struct gw_rrd_spool_damage damage = {0};
     struct groups g = {NULL, 0, 0, gw_strmap_new()};
-    int rc = read_into(&g, path, bad);
+    int rc = read_into(&g, path, &damage);
     long n = (long)g.n;
     emit_and_free(&g, NULL, rc == 0, fn, ctx);
+    *bad = damage.bad + damage.torn;
+    gw_rrd_spool_damage_clear(&damage);
     return rc < 0 ? rc : n;
 }
 
@@ -252,13 +266,13 @@ static int by_time(const void *a, const void *b, void *arg)
 }
 
 long gw_rrd_spool_read_all(const char *const *paths, size_t n, gw_rrd_spool_point_fn fn, void *ctx,
-                           size_t *bad)
+                           struct gw_rrd_spool_damage *damage)
 {
-    *bad = 0;
+    memset(damage, 0, sizeof(*damage));
     struct groups g = {NULL, 0, 0, gw_strmap_new()};
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = read_into(&g, paths[i], bad);
+        rc = read_into(&g, paths[i], damage);
         if (rc == -ENOENT)
             rc = 0;
     }

@@ -54,21 +54,37 @@ typedef void (*gw_rrd_spool_point_fn)(void *ctx, const char *id, int64_t time_ms
  * Reads the spool at `path` and calls `fn` once per point in the order the
  * points first appear, the lines of one target and time (one per RRD file)
  * merged into one point. Lines that cannot be parsed, and a last line cut
- * short (without its newline), are skipped and counted in *bad. Returns the number of points, or a
- * negative errno (-ENOENT when there is no spool). The file is left alone: the caller removes it.
+ * short (without its newline), are skipped and counted in *bad. Returns the
+ * number of points, or a negative errno (-ENOENT when there is no spool).
+ * The file is left alone: the caller removes it.
  */
 long gw_rrd_spool_read(const char *path, gw_rrd_spool_point_fn fn, void *ctx, size_t *bad);
+
+/* The lines that could not be read back, for a log line a person can act on. */
+struct gw_rrd_spool_damage {
+    /* Last lines cut short, without their newline: a process killed while
+     * it appended them (or a disk that filled then). One per file at most. */
+    size_t torn;
+    char *first_torn; /* the first file with one, or NULL */
+    /* Lines that are not lines of points: a file damaged, or not ours. */
+    size_t bad;
+    char *first_bad; /* "path:line" of the first, or NULL */
+};
+
+/* Frees what `d` holds and zeroes it. */
+void gw_rrd_spool_damage_clear(struct gw_rrd_spool_damage *d);
 
 /*
  * Reads the `n` files at `paths` as one (lines of one target and time merged
  * into one point, whichever file they are in) and calls `fn` once per point,
  * in time order (points of the same time in the order they first appear), so
  * each target's points come oldest first however the files were written. A
- * missing file is skipped; lines are read as gw_rrd_spool_read reads them.
- * Returns the number of points, or a negative errno
- * when a file cannot be read (then `fn` is never called).
+ * missing file is skipped; lines are read as gw_rrd_spool_read reads them,
+ * and what was skipped is described in *damage (zeroed first; the caller
+ * clears it with gw_rrd_spool_damage_clear). Returns the number of points,
+ * or a negative errno when a file cannot be read (then `fn` is never called).
  */
 long gw_rrd_spool_read_all(const char *const *paths, size_t n, gw_rrd_spool_point_fn fn, void *ctx,
-                           size_t *bad);
+                           struct gw_rrd_spool_damage *damage);
 
 #endif

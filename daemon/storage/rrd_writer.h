@@ -67,9 +67,12 @@
  * so a kill loses at most the points of its last 10 ms, as a kill always
  * lost the points on their way to the writer. When the journal cannot be
  * written (disk full) the writer says so once and goes on without it,
- * points in memory only, and retries after 1 s, doubling to 30 s; when it
- * works again every point still queued is journaled at once, and one line
- * says so.
+ * writing points as they come, whatever the delay (as a writer without a
+ * delay does: a kill then loses no more than it did before there was a
+ * journal), and retries after 1 s, doubling to 30 s; when it works again
+ * every point still queued is journaled at once, the delay holds again, and
+ * one line says so. A journal that cannot be opened at all is treated alike,
+ * for the whole run.
  *
  * Readers of the files in this process (graphs, pages, reports) call
  * gw_rrd_writer_sync first, for the files of what they read, so a long
@@ -127,7 +130,10 @@ void gw_rrd_writer_set_spool(struct gw_rrd_writer *w, const char *path);
 /*
  * Before gw_rrd_writer_start: keeps the journal in `dir` (copied; the data
  * directory, which must exist). Returns 0, or a negative errno with *err set
- * (caller frees) when `dir` cannot be read: the writer then keeps no journal.
+ * (caller frees) when `dir` cannot be read, the journal's lock made, or
+ * another process holds it (-EBUSY): the writer then keeps no journal and
+ * writes points as they come, whatever the delay, and the last run's
+ * journal is left where it is.
  */
 int gw_rrd_writer_set_journal(struct gw_rrd_writer *w, const char *dir, char **err);
 
@@ -143,12 +149,12 @@ int gw_rrd_writer_set_journal(struct gw_rrd_writer *w, const char *dir, char **e
  * The files read are removed once the writer has journaled those points
  * anew (at once when it keeps no journal), or when it has spooled them;
  * never when some were over the writer's bound (they stay for the next
- * start). Returns the number of points read (*bad: lines that could not be
- * read), or a negative errno when a file cannot be read: nothing is removed
- * then.
+ * start). Returns the number of points read (*damage: the lines that could
+ * not be, which the caller clears with gw_rrd_spool_damage_clear), or a
+ * negative errno when a file cannot be read: nothing is removed then.
  */
 long gw_rrd_writer_recover(struct gw_rrd_writer *w, gw_rrd_spool_point_fn fn, void *ctx,
-                           size_t *bad);
+                           struct gw_rrd_spool_damage *damage);
 
 /* The longest a point waits to be written with later ones of its file. Any thread. */
 void gw_rrd_writer_set_delay(struct gw_rrd_writer *w, uint64_t delay_ms);

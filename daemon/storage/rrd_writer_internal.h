@@ -135,9 +135,11 @@ struct gw_rrd_writer {
     uv_cond_t synced;                    /* flush_served moved */
     struct gw_rrd_backend *next_backend; /* under lock */
     bool recovering;                     /* under lock: points submitted now are the last run's */
-    bool journaling;                     /* set before the thread starts: points are journaled */
-    uint64_t delay_ms;                   /* under lock */
-    uint64_t asleep_until_ms;            /* under lock: 0 awake, NO_DEADLINE untimed */
+    /* Set before the thread starts: points are journaled, or written
+     * without the delay while the journal cannot keep them. */
+    bool journaling;
+    uint64_t delay_ms;        /* under lock */
+    uint64_t asleep_until_ms; /* under lock: 0 awake, NO_DEADLINE untimed */
 
     /* The caller's side: start and stop. */
     uv_thread_t thread;
@@ -212,6 +214,17 @@ struct gw_rrd_writer {
     bool recovered;
     bool recovered_spool;
 };
+
+/*
+ * How long points wait for their file's next update: the delay, but not
+ * while the journal asked for cannot keep them (it could not be opened, or
+ * the disk is full): they are then written as they come, as they were
+ * before there was a journal, so a kill loses no more than it did then.
+ */
+static inline uint64_t holding_ms(const struct gw_rrd_writer *w, uint64_t delay_ms)
+{
+    return w->journaling && (!w->journal || w->journal_failing) ? 0 : delay_ms;
+}
 
 /* After a failure: 1 s, then twice as long each time, up to 30 s. */
 static inline uint64_t backoff_next(uint64_t backoff_ms)

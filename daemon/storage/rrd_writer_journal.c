@@ -102,8 +102,8 @@ void gw_rrd_writer_journal_commit(struct gw_rrd_writer *w)
         if (retrying) {
             w->journal_failing = false;
             w->journal_backoff_ms = 0;
-            gw_log_notice("rrd: the journal is written again; the %zu points waiting to be "
-                          "written are in it",
+            gw_log_notice("rrd: the journal is written again; results wait for "
+                          "rrd_write_delay again (the %zu points waiting are in it)",
                           w->n_journal_batch);
         }
         /* Every queued point is in a segment now, the last run's among them. */
@@ -114,8 +114,8 @@ void gw_rrd_writer_journal_commit(struct gw_rrd_writer *w)
         w->journal_retry_ms = now_ms + w->journal_backoff_ms;
         if (!retrying) {
             w->journal_failing = true;
-            gw_log_warning("rrd: %s; the points waiting to be written are kept in memory only, "
-                           "and lost if the daemon is killed before they are written; retrying",
+            gw_log_warning("rrd: %s; results are written as they come, not after "
+                           "rrd_write_delay, until the journal can be written again; retrying",
                            err);
         } else {
             gw_log_debug("rrd: %s; next attempt in %" PRIu64 " ms", err, w->journal_backoff_ms);
@@ -168,13 +168,13 @@ int gw_rrd_writer_set_journal(struct gw_rrd_writer *w, const char *dir, char **e
 {
     gw_rrd_journal_free(w->journal, false);
     w->journal = NULL;
-    int rc = gw_rrd_journal_open(dir, &w->journal, err);
-    w->journaling = rc == 0;
-    return rc;
+    /* Without a journal (rc < 0), points are written as they come. */
+    w->journaling = true;
+    return gw_rrd_journal_open(dir, &w->journal, err);
 }
 
 long gw_rrd_writer_recover(struct gw_rrd_writer *w, gw_rrd_spool_point_fn fn, void *ctx,
-                           size_t *bad)
+                           struct gw_rrd_spool_damage *damage)
 {
     size_t n_old = 0;
     const char *const *old = w->journal ? gw_rrd_journal_old_paths(w->journal, &n_old) : NULL;
@@ -190,7 +190,7 @@ long gw_rrd_writer_recover(struct gw_rrd_writer *w, gw_rrd_spool_point_fn fn, vo
     uv_mutex_lock(&w->lock);
     w->recovering = true;
     uv_mutex_unlock(&w->lock);
-    long n = gw_rrd_spool_read_all(paths, n_paths, fn, ctx, bad);
+    long n = gw_rrd_spool_read_all(paths, n_paths, fn, ctx, damage);
     uv_mutex_lock(&w->lock);
     w->recovering = false;
     uv_mutex_unlock(&w->lock);

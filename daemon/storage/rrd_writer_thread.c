@@ -84,7 +84,7 @@ static void route(struct gw_rrd_writer *w, struct point *p, uint64_t delay_ms)
     }
 }
 
-/* The delay changed: what waits is due by the new one. */
+/* The delay held changed: what waits is due by the new one. */
 static void redate(struct gw_rrd_writer *w, uint64_t delay_ms)
 {
     for (size_t i = 0; i < w->n_busy; i++) {
@@ -263,11 +263,14 @@ void gw_rrd_writer_thread_main(void *arg)
          * every one, and a daemon killed from now on loses none. */
         for (struct point *p = in; p; p = p->next)
             gw_rrd_writer_journal_add(w, p);
-        if (delay_ms != w->routed_delay_ms)
-            redate(w, delay_ms);
-        route(w, in, delay_ms);
+        if (holding_ms(w, delay_ms) != w->routed_delay_ms)
+            redate(w, holding_ms(w, delay_ms));
+        route(w, in, w->routed_delay_ms);
         gw_rrd_writer_journal_commit(w);
         gw_rrd_writer_journal_compact(w);
+        /* The journal failed, or works again: what waits is due accordingly. */
+        if (holding_ms(w, delay_ms) != w->routed_delay_ms)
+            redate(w, holding_ms(w, delay_ms));
         if (next)
             switch_backend(w, next);
         uint64_t wait_ms = 0;

@@ -161,7 +161,8 @@ class StorageTest(StorageTestCase):
         d.wait_log(r"rrd: 1 points the last run did not write are queued again")
         d.wait_log(r"rrd: 1 points the last run did not write belong to targets no longer "
                    r"configured")
-        d.wait_log(r"rrd: 1 lines left by the last run in .* cannot be read; they are dropped")
+        d.wait_log(r"rrd: 1 lines left by the last run cannot be read \(the first: "
+                   r".*/unwritten-points\.tsv:3\); they are dropped")
         d.wait_log(r"caerphilly/web0 \(tcp\): UP")
         self.assertFalse(os.path.exists(os.path.join(self.data, "unwritten-points.tsv")))
         code, _ = d.stop()

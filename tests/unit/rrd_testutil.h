@@ -266,6 +266,30 @@ static inline char *log_capture_end(struct log_capture *c)
     return buf;
 }
 
+/* True when what was logged since log_capture_start holds `needle`. */
+static inline bool log_capture_has(const struct log_capture *c, const char *needle)
+{
+    fflush(stderr);
+    size_t size = 65536;
+    char *buf = gw_xmalloc(size);
+    ssize_t n = pread(c->fd, buf, size - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    bool found = strstr(buf, needle) != NULL;
+    free(buf);
+    return found;
+}
+
+/* Polls until the log holds `needle`, for `timeout_ms` at most. */
+static inline bool wait_log(const struct log_capture *c, const char *needle, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        if (log_capture_has(c, needle))
+            return true;
+        sleep_ms(10);
+    }
+    return false;
+}
+
 static inline size_t count_of(const char *text, const char *needle)
 {
     size_t count = 0;

@@ -1,8 +1,9 @@
 /*
  * The RRD writer's journal on its own: segments appended, rotated, released
- * and removed; what a run leaves read back by the next; a torn last line;
- * and writes that fail at the boundary as they do on a full disk
- * (journal_testutil.h), part way through a batch or before its first byte.
+ * and removed; what a run leaves read back by the next; a torn last line
+ * and corrupt lines, skipped and located; and writes that fail at the
+ * boundary as they do on a full disk (journal_testutil.h), part way through
+ * a batch or before its first byte.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,16 +119,25 @@ static void collect(void *ctx, const char *id, int64_t time_ms, size_t n, const 
     gw_strbuf_append_char(b, ';');
 }
 
-/* Opens a journal on `dir` as the next start does and reads back what it finds. */
-static char *read_back(const char *dir, long want_points, size_t want_bad)
+/*
+ * Opens a journal on `dir` as the next start does and reads back what it
+ * finds: `want_points` points, and what could not be read in *damage
+ * (caller clears; NULL: there must be none). Returns the points. Caller frees.
+ */
+static char *read_back(const char *dir, long want_points, struct gw_rrd_spool_damage *damage)
 {
     struct gw_rrd_journal *j = opened(dir);
     size_t n;
     const char *const *paths = gw_rrd_journal_old_paths(j, &n);
     struct gw_strbuf b = {0};
-    size_t bad = 99;
-    assert_int_equal(gw_rrd_spool_read_all(paths, n, collect, &b, &bad), want_points);
-    assert_int_equal(bad, want_bad);
+    struct gw_rrd_spool_damage found;
+    assert_int_equal(gw_rrd_spool_read_all(paths, n, collect, &b, &found), want_points);
+    if (damage) {
+        *damage = found;
+    } else {
+        assert_int_equal(found.bad + found.torn, 0);
+        gw_rrd_spool_damage_clear(&found);
+    }
     gw_rrd_journal_free(j, false);
     gw_strbuf_append(&b, "");
     return b.s;
@@ -157,7 +167,7 @@ static void test_rrd_journal_appends_and_the_next_start_reads_back(void **state)
     free(text);
     gw_strbuf_reset(&want);
 
-    text = read_back(dir, 3, 0);
+    text = read_back(dir, 3, NULL);
     assert_string_equal(text, "cardiff/web@1700000060000:up=1,latency=0.01;"
                               "cardiff/web@1700000120000:up=1,latency=0.02;"
                               "cardiff/web@1700000180000:up=1,latency=0.03;");
@@ -236,10 +246,52 @@ static void test_rrd_journal_torn_last_line_is_skipped(void **state)
     fclose(f);
     free(path);
 
-    char *text = read_back(dir, 2, 1);
+    struct gw_rrd_spool_damage damage;
+    char *text = read_back(dir, 2, &damage);
     assert_string_equal(text, "cardiff/web@1700000060000:up=1,latency=0.01;"
                               "cardiff/web@1700000120000:up=1,latency=0.02;");
     free(text);
+    /* Told apart from damage: the log can say the last run was killed while writing. */
+    assert_int_equal(damage.torn, 1);
+    assert_non_null(strstr(damage.first_torn, SEG(1)));
+    assert_int_equal(damage.bad, 0);
+    assert_null(damage.first_bad);
+    gw_rrd_spool_damage_clear(&damage);
+}
+
+static void test_rrd_journal_corrupt_lines_are_skipped_and_located(void **state)
+{
+    const char *dir = *state;
+    struct gw_strbuf b = {0};
+    lines_of(&b, 1, 1);
+    gw_strbuf_append(&b, "cardiff/web\tyesterday\tup=1\n");       /* line 2: no time */
+    gw_strbuf_append(&b, "\n");                                   /* an empty line is nothing */
+    gw_strbuf_append(&b, "cardiff/web\t1700000180000\tup\n");     /* line 4: no value */
+    gw_strbuf_append(&b, "cardiff/web\t1700000180000\tup=one\n"); /* line 5: not a number */
+    gw_strbuf_append(&b, "\x01\x02binary\n");                     /* line 6: not ours */
+    lines_of(&b, 2, 2);
+    char *path = gw_xasprintf("%s/%s", dir, SEG(3));
+    file_write(path, b.s);
+    gw_strbuf_reset(&b);
+    /* A second segment with damage of its own: the first is the one named. */
+    char *second = gw_xasprintf("%s/%s", dir, SEG(4));
+    file_write(second, "\tno id\t1700000240000\tup=1\n");
+
+    struct gw_rrd_spool_damage damage;
+    char *text = read_back(dir, 2, &damage);
+    assert_string_equal(text, "cardiff/web@1700000060000:up=1,latency=0.01;"
+                              "cardiff/web@1700000120000:up=1,latency=0.02;");
+    free(text);
+    assert_int_equal(damage.bad, 5);
+    char *where = gw_xasprintf("%s:2", path);
+    assert_string_equal(damage.first_bad, where);
+    free(where);
+    assert_int_equal(damage.torn, 0);
+    gw_rrd_spool_damage_clear(&damage);
+    assert_int_equal(damage.bad, 0);
+    assert_null(damage.first_bad);
+    free(second);
+    free(path);
 }
 
 static void test_rrd_journal_full_disk_part_way_leaves_whole_lines(void **state)
@@ -272,7 +324,7 @@ static void test_rrd_journal_full_disk_part_way_leaves_whole_lines(void **state)
     assert_ptr_equal(got, seg);
     gw_strbuf_reset(&b);
     gw_rrd_journal_free(j, false);
-    char *text = read_back(dir, 3, 0);
+    char *text = read_back(dir, 3, NULL);
     assert_string_equal(text, "cardiff/web@1700000060000:up=1,latency=0.01;"
                               "cardiff/web@1700000120000:up=1,latency=0.02;"
                               "cardiff/web@1700000180000:up=1,latency=0.03;");
@@ -299,7 +351,7 @@ static void test_rrd_journal_full_disk_before_the_first_byte(void **state)
     assert_non_null(got);
     gw_strbuf_reset(&b);
     gw_rrd_journal_free(j, false);
-    char *text = read_back(dir, 1, 0);
+    char *text = read_back(dir, 1, NULL);
     assert_string_equal(text, "cardiff/web@1700000060000:up=1,latency=0.01;");
     free(text);
 }
@@ -371,6 +423,7 @@ int main(void)
         T(test_rrd_journal_segments_go_when_their_points_are_written),
         T(test_rrd_journal_next_start_numbers_after_the_last_runs),
         T(test_rrd_journal_torn_last_line_is_skipped),
+        T(test_rrd_journal_corrupt_lines_are_skipped_and_located),
         T(test_rrd_journal_full_disk_part_way_leaves_whole_lines),
         T(test_rrd_journal_full_disk_before_the_first_byte),
         T(test_rrd_journal_one_process_at_a_time),

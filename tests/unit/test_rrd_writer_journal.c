@@ -2,8 +2,8 @@
  * The RRD writer with a journal: points are in the journal while they wait
  * for their delay, a run that was killed leaves them for the next, which
  * writes them (with what the spool kept, in time order) and then removes
- * what it read; and a full disk under the journal (journal_testutil.h) costs
- * no point.
+ * what it read; and a full disk under the journal (journal_testutil.h), or
+ * no journal at all, costs no point: results are then written as they come.
  */
 #include <errno.h>
 #include <math.h>
@@ -173,9 +173,9 @@ static void test_rrd_writer_journal_a_killed_run_loses_nothing(void **state)
 
     struct gw_rrd_series *s2 = gw_rrd_series_new(next.dir, "gwynedd", "web", 10, NULL, 0);
     struct replay r = {journaled_writer(&next, 3600 * 1000), s2, {0}};
-    size_t bad = 9;
-    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &bad), 3);
-    assert_int_equal(bad, 0);
+    struct gw_rrd_spool_damage damage;
+    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &damage), 3);
+    assert_int_equal(damage.bad + damage.torn, 0);
     assert_string_equal(r.seen.s, "10:0.1;20:0.2;30:0.3;");
     struct gw_rrd_writer_stats st;
     stats_of(r.w, &st);
@@ -238,9 +238,9 @@ static void test_rrd_writer_journal_recovery_merges_spool_and_journal(void **sta
     gw_strbuf_reset(&b);
 
     struct replay r = {journaled_writer(fx, 0), s, {0}};
-    size_t bad = 9;
-    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &bad), 5);
-    assert_int_equal(bad, 0);
+    struct gw_rrd_spool_damage damage;
+    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &damage), 5);
+    assert_int_equal(damage.bad + damage.torn, 0);
     /* Oldest first, whichever file held them. */
     assert_string_equal(r.seen.s, "10:0.1;20:0.2;30:0.3;40:0.4;50:0.5;");
     assert_int_equal(gw_rrd_writer_start(r.w), 0);
@@ -271,27 +271,58 @@ static void test_rrd_writer_journal_full_disk_then_room(void **state)
     assert_int_equal(gw_rrd_writer_start(w), 0);
     disk_fill(0, ENOSPC);
     submit_latencies(w, s, 1, 2);
-    /* The writer takes them in memory; the journal cannot hold them. */
-    for (int waited = 0; atomic_load(&disk.calls) == 0 && waited < 3000; waited += 10)
-        sleep_ms(10);
+    /* The journal cannot keep them: they are written as they come, an hour's
+     * delay or not, as a writer without a delay does. */
+    assert_true(wait_written(w, 4, 5000));
+    assert_latencies(gw_rrd_series_path(s), 1, 2);
     assert_true(atomic_load(&disk.calls) > 0);
     assert_int_equal(journal_lines(fx->dir), 0);
     submit_latency(w, s, 3);
+    assert_true(wait_written(w, 6, 5000));
 
-    /* Room again: the retry journals every point it lacks, unasked. */
+    /* Room again: the retry finds it unasked, and results wait for the delay
+     * again, in the journal meanwhile. */
     disk_free();
-    assert_true(wait_journal_lines(fx->dir, 6, 5000));
+    assert_true(wait_log(&cap, "the journal is written again", 5000));
     submit_latency(w, s, 4);
-    assert_true(wait_journal_lines(fx->dir, 8, 3000));
-    assert_stop_logs(w, &cap, 1, "the points waiting to be written are kept in memory only",
+    assert_true(wait_journal_lines(fx->dir, 2, 3000));
+    struct gw_rrd_writer_stats st;
+    stats_of(w, &st);
+    assert_int_equal(st.written, 6);
+    assert_int_equal(st.pending, 2);
+    assert_stop_logs(w, &cap, 1, "results are written as they come",
                      "the journal is written again");
     assert_latencies(gw_rrd_series_path(s), 1, 4);
-    struct gw_rrd_writer_stats st;
     stats_of(w, &st);
     assert_int_equal(st.written, 8);
     assert_int_equal(st.dropped_overflow + st.dropped_stale, 0);
     gw_rrd_writer_free(w);
     assert_int_equal(journal_lines(fx->dir), 0);
+    gw_rrd_series_unref(s);
+}
+
+static void test_rrd_writer_journal_none_writes_as_results_come(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "ceredigion", "bins", 10, NULL, 0);
+    /* Another process uses the data directory's journal: this writer has none. */
+    struct gw_rrd_journal *other = NULL;
+    char *err = NULL;
+    assert_int_equal(gw_rrd_journal_open(fx->dir, &other, &err), 0);
+    struct gw_rrd_writer *w = gw_rrd_writer_new(0);
+    gw_rrd_writer_set_spool(w, fx->spool);
+    gw_rrd_writer_set_delay(w, 3600 * 1000);
+    assert_int_equal(gw_rrd_writer_set_journal(w, fx->dir, &err), -EBUSY);
+    assert_non_null(strstr(err, "another gwyliwr process"));
+    free(err);
+    assert_int_equal(gw_rrd_writer_start(w), 0);
+    /* Nothing would keep them across a kill: they are written as they come. */
+    submit_latencies(w, s, 1, 3);
+    assert_true(wait_written(w, 6, 5000));
+    assert_latencies(gw_rrd_series_path(s), 1, 3);
+    assert_int_equal(journal_lines(fx->dir), 0);
+    gw_rrd_writer_free(w);
+    gw_rrd_journal_free(other, true);
     gw_rrd_series_unref(s);
 }
 
@@ -311,8 +342,9 @@ static void test_rrd_writer_journal_last_runs_kept_until_this_run_journals(void 
     log_capture_start(&cap, GW_LOG_WARNING);
     disk_fill(0, ENOSPC);
     struct replay r = {journaled_writer(fx, 3600 * 1000), s, {0}};
-    size_t bad = 0;
-    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &bad), 1);
+    struct gw_rrd_spool_damage damage;
+    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &damage), 1);
+    gw_rrd_spool_damage_clear(&damage);
     assert_int_equal(gw_rrd_writer_start(r.w), 0);
     for (int waited = 0; atomic_load(&disk.calls) == 0 && waited < 3000; waited += 10)
         sleep_ms(10);
@@ -348,6 +380,7 @@ int main(void)
         T(test_rrd_writer_journal_a_killed_run_loses_nothing),
         T(test_rrd_writer_journal_recovery_merges_spool_and_journal),
         T(test_rrd_writer_journal_full_disk_then_room),
+        T(test_rrd_writer_journal_none_writes_as_results_come),
         T(test_rrd_writer_journal_last_runs_kept_until_this_run_journals),
     };
 #undef T
