@@ -8,8 +8,11 @@ two baselines measured in the same run on the same machine.
     on libuv, the same requests at the same rate: the floor of our stack) and
     `wrk -H 'Connection: close'` (no verification). Goal: at most 1.5x the
     bare client with storage. Storage direct and through a local rrdcached
-    (whose CPU is added to the daemon's), each with the default settings and
-    with rrd_write_delay 0 (a write per result) and 60s, and none.
+    (whose CPU is added to the daemon's), each with the default settings (a
+    minute of results per write, journaled meanwhile) and with
+    rrd_write_delay 0 (a write per result, as before the journal), and none.
+    rrdcached writes a file once its oldest value has waited the measured
+    window (-w), so its own writes to disk fall inside the window too.
   * Measurement fidelity under load: gwyliwr-sim adds a fixed 50 ms delay,
     1,000 checks/s; the recorded latency minus 50 ms, p50 and p99 (from the
     RRD files). Goal: under 2 ms at p50, under 10 ms at p99.
@@ -24,11 +27,20 @@ only the rows whose label matches. The load average of the machine at the
 start and at the end is printed too: CPU time per check is what is compared,
 but a loaded machine still moves it.
 
-Usage: bench/bench_http.py [--build build] [--targets 2000] [--interval 2] [--window 60]
-                           [--rounds 1] [--rows REGEX] [--skip-extras]
+With --baseline DIR the gwyliwr of another build (the main branch, say) is
+measured on every row too, right before or after this build's (they take
+turns going first), against the same nginx at the same rate; each row then
+also gives this build's CPU per check over the baseline's. Each build runs
+with its own defaults where a row says "default settings". The journal's
+size (<data_dir>/rrd-journal.*.tsv) is read at the end of each measured
+window.
+
+Usage: bench/bench_http.py [--build build] [--baseline DIR] [--targets 2000] [--interval 2]
+                           [--window 60] [--rounds 1] [--rows REGEX] [--skip-extras]
 """
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -158,13 +170,16 @@ class Daemon:
             time.sleep(0.05)
 
     def stats(self):
-        n = len([l for l in open(self.log_path) if "stats:" in l])
+        """Checks started so far (SIGUSR1's stats line; other stats lines follow it)."""
+        def counts():
+            with open(self.log_path) as f:
+                return re.findall(r"stats: .*?(\d+) checks started", f.read())
+        n = len(counts())
         self.proc.send_signal(signal.SIGUSR1)
         while True:
-            lines = [l for l in open(self.log_path) if "stats:" in l]
-            if len(lines) > n:
-                m = re.search(r"(\d+) checks started", lines[-1])
-                return int(m.group(1))
+            found = counts()
+            if len(found) > n:
+                return int(found[-1])
             time.sleep(0.05)
 
     def stop(self):
@@ -173,14 +188,15 @@ class Daemon:
         self.log.close()
 
 
-def start_rrdcached(tmp, data):
-    """rrdcached on a private unix socket (its CPU is measured apart)."""
+def start_rrdcached(tmp, data, write_s):
+    """rrdcached on a private unix socket (its CPU is measured apart), writing
+    a file once its oldest value is write_s old."""
     sock = os.path.join(tmp, "rrdcached.sock")
-    journal = os.path.join(tmp, "journal")
-    os.makedirs(journal, exist_ok=True)
+    journal = tempfile.mkdtemp(prefix="rrdcached-journal-", dir=tmp)
     os.makedirs(data, exist_ok=True)
     proc = subprocess.Popen(["rrdcached", "-g", "-l", "unix:" + sock, "-b", data, "-B", "-R",
-                             "-F", "-j", journal, "-p", os.path.join(tmp, "rrdcached.pid")],
+                             "-F", "-j", journal, "-w", str(write_s),
+                             "-p", os.path.join(tmp, "rrdcached.pid")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not os.path.exists(sock) and time.monotonic() < deadline:
@@ -190,10 +206,11 @@ def start_rrdcached(tmp, data):
 
 def daemon_cpu_per_check(gwyliwr, tmp, name, targets, interval_s, url, ca_file, window,
                          storage="rrd", write_delay="0s", cached=False):
-    """(daemon CPU per check, rrdcached CPU per check or None, checks/s, DOWN lines)."""
+    """(daemon CPU per check, rrdcached CPU per check or None, checks/s, DOWN lines,
+    bytes of journal at the end)."""
     data = os.path.join(tmp, "data-" + name)
     cfg = os.path.join(tmp, name + ".yaml")
-    rrdcached, address = start_rrdcached(tmp, data) if cached else (None, "")
+    rrdcached, address = start_rrdcached(tmp, data, window) if cached else (None, "")
     # A check may take at most its interval.
     timeout = "2s" if interval_s >= 2 else "900ms"
     write_config(cfg, data, targets, "%ds" % interval_s, url, ca_file, storage=storage,
@@ -206,6 +223,7 @@ def daemon_cpu_per_check(gwyliwr, tmp, name, targets, interval_s, url, ca_file, 
     time.sleep(window)
     c1, n1 = cpu_seconds(d.proc.pid), d.stats()
     r1 = cpu_seconds(rrdcached.pid) if rrdcached else 0
+    journal = sum(os.path.getsize(p) for p in glob.glob(os.path.join(data, "rrd-journal.*.tsv")))
     errors = open(d.log_path).read().count("DOWN")
     d.stop()
     if rrdcached:
@@ -214,7 +232,7 @@ def daemon_cpu_per_check(gwyliwr, tmp, name, targets, interval_s, url, ca_file, 
     shutil.rmtree(data, ignore_errors=True)
     checks = n1 - n0
     return ((c1 - c0) / checks * 1e6, (r1 - r0) / checks * 1e6 if rrdcached else None,
-            checks / window, errors)
+            checks / window, errors, journal)
 
 
 def bare_cpu_per_request(tool, rate, seconds, url, ca_file):
@@ -310,6 +328,8 @@ def spread(values):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    ap.add_argument("--baseline", default="",
+                    help="another build whose daemon is measured on every row too")
     ap.add_argument("--targets", type=int, default=2000)
     ap.add_argument("--interval", type=int, default=2, help="seconds between checks of a target")
     ap.add_argument("--window", type=int, default=60)
@@ -320,6 +340,7 @@ def main():
     args = ap.parse_args()
     ensure_packages()
     gwyliwr = os.path.join(args.build, "bin", "gwyliwr")
+    baseline = os.path.join(args.baseline, "bin", "gwyliwr") if args.baseline else None
     sim = os.path.join(args.build, "bin", "gwyliwr-sim")
     bare = os.path.join(args.build, "bench", "bare_curl_client")
     tmp = tempfile.mkdtemp(prefix="gwbench-http-")
@@ -341,33 +362,45 @@ def main():
                  False),
                 ("http, direct, rrd_write_delay 0", http_url, None, args.interval, "rrd", "0s",
                  False),
-                ("http, direct, rrd_write_delay 60s", http_url, None, args.interval, "rrd", "60s",
-                 False),
                 ("http, rrdcached, default settings", http_url, None, args.interval, "rrd", None,
                  True),
                 ("http, rrdcached, rrd_write_delay 0", http_url, None, args.interval, "rrd", "0s",
                  True),
-                ("http, rrdcached, rrd_write_delay 60s", http_url, None, args.interval, "rrd",
-                 "60s", True),
                 ("http, storage none", http_url, None, args.interval, "none", "0s", False),
                 ("https, direct, default settings", https_url, ca, slow, "rrd", None, False),
                 ("https, rrdcached, default settings", https_url, ca, slow, "rrd", None, True),
                 ("https, storage none", https_url, ca, slow, "none", "0s", False))
         runs = [r for r in runs if re.search(args.rows, r[0])]
         results = {r[0]: [] for r in runs}
-        for _ in range(args.rounds):
+        base_results = {r[0]: [] for r in runs}
+        for round_ in range(args.rounds):
             for name, url, ca_file, interval, storage, delay, cached in runs:
                 tag = re.sub(r"[^a-z0-9]+", "-", name)
-                ours, theirs, rate, errors = daemon_cpu_per_check(
-                    gwyliwr, tmp, tag, args.targets, interval, url, ca_file, args.window, storage,
-                    write_delay=delay, cached=cached)
+
+                def measure(program, suffix=""):
+                    return daemon_cpu_per_check(program, tmp, tag + suffix, args.targets,
+                                                interval, url, ca_file, args.window, storage,
+                                                write_delay=delay, cached=cached)
+                base = None
+                # The two builds take turns going first: the machine's load drifts.
+                if baseline and round_ % 2 == 1:
+                    b_ours, b_theirs, b_rate, b_errors, _ = measure(baseline, "-baseline")
+                ours, theirs, rate, errors, journal = measure(gwyliwr)
+                if baseline and round_ % 2 == 0:
+                    b_ours, b_theirs, b_rate, b_errors, _ = measure(baseline, "-baseline")
+                if baseline:
+                    base = b_ours + (b_theirs or 0.0)
+                    base_results[name].append((b_ours, b_theirs or 0.0, b_rate, b_errors))
                 floor, failed = bare_cpu_per_request(bare, rate, min(args.window, 30), url,
                                                      ca_file)
                 w = wrk_cpu_per_request(url)
-                results[name].append((ours, theirs or 0.0, floor, w, rate, errors, failed))
-                print("  (%s: daemon %.0f us%s, bare %.0f us, wrk %.0f us per request, %.0f/s)"
+                results[name].append((ours, theirs or 0.0, floor, w, rate, errors, failed,
+                                      journal))
+                print("  (%s: daemon %.0f us%s%s, bare %.0f us, wrk %.0f us per request, "
+                      "%.0f/s, journal %.1f MB)"
                       % (name, ours, " + rrdcached %.0f us" % theirs if theirs is not None else "",
-                         floor, w, rate), flush=True)
+                         ", baseline %.0f us" % base if base is not None else "",
+                         floor, w, rate, journal / 1e6), flush=True)
         if not args.skip_extras:
             p50, p99, samples, fid_rate = fidelity(gwyliwr, sim, tmp, args.window)
             rss, checks = rss_10k(gwyliwr, tmp, http_url)
@@ -390,12 +423,31 @@ def main():
                                             statistics.median([r[1] for r in rs]))
             errors = sum(r[5] for r in rs)
             failed = sum(r[6] for r in rs)
-            print("  %-38s daemon %s%s, bare libcurl %s, wrk %s: %.2fx%s  (%.0f checks/s%s)"
+            journal = max(r[7] for r in rs)
+            print("  %-38s daemon %s%s, bare libcurl %s, wrk %s: %.2fx%s  (%.0f checks/s%s%s)"
                   % (name, total, parts, floor, w, statistics.median(ratios),
                      " (%.2f-%.2f)" % (min(ratios), max(ratios)) if len(rs) > 1 else "",
                      statistics.median([r[4] for r in rs]),
+                     ", journal at most %.1f MB" % (journal / 1e6) if journal else "",
                      ", %d DOWN lines, %d bare failures" % (errors, failed)
                      if errors or failed else ""))
+            bs = base_results[name]
+            if bs:
+                b_total, _ = spread([b[0] + b[1] for b in bs])
+                b_parts = ""
+                if cached:
+                    b_parts = " = %.0f + %.0f" % (statistics.median([b[0] for b in bs]),
+                                                  statistics.median([b[1] for b in bs]))
+                b_ratios = [(b[0] + b[1]) / r[2] for b, r in zip(bs, rs)]
+                over = [(r[0] + r[1]) / (b[0] + b[1]) for b, r in zip(bs, rs)]
+                print("  %-38s baseline %s%s: %.2fx the bare client%s; this build / baseline "
+                      "%.2f%s%s"
+                      % ("", b_total, b_parts, statistics.median(b_ratios),
+                         " (%.2f-%.2f)" % (min(b_ratios), max(b_ratios)) if len(bs) > 1 else "",
+                         statistics.median(over),
+                         " (%.2f-%.2f)" % (min(over), max(over)) if len(bs) > 1 else "",
+                         ", %d DOWN lines" % sum(b[3] for b in bs)
+                         if any(b[3] for b in bs) else ""))
         print("  goal: daemon, storage included, at most 1.5x the bare libcurl client")
         if not args.skip_extras:
             print("  fidelity, 50 ms server delay, %.0f checks/s: recorded latency - 50 ms p50 "
