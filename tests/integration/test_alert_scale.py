@@ -125,7 +125,10 @@ class ScaleTest(SimulatorTestCase):
 
     def test_rrd_writes_failing_are_one_problem_for_daemon_notify(self):
         ops = self.receiver("ops")
-        cfg = ("daemon: {data_dir: %s, listen: \"\", rrdcached: \"127.0.0.1:%d\", notify: [ops]}\n"
+        # Results written as they come: held back a minute (the default),
+        # the first write, and the problem, would come after the wait below.
+        cfg = ("daemon: {data_dir: %s, listen: \"\", rrdcached: \"127.0.0.1:%d\", notify: [ops],\n"
+               "         rrd_write_delay: 0s}\n"
                "notifiers:\n"
                "  - {id: ops, type: exec, command: [%s], group_wait: 0s}\n"
                "defaults: {interval: 1s, timeout: 500ms}\n"
