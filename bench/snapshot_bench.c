@@ -2,7 +2,8 @@
  * The cost of publishing a snapshot: N targets (default 10,000) in 22
  * councils, one new result per publish (as under load: a burst of a few
  * results between publishes), timed over many publishes, next to the
- * baseline of copying N pointers.
+ * baseline of copying N pointers; then the cost of rendering /metrics and
+ * /api/v1/status from such a snapshot, as the web server does once a second.
  *
  *   bench/snapshot_bench PLUGIN_DIR [N] [ROUNDS]
  */
@@ -21,6 +22,8 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "web/api.h"
+#include "web/metrics.h"
 
 int main(int argc, char **argv)
 {
@@ -82,6 +85,32 @@ int main(int argc, char **argv)
            "at 10 publishes a second: %.2f %% of a core\n",
            targets->n, publish_us, targets->n, copy_us, publish_us * 10 / 1e4);
     free(copy);
+
+    /* What the web server renders from one snapshot: /metrics and /api/v1/status. */
+    struct gw_snapshot *snap = gw_snapshot_acquire(box);
+    size_t renders = rounds / 100 ? rounds / 100 : 1;
+    size_t metrics_len = 0, status_len = 0;
+    t0 = gw_clock_mono_ns();
+    for (size_t k = 0; k < renders; k++) {
+        struct gw_strbuf b = {0};
+        gw_metrics_render(&b, snap);
+        metrics_len = b.len;
+        gw_strbuf_reset(&b);
+    }
+    double metrics_ms = (double)(gw_clock_mono_ns() - t0) / 1e6 / (double)renders;
+    t0 = gw_clock_mono_ns();
+    for (size_t k = 0; k < renders; k++) {
+        json_t *j = gw_api_status(snap, NULL);
+        char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+        status_len = strlen(text);
+        free(text);
+        json_decref(j);
+    }
+    double status_ms = (double)(gw_clock_mono_ns() - t0) / 1e6 / (double)renders;
+    printf("rendering from it: /metrics %.1f ms (%zu KiB), /api/v1/status %.1f ms (%zu KiB), "
+           "means of %zu\n",
+           metrics_ms, metrics_len / 1024, status_ms, status_len / 1024, renders);
+    gw_snapshot_unref(snap);
     gw_snapshot_box_free(box);
     gw_funnel_fini(&funnel);
     gw_targets_free(targets);

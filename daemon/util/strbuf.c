@@ -18,6 +18,11 @@ static void reserve(struct gw_strbuf *b, size_t extra)
     b->cap = cap;
 }
 
+void gw_strbuf_reserve(struct gw_strbuf *b, size_t extra)
+{
+    reserve(b, extra);
+}
+
 void gw_strbuf_append_n(struct gw_strbuf *b, const char *s, size_t n)
 {
     reserve(b, n);

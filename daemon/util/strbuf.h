@@ -25,6 +25,10 @@ struct gw_strbuf {
     size_t cap; /* bytes allocated */
 };
 
+/* Makes room for `extra` more bytes at once: a text whose size is known
+ * roughly (the last one of the same kind) is then built without copies. */
+void gw_strbuf_reserve(struct gw_strbuf *b, size_t extra);
+
 /* Appends the string `s` (borrowed). */
 void gw_strbuf_append(struct gw_strbuf *b, const char *s);
 

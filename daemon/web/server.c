@@ -21,6 +21,7 @@
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/auth.h"
+#include "web/body_cache.h"
 #include "web/events.h"
 #include "web/graphs.h"
 #include "web/history.h"
@@ -36,26 +37,9 @@ extern const char gw_web_style_css[];
 #define EVENTS_LIMIT   1000
 #define EVENTS_MAX     10000
 
-/*
- * The last body of an answer that is the same for every client (/metrics,
- * /api/v1/status: megabytes at 10,000 targets), kept for BODY_CACHE_MS:
- * snapshots follow each other every 100 ms under load, and rendering one
- * such body for every request would let a crowd of scrapers take the
- * processor from the checks.
- */
-#define BODY_CACHE_MS 1000u
-
-struct body_cache {
-    pthread_mutex_t lock;
-    uint64_t generation, history; /* of the snapshot and availability view it shows */
-    uint64_t rendered_mono_ms;
-    char *text; /* NULL: empty */
-    size_t len;
-};
-
 struct gw_web {
     struct MHD_Daemon *mhd;
-    struct body_cache metrics, status;
+    struct gw_body_cache metrics, status;
     struct gw_snapshot_box *box;
     struct gw_history *history;
     struct gw_graphs *graphs;
@@ -74,14 +58,6 @@ struct pending {
 
 /* ---- responses ------------------------------------------------------------------ */
 
-static uint64_t fnv(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
 static void security_headers(struct MHD_Response *r)
 {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -94,27 +70,24 @@ static void security_headers(struct MHD_Response *r)
 }
 
 /*
- * Sends `body` (taken: freed here) with an ETag of its content unless it
- * may not be stored; a client that already has it (If-None-Match) gets 304
- * and no body.
+ * Sends text[0 .. len), which free_fn(cls) releases once it is sent (or at
+ * once, for a 304), with `etag` unless it is "": a client that already has
+ * it (If-None-Match) gets 304 and no body.
  */
-static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, const char *type,
-                                 char *body, size_t len, const char *cache_control)
+static enum MHD_Result send_tagged(struct MHD_Connection *c, unsigned status, const char *type,
+                                   char *text, size_t len, MHD_ContentReaderFreeCallback free_fn,
+                                   void *cls, const char *etag, const char *cache_control)
 {
-    char etag[40] = "";
-    /* What may not be stored needs no validator (and /metrics is megabytes to hash). */
-    bool tagged = strcmp(cache_control, "no-store") != 0;
-    if (tagged)
-        snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv(body, len));
+    bool tagged = etag[0] != '\0';
     const char *inm =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     struct MHD_Response *r;
     if (tagged && status == MHD_HTTP_OK && inm && strstr(inm, etag)) {
-        free(body);
+        free_fn(cls);
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_NOT_MODIFIED;
     } else {
-        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        r = MHD_create_response_from_buffer_with_free_callback_cls(len, text, free_fn, cls);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     }
     if (tagged && (status == MHD_HTTP_OK || status == MHD_HTTP_NOT_MODIFIED))
@@ -124,6 +97,24 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, cons
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Sends `body` (taken: freed here), with an ETag of its content unless it may not be stored. */
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, const char *type,
+                                 char *body, size_t len, const char *cache_control)
+{
+    char etag[GW_BODY_ETAG_MAX] = "";
+    if (strcmp(cache_control, "no-store") != 0)
+        gw_body_etag(body, len, etag);
+    return send_tagged(c, status, type, body, len, free, body, etag, cache_control);
+}
+
+/* Sends a shared body (its reference taken: dropped once it is sent). */
+static enum MHD_Result send_shared(struct MHD_Connection *c, const char *type,
+                                   struct gw_shared_body *body, const char *cache_control)
+{
+    return send_tagged(c, MHD_HTTP_OK, type, body->text, body->len, gw_shared_body_unref, body,
+                       body->etag, cache_control);
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
@@ -160,41 +151,31 @@ static enum MHD_Result send_error(struct MHD_Connection *c, const struct gw_rout
     return send_buf(c, status, "text/plain; charset=utf-8", &b, "no-store");
 }
 
-/* A copy of the cached body of (generation, history) or of the last second, or NULL. */
-static char *cache_get(struct body_cache *c, uint64_t generation, uint64_t history, size_t *len)
+/* /metrics and /api/v1/status, rendered for the body cache. */
+struct render_ctx {
+    const struct gw_snapshot *snapshot;
+    const struct gw_history_view *history;
+};
+
+static char *render_metrics(void *ctx, size_t hint, size_t *len)
 {
-    char *copy = NULL;
-    uint64_t now = gw_clock_mono_ms();
-    pthread_mutex_lock(&c->lock);
-    bool same = c->generation == generation && c->history == history;
-    if (c->text && (same || now - c->rendered_mono_ms < BODY_CACHE_MS)) {
-        copy = gw_xmalloc(c->len + 1);
-        memcpy(copy, c->text, c->len + 1);
-        *len = c->len;
-    }
-    pthread_mutex_unlock(&c->lock);
-    return copy;
+    const struct render_ctx *r = ctx;
+    struct gw_strbuf b = {0};
+    gw_strbuf_reserve(&b, hint + hint / 8);
+    gw_metrics_render(&b, r->snapshot);
+    *len = b.len;
+    return gw_strbuf_take(&b);
 }
 
-static void cache_put(struct body_cache *c, uint64_t generation, uint64_t history, const char *text,
-                      size_t len)
+static char *render_status(void *ctx, size_t hint, size_t *len)
 {
-    char *keep = gw_xmalloc(len + 1);
-    memcpy(keep, text, len + 1);
-    pthread_mutex_lock(&c->lock);
-    free(c->text);
-    c->text = keep;
-    c->len = len;
-    c->generation = generation;
-    c->history = history;
-    c->rendered_mono_ms = gw_clock_mono_ms();
-    pthread_mutex_unlock(&c->lock);
-}
-
-static void cache_fini(struct body_cache *c)
-{
-    free(c->text);
-    pthread_mutex_destroy(&c->lock);
+    (void)hint; /* jansson sizes its own buffer */
+    const struct render_ctx *r = ctx;
+    json_t *j = gw_api_status(r->snapshot, r->history);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(j);
+    *len = strlen(text);
+    return text;
 }
 
 /* ---- query arguments -------------------------------------------------------------- */
@@ -442,17 +423,11 @@ static enum MHD_Result api(struct gw_web *web, struct MHD_Connection *c,
     json_t *body = NULL;
     if (route->kind == GW_ROUTE_API_STATUS) {
         uint64_t hgen = h ? h->generation : 0;
-        size_t len;
-        char *text = cache_get(&web->status, s->generation, hgen, &len);
-        if (!text) {
-            json_t *j = gw_api_status(s, h);
-            text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-            json_decref(j);
-            len = strlen(text);
-            cache_put(&web->status, s->generation, hgen, text, len);
-        }
+        struct render_ctx ctx = {s, h};
+        struct gw_shared_body *shared =
+            gw_body_cache_get(&web->status, s->generation, hgen, true, render_status, &ctx);
         gw_history_view_unref(h);
-        return send_body(c, MHD_HTTP_OK, "application/json", text, len, "no-cache");
+        return send_shared(c, "application/json", shared, "no-cache");
     } else if (route->kind == GW_ROUTE_API_COUNCIL) {
         long k = gw_snapshot_council_index(s, route->council);
         if (k >= 0)
@@ -597,17 +572,11 @@ static enum MHD_Result dispatch(struct gw_web *web, struct MHD_Connection *c,
                          len, "max-age=3600");
     }
     case GW_ROUTE_METRICS: {
-        size_t len;
-        char *text = cache_get(&web->metrics, s->generation, 0, &len);
-        if (!text) {
-            struct gw_strbuf b = {0};
-            gw_metrics_render(&b, s);
-            len = b.len;
-            text = gw_strbuf_take(&b);
-            cache_put(&web->metrics, s->generation, 0, text, len);
-        }
-        return send_body(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
-                         "no-store");
+        /* What may not be stored needs no validator (and /metrics is megabytes to hash). */
+        struct render_ctx ctx = {s, NULL};
+        struct gw_shared_body *body =
+            gw_body_cache_get(&web->metrics, s->generation, 0, false, render_metrics, &ctx);
+        return send_shared(c, "text/plain; version=0.0.4; charset=utf-8", body, "no-store");
     }
     case GW_ROUTE_GRAPH:
         return graph(web, c, route, s, con_cls);
@@ -723,8 +692,8 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
     struct gw_web *web = gw_xcalloc(1, sizeof(*web));
     web->box = box;
     web->auth = gw_auth_new();
-    pthread_mutex_init(&web->metrics.lock, NULL);
-    pthread_mutex_init(&web->status.lock, NULL);
+    gw_body_cache_init(&web->metrics);
+    gw_body_cache_init(&web->status);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -741,8 +710,8 @@ int gw_web_start(const char *listen, struct gw_snapshot_box *box, struct gw_rrd_
         completed_cb, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL, MHD_OPTION_END);
     if (!web->mhd) {
         int err = errno ? errno : EADDRINUSE;
-        cache_fini(&web->metrics);
-        cache_fini(&web->status);
+        gw_body_cache_fini(&web->metrics);
+        gw_body_cache_fini(&web->status);
         gw_auth_free(web->auth);
         free(web);
         return -err;
@@ -770,8 +739,8 @@ void gw_web_stop(struct gw_web *web)
     MHD_stop_daemon(web->mhd);
     gw_web_reports_free(web->reports);
     gw_history_stop(web->history);
-    cache_fini(&web->metrics);
-    cache_fini(&web->status);
+    gw_body_cache_fini(&web->metrics);
+    gw_body_cache_fini(&web->status);
     gw_auth_free(web->auth);
     free(web);
 }

@@ -311,6 +311,27 @@ class WebTest(Estate):
         self.assertEqual(body2, b"")
         self.assertEqual(headers2["etag"], headers["etag"])
 
+    def test_web_status_api_etag(self):
+        # /api/v1/status is rendered once and shared for a second: a client
+        # that has it gets 304, and one that has an older one the new body.
+        for _ in range(5):
+            status, headers, body = self.get("/api/v1/status")
+            self.assertEqual(status, 200)
+            self.assertIn("etag", headers)
+            status2, headers2, body2 = self.get("/api/v1/status",
+                                                headers={"If-None-Match": headers["etag"]})
+            if status2 == 304:
+                self.assertEqual(body2, b"")
+                self.assertEqual(headers2["etag"], headers["etag"])
+                break
+            self.assertEqual(status2, 200)
+            self.assertNotEqual(headers2["etag"], headers["etag"])
+            self.assertNotEqual(body2, body)
+        else:
+            self.fail("the status never came back 304 to a client that had it")
+        status, headers, _ = self.get("/api/v1/status", headers={"If-None-Match": '"0"'})
+        self.assertEqual(status, 200)
+
     # ---- API ------------------------------------------------------------------
 
     def test_web_api_matches_openapi(self):
