@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "storage/rrd_spool.h"
 #include "storage/rrd_writer_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -239,10 +240,7 @@ static int value_text(char *out, double v)
         strcpy(out, "U");
         return 1;
     }
-    int len = snprintf(out, VALUE_TEXT_MAX, "%.15g", v);
-    if (strtod(out, NULL) != v)
-        len = snprintf(out, VALUE_TEXT_MAX, "%.17g", v);
-    return len;
+    return (int)gw_rrd_spool_number(out, v);
 }
 
 /*
