@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "storage/rrd_spool.h"
 #include "storage/rrd_writer_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/number.h"
 #include "util/xalloc.h"
 
 static void file_unmap(struct rrd_file *f)
@@ -240,7 +240,7 @@ static int value_text(char *out, double v)
         strcpy(out, "U");
         return 1;
     }
-    return (int)gw_rrd_spool_number(out, v);
+    return (int)gw_number_format(out, v);
 }
 
 /*

@@ -1,12 +1,12 @@
 #include "storage/rrd_spool.h"
 
+#include "util/number.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,62 +38,6 @@ struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err)
     return spool;
 }
 
-/* The digits of u into out, most significant first; returns how many. */
-static size_t digits_of(char *out, uint64_t u)
-{
-    char reversed[20];
-    size_t n = 0, len = 0;
-    do {
-        reversed[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n)
-        out[len++] = reversed[--n];
-    return len;
-}
-
-size_t gw_rrd_spool_number(char *out, double v)
-{
-    /*
-     * Most values are whole (a status, a size, up) or whole microseconds (a
-     * time measured by libcurl): where v is the double nearest to such a
-     * decimal, that decimal is what %.15g writes, made here without printf.
-     * %g writes plain digits from 1e-4 on; below 1e15 they are at most 15.
-     */
-    double a = fabs(v);
-    double micros = nearbyint(a * 1e6);
-    if (a < 1e9 && (a == 0 || a >= 1e-4) && micros / 1e6 == a && !(v == 0 && signbit(v))) {
-        uint64_t m = (uint64_t)micros;
-        size_t len = 0;
-        if (v < 0)
-            out[len++] = '-';
-        len += digits_of(out + len, m / 1000000);
-        uint64_t fraction = m % 1000000;
-        if (fraction) {
-            int places = 6;
-            while (fraction % 10 == 0) {
-                fraction /= 10;
-                places--;
-            }
-            out[len++] = '.';
-            size_t n = digits_of(out + len, fraction);
-            /* Leading zeros of the fraction: 0.000523 */
-            memmove(out + len + (size_t)places - n, out + len, n);
-            memset(out + len, '0', (size_t)places - n);
-            len += (size_t)places;
-        }
-        out[len] = '\0';
-        return len;
-    }
-    int len = 0;
-    for (int digits = 15; digits <= 17; digits++) {
-        len = snprintf(out, GW_RRD_SPOOL_NUMBER_MAX, "%.*g", digits, v);
-        if (!isfinite(v) || strtod(out, NULL) == v)
-            break;
-    }
-    return (size_t)len;
-}
-
 void gw_rrd_spool_format(struct gw_strbuf *b, const char *id, int64_t time_ms, size_t n,
                          const char *const *names, const double *values)
 {
@@ -102,8 +46,8 @@ void gw_rrd_spool_format(struct gw_strbuf *b, const char *id, int64_t time_ms, s
         gw_strbuf_append_char(b, '\t');
         gw_strbuf_append(b, names[i]);
         gw_strbuf_append_char(b, '=');
-        char number[GW_RRD_SPOOL_NUMBER_MAX];
-        gw_strbuf_append_n(b, number, gw_rrd_spool_number(number, values[i]));
+        char number[GW_NUMBER_MAX];
+        gw_strbuf_append_n(b, number, gw_number_format(number, values[i]));
     }
     gw_strbuf_append_char(b, '\n');
 }

@@ -35,18 +35,6 @@ struct gw_rrd_spool *gw_rrd_spool_open(const char *path, char **err);
 void gw_rrd_spool_put(struct gw_rrd_spool *spool, const char *id, int64_t time_ms, size_t n,
                       const char *const *names, const double *values);
 
-/* Room for the text of any double, gw_rrd_spool_number's, with its terminating NUL. */
-#define GW_RRD_SPOOL_NUMBER_MAX 32
-
-/*
- * Writes into `out` (GW_RRD_SPOOL_NUMBER_MAX bytes) the shortest of %.15g,
- * %.16g and %.17g that reads back as `v` exactly ("nan", "inf" as printf
- * writes them), and returns its length. Whole numbers (a status, a size, an
- * up of 1) and whole microseconds (a time libcurl measured) take a shortcut
- * around printf: a journal writes a dozen numbers per result.
- */
-size_t gw_rrd_spool_number(char *out, double v);
-
 /* Appends the line of one point to `b`, as gw_rrd_spool_put writes it. */
 void gw_rrd_spool_format(struct gw_strbuf *b, const char *id, int64_t time_ms, size_t n,
                          const char *const *names, const double *values);

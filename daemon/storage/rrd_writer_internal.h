@@ -42,7 +42,7 @@
 #define NO_DEADLINE      UINT64_MAX
 /* Points of one file written by one update call at most. */
 #define BATCH_MAX 256
-/* Enough for any value's text (GW_RRD_SPOOL_NUMBER_MAX) and its separator. */
+/* Enough for any value's text (GW_NUMBER_MAX) and its separator. */
 #define VALUE_TEXT_MAX 33
 /* A data source of a file that its series does not have. */
 #define NOT_IN_SERIES SIZE_MAX

@@ -21,6 +21,7 @@ static void reserve(struct gw_strbuf *b, size_t extra)
 void gw_strbuf_reserve(struct gw_strbuf *b, size_t extra)
 {
     reserve(b, extra);
+    b->s[b->len] = '\0';
 }
 
 void gw_strbuf_append_n(struct gw_strbuf *b, const char *s, size_t n)

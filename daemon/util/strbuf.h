@@ -26,7 +26,8 @@ struct gw_strbuf {
 };
 
 /* Makes room for `extra` more bytes at once: a text whose size is known
- * roughly (the last one of the same kind) is then built without copies. */
+ * roughly (the last one of the same kind) is then built without copies.
+ * `s` is not NULL afterwards. */
 void gw_strbuf_reserve(struct gw_strbuf *b, size_t extra);
 
 /* Appends the string `s` (borrowed). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 #define REMEMBERED 16
@@ -51,14 +52,6 @@ static bool same(const char *a, size_t na, const char *b, size_t nb)
     for (size_t i = 0; i < n; i++)
         diff |= (unsigned char)(a[i] ^ b[i]);
     return diff == 0;
-}
-
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
 }
 
 static int b64(char c)
@@ -137,7 +130,7 @@ static bool basic_ok(struct gw_auth *a, const char *users, const char *header, c
 {
     if (strlen(header) >= HEADER_MAX)
         return false;
-    uint64_t uh = fnv(users);
+    uint64_t uh = gw_hash_str(users);
     bool remembered = false;
     pthread_mutex_lock(&a->lock);
     for (size_t i = 0; i < REMEMBERED; i++)

@@ -4,23 +4,31 @@
 #include <stdlib.h>
 
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 void gw_shared_body_unref(void *body)
 {
     struct gw_shared_body *b = body;
-    if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
-        free(b->text);
-        free(b);
+    if (!b || atomic_fetch_sub(&b->refs, 1) != 1)
+        return;
+    struct gw_body_cache *c = b->home;
+    pthread_mutex_lock(&c->lock);
+    /* The larger of the two is kept: bodies grow with the configuration. */
+    if (b->text.cap > c->spare.cap) {
+        struct gw_strbuf smaller = c->spare;
+        c->spare = b->text;
+        b->text = smaller;
     }
+    pthread_mutex_unlock(&c->lock);
+    gw_strbuf_reset(&b->text);
+    free(b);
 }
 
 /* FNV-1a: the ETag only has to change when the body does. */
 void gw_body_etag(const char *text, size_t len, char *etag)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
+    uint64_t h = gw_hash_bytes(GW_HASH_FNV_OFFSET, text, len);
     snprintf(etag, GW_BODY_ETAG_MAX, "\"%016llx\"", (unsigned long long)h);
 }
 
@@ -35,6 +43,7 @@ void gw_body_cache_fini(struct gw_body_cache *c)
 {
     gw_shared_body_unref(c->body);
     c->body = NULL;
+    gw_strbuf_reset(&c->spare);
     pthread_mutex_destroy(&c->render_lock);
     pthread_mutex_destroy(&c->lock);
 }
@@ -68,13 +77,18 @@ struct gw_shared_body *gw_body_cache_get(struct gw_body_cache *c, uint64_t gener
         pthread_mutex_unlock(&c->render_lock);
         return b;
     }
-    pthread_mutex_lock(&c->lock);
-    size_t hint = c->body ? c->body->len : 0;
-    pthread_mutex_unlock(&c->lock);
     b = gw_xcalloc(1, sizeof(*b));
-    b->text = render(ctx, hint, &b->len);
+    b->home = c;
+    pthread_mutex_lock(&c->lock);
+    b->text = c->spare;
+    c->spare = (struct gw_strbuf){0};
+    size_t last_len = c->body ? c->body->text.len : 0;
+    pthread_mutex_unlock(&c->lock);
+    b->text.len = 0;
+    gw_strbuf_reserve(&b->text, last_len + last_len / 8);
+    render(ctx, &b->text);
     if (tagged)
-        gw_body_etag(b->text, b->len, b->etag);
+        gw_body_etag(b->text.s, b->text.len, b->etag);
     atomic_init(&b->refs, 2); /* the cache's and the caller's */
     pthread_mutex_lock(&c->lock);
     struct gw_shared_body *old = c->body;

@@ -2,7 +2,10 @@
  * The last body of an answer that is the same for every client (/metrics,
  * /api/v1/status: megabytes at 10,000 targets), rendered once and sent to
  * every client that asks within a second, without a copy: each response
- * holds a reference to the body, and the body goes with its last one.
+ * holds a reference to the body, and the body goes with its last one. Its
+ * memory then serves the next render: a fresh buffer of megabytes costs a
+ * page fault per 4 KiB, which on a virtual machine is dearer than the
+ * rendering itself.
  */
 #ifndef GW_BODY_CACHE_H
 #define GW_BODY_CACHE_H
@@ -13,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/strbuf.h"
+
 /* How long a cached body is served after it was rendered, whatever changed since:
  * snapshots follow each other every 100 ms under load, and rendering one such
  * body for every request would let a crowd of scrapers take the processor
@@ -22,17 +27,20 @@
 /* Room for an ETag: a quoted 64-bit hash in hexadecimal. */
 #define GW_BODY_ETAG_MAX 24
 
+struct gw_body_cache;
+
 /* A rendered body, shared by the cache and the responses sending it. */
 struct gw_shared_body {
     atomic_uint refs;
-    char *text; /* owned; NUL-terminated */
-    size_t len;
+    struct gw_body_cache *home;  /* takes the text back for the next render */
+    struct gw_strbuf text;       /* owned */
     char etag[GW_BODY_ETAG_MAX]; /* "" when the body may not be stored */
 };
 
 /*
  * Drops a reference to a gw_shared_body (given as void * so that it serves
- * as libmicrohttpd's free callback), freeing it with the last. Any thread.
+ * as libmicrohttpd's free callback); with the last, its text goes back to
+ * its cache for the next render. Any thread.
  */
 void gw_shared_body_unref(void *body);
 
@@ -40,11 +48,10 @@ void gw_shared_body_unref(void *body);
 void gw_body_etag(const char *text, size_t len, char *etag);
 
 /*
- * Renders a body: returns the text (malloc'd, NUL-terminated; the cache
- * takes it) and its length in *len. `hint` is the length of the body it
- * replaces (0 for the first), to reserve room at once.
+ * Renders a body into `out`: empty, but it may have room already (the
+ * memory of a body that went).
  */
-typedef char *(*gw_body_render_fn)(void *ctx, size_t hint, size_t *len);
+typedef void (*gw_body_render_fn)(void *ctx, struct gw_strbuf *out);
 
 struct gw_body_cache {
     pthread_mutex_t lock;         /* guards the fields below */
@@ -52,11 +59,12 @@ struct gw_body_cache {
     uint64_t generation, history; /* of the snapshot and availability view it shows */
     uint64_t rendered_mono_ms;
     struct gw_shared_body *body; /* NULL: empty */
+    struct gw_strbuf spare;      /* the memory of the last body that went */
 };
 
 /* An empty cache. */
 void gw_body_cache_init(struct gw_body_cache *c);
-/* Frees the cache and drops its body (responses still sending it keep theirs). */
+/* Frees the cache and its body. No response may still hold one of its bodies. */
 void gw_body_cache_fini(struct gw_body_cache *c);
 
 /*

@@ -1,9 +1,11 @@
 #include "web/metrics.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/number.h"
 #include "util/xalloc.h"
 
 #include "result/state.h"
@@ -27,28 +29,20 @@ static void head(struct gw_strbuf *b, const char *name, const char *type, const 
     gw_strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* " <value>\n": Prometheus reads Go's text of a float; ours reads back exactly too. */
 static void value(struct gw_strbuf *b, double v)
 {
+    char text[GW_NUMBER_MAX + 2];
+    text[0] = ' ';
+    size_t len;
     if (isnan(v))
-        gw_strbuf_append(b, " NaN\n");
+        len = 1 + (size_t)sprintf(text + 1, "NaN");
     else if (isinf(v))
-        gw_strbuf_append(b, v > 0 ? " +Inf\n" : " -Inf\n");
-    else if (v == floor(v) && fabs(v) < 1e15) {
-        /* Whole numbers (states, counts) are most lines: no printf for them. */
-        char digits[24];
-        size_t n = sizeof(digits);
-        uint64_t u = (uint64_t)fabs(v);
-        digits[--n] = '\n';
-        do {
-            digits[--n] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            digits[--n] = '-';
-        digits[--n] = ' ';
-        gw_strbuf_append_n(b, digits + n, sizeof(digits) - n);
-    } else
-        gw_strbuf_printf(b, " %.9g\n", v);
+        len = 1 + (size_t)sprintf(text + 1, v > 0 ? "+Inf" : "-Inf");
+    else
+        len = 1 + gw_number_format(text + 1, v);
+    text[len++] = '\n';
+    gw_strbuf_append_n(b, text, len);
 }
 
 static void extra_label(struct gw_strbuf *b, const char *key, const char *value)

@@ -113,8 +113,8 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, cons
 static enum MHD_Result send_shared(struct MHD_Connection *c, const char *type,
                                    struct gw_shared_body *body, const char *cache_control)
 {
-    return send_tagged(c, MHD_HTTP_OK, type, body->text, body->len, gw_shared_body_unref, body,
-                       body->etag, cache_control);
+    return send_tagged(c, MHD_HTTP_OK, type, body->text.s, body->text.len, gw_shared_body_unref,
+                       body, body->etag, cache_control);
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
@@ -157,25 +157,24 @@ struct render_ctx {
     const struct gw_history_view *history;
 };
 
-static char *render_metrics(void *ctx, size_t hint, size_t *len)
+static void render_metrics(void *ctx, struct gw_strbuf *out)
 {
     const struct render_ctx *r = ctx;
-    struct gw_strbuf b = {0};
-    gw_strbuf_reserve(&b, hint + hint / 8);
-    gw_metrics_render(&b, r->snapshot);
-    *len = b.len;
-    return gw_strbuf_take(&b);
+    gw_metrics_render(out, r->snapshot);
 }
 
-static char *render_status(void *ctx, size_t hint, size_t *len)
+static int append_json(const char *buffer, size_t size, void *data)
 {
-    (void)hint; /* jansson sizes its own buffer */
+    gw_strbuf_append_n(data, buffer, size);
+    return 0;
+}
+
+static void render_status(void *ctx, struct gw_strbuf *out)
+{
     const struct render_ctx *r = ctx;
     json_t *j = gw_api_status(r->snapshot, r->history);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_dump_callback(j, append_json, out, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(j);
-    *len = strlen(text);
-    return text;
 }
 
 /* ---- query arguments -------------------------------------------------------------- */

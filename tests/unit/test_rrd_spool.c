@@ -123,80 +123,12 @@ static void test_spool_missing_or_unwritable(void **state)
     free(err);
 }
 
-/* What printf writes: the shortest of %.15g, %.16g and %.17g that reads back as v. */
-static void printf_shortest(char *out, double v)
-{
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(out, GW_RRD_SPOOL_NUMBER_MAX, "%.*g", digits, v);
-        if (!isfinite(v) || strtod(out, NULL) == v)
-            return;
-    }
-}
-
-static void test_spool_numbers_are_the_shortest_exact_text(void **state)
-{
-    (void)state;
-    static const struct {
-        double v;
-        const char *text;
-    } cases[] = {
-        {1, "1"},
-        {0, "0"},
-        {-0.0, "-0"},
-        {-5, "-5"},
-        {200, "200"},
-        {123456789012345.0, "123456789012345"},
-        {-999999999999999.0, "-999999999999999"},
-        {1e15, "1e+15"},
-        {9007199254740993.0, "9007199254740992"},
-        {0.25, "0.25"},
-        {0.1, "0.1"},
-        {0.000523, "0.000523"},
-        {0.0001, "0.0001"},
-        {0.00001, "1e-05"},
-        {-2.5, "-2.5"},
-        {999999999.999999, "999999999.999999"},
-        {1e9 + 0.5, "1000000000.5"},
-        {12.000001, "12.000001"},
-        {1.0 / 3, "0.3333333333333333"},
-        {0.1 + 0.2, "0.30000000000000004"},
-        {1e300, "1e+300"},
-        {NAN, "nan"},
-        {INFINITY, "inf"},
-        {-INFINITY, "-inf"},
-    };
-    char text[GW_RRD_SPOOL_NUMBER_MAX];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        size_t len = gw_rrd_spool_number(text, cases[i].v);
-        assert_string_equal(text, cases[i].text);
-        assert_int_equal(len, strlen(cases[i].text));
-    }
-    /* Whole or not, the same text as printf's, over many magnitudes. */
-    char want[GW_RRD_SPOOL_NUMBER_MAX];
-    uint64_t x = 88172645463325252ull;
-    for (int i = 0; i < 100000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        double v = (double)(x >> 11) / (double)(1ull << (x % 64));
-        if (i % 4 == 1)
-            v = floor(v);
-        else if (i % 4 == 2)
-            v = (double)(x % 100000000000ull) / 1e6; /* whole microseconds */
-        if (i % 3 == 0)
-            v = -v;
-        gw_rrd_spool_number(text, v);
-        printf_shortest(want, v);
-        if (strcmp(text, want) != 0)
-            fail_msg("%.17g: %s, printf writes %s", v, text, want);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spool_round_trip_merges_a_targets_files),
         cmocka_unit_test(test_spool_skips_lines_it_cannot_read),
         cmocka_unit_test(test_spool_missing_or_unwritable),
-        cmocka_unit_test(test_spool_numbers_are_the_shortest_exact_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
