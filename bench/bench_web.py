@@ -7,7 +7,9 @@ Measures, in one run:
   * the render time of `/` and of a council page (~455 targets): p50 / p99 of
     sequential requests, end to end over loopback (the request, the page
     built from the snapshot, the response read);
-  * a /metrics scrape of all 10,000 targets;
+  * a /metrics scrape of all 10,000 targets, and /api/v1/status: in a row
+    (most share the body rendered in the same second) and 1.1 s apart (each
+    rendered anew, as a scraper every few seconds sees them);
   * the checks' scheduling lateness p99 over a quiet window (the baseline)
     and over a window while `wrk` hammers the web server with 16 connections
     (pages, /metrics and the API in turn), the two kinds of window taking
@@ -31,6 +33,8 @@ import tempfile
 import time
 
 COUNCILS = 22
+# Longer than the web server shares a rendered /metrics or status body.
+SCRAPE_SPACING = 1.1
 
 
 def free_port():
@@ -59,11 +63,12 @@ def write_config(path, n, ports, web_port, interval):
                 k += 1
 
 
-def timed_get(port, path, n):
+def timed_get(port, path, n, spacing=0.0):
     times = []
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     size = 0
     for _ in range(n):
+        time.sleep(spacing)
         t0 = time.perf_counter()
         conn.request("GET", path)
         r = conn.getresponse()
@@ -137,6 +142,12 @@ def main():
         for path, n in (("/", 200), ("/cy/", 200), ("/council/council07", 200),
                         ("/cy/council/council07", 100), ("/metrics", 50), ("/api/v1/status", 20)):
             p50, p99, size = timed_get(web_port, path, n)
+            print("%-24s p50 %7.1f ms   p99 %7.1f ms   %8.0f KiB" % (path, p50, p99, size / 1024))
+        # A scraper comes every few seconds, each time to a body rendered
+        # anew (one is shared for a second): these are the scrape times.
+        print("scraped %.1f s apart, rendered anew each time:" % SCRAPE_SPACING)
+        for path in ("/metrics", "/api/v1/status"):
+            p50, p99, size = timed_get(web_port, path, 20, SCRAPE_SPACING)
             print("%-24s p50 %7.1f ms   p99 %7.1f ms   %8.0f KiB" % (path, p50, p99, size / 1024))
         lua = os.path.join(work, "paths.lua")
         with open(lua, "w") as f:
