@@ -39,7 +39,10 @@
 struct gw_rrd_file_info {
     unsigned long step_s;
     int64_t last_s; /* the last update, whole seconds since the epoch */
-    char **ds;      /* data source names, in the file's order */
+    /* The last update to the millisecond, when the file's header could be
+     * read here (a local file); -1 when only last_s is known. */
+    int64_t last_ms;
+    char **ds; /* data source names, in the file's order */
     size_t n_ds;
 };
 
@@ -50,6 +53,14 @@ void gw_rrd_backend_info_clear(struct gw_rrd_file_info *info);
  * Returns 0, or -EINVAL when it lacks the step or names no data source.
  */
 int gw_rrd_backend_info_parse(const rrd_info_t *ri, struct gw_rrd_file_info *out);
+
+/*
+ * Reads the last update of the local RRD file at `path` to the millisecond
+ * into info->last_ms, which librrd's info reports in whole seconds only; a
+ * point replayed after a restart may lie in that same second. Leaves it -1
+ * when the header cannot be read or does not match info->last_s.
+ */
+void gw_rrd_backend_read_last_ms(const char *path, struct gw_rrd_file_info *info);
 
 struct gw_rrd_backend;
 

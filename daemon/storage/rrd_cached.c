@@ -152,6 +152,9 @@ static int cached_info(struct gw_rrd_backend *b, const char *path, const char *n
         *err = gw_xasprintf("%s is not an RRD file this daemon can use", r.file);
         return rc;
     }
+    /* Flushed, the file on disk has all rrdcached held of it. */
+    if (b->local)
+        gw_rrd_backend_read_last_ms(path, info);
     return 0;
 }
 

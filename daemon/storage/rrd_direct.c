@@ -33,6 +33,8 @@ static int direct_info(struct gw_rrd_backend *b, const char *path, const char *n
     rrd_info_free(ri);
     if (rc < 0)
         *err = gw_xasprintf("%s is not an RRD file this daemon can use", path);
+    else
+        gw_rrd_backend_read_last_ms(path, info);
     return rc;
 }
 

@@ -129,10 +129,15 @@ int gw_rrd_file_open(struct gw_rrd_writer *w, struct rrd_file *f, const struct p
         f->file_ds = info.ds;
         f->n_file_ds = info.n_ds;
         f->step_s = info.step_s;
-        /* librrd reports whole seconds. What we wrote ourselves in that second
-         * is known exactly; otherwise the whole second counts as taken. */
+        /* librrd reports whole seconds; a local file's header tells the
+         * milliseconds, so a point replayed in that same second, after the
+         * last update, is still written. Otherwise what we wrote ourselves in
+         * that second is known exactly, and else the whole second counts as
+         * taken. */
         int64_t file_ms = info.last_s * 1000;
-        if (f->last_ms < file_ms || f->last_ms >= file_ms + 1000)
+        if (info.last_ms >= 0)
+            f->last_ms = info.last_ms;
+        else if (f->last_ms < file_ms || f->last_ms >= file_ms + 1000)
             f->last_ms = file_ms + 999;
     }
     f->known = rc == 0;

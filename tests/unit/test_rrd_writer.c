@@ -343,19 +343,20 @@ static void test_rrd_writer_stale_points(void **state)
     last_free(&l);
 
     /*
-     * A new writer (a restart) reads the file's last update once. librrd gives
-     * it to the second, so a point within that second is dropped; later ones
-     * are written.
+     * A new writer (a restart) reads the file's last update once, to the
+     * millisecond from the file's header (librrd's info gives the second): a
+     * point in that second before it is dropped, one after it is written.
      */
     w = started_writer(0);
     core_values(v, 0, 0, 0.4);
+    gw_rrd_writer_submit(w, s, BASE_S + 30.5, v);
     gw_rrd_writer_submit(w, s, BASE_S + 30.9, v);
     gw_rrd_writer_submit(w, s, BASE_S + 25, v);
     core_values(v, 0, 0, 0.5);
     gw_rrd_writer_submit(w, s, BASE_S + 40, v);
     gw_rrd_writer_stop(w);
     stats_of(w, &st);
-    assert_int_equal(st.written, 2);
+    assert_int_equal(st.written, 4);
     assert_int_equal(st.dropped_stale, 4);
     assert_int_equal(st.errors, 0);
     gw_rrd_writer_free(w);

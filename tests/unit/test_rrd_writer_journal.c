@@ -20,6 +20,7 @@
 
 #include "journal_testutil.h"
 #include "rrd_testutil.h"
+#include "storage/rrd_backend.h"
 #include "storage/rrd_journal.h"
 #include "storage/rrd_spool.h"
 #include "storage/rrd_writer.h"
@@ -261,6 +262,40 @@ static void test_rrd_writer_journal_recovery_merges_spool_and_journal(void **sta
     gw_rrd_series_unref(s);
 }
 
+static void test_rrd_writer_journal_replays_a_point_in_the_second_of_the_last_update(void **state)
+{
+    struct fixture *fx = *state;
+    struct gw_rrd_series *s = gw_rrd_series_new(fx->dir, "ceredigion", "web", 10, NULL, 0);
+    /* The file's last update is point 1, on a whole second. */
+    struct gw_rrd_writer *first = started_writer(0);
+    submit_latencies(first, s, 1, 1);
+    gw_rrd_writer_free(first);
+
+    /* The last run kept a point 999 ms later, in that same second: librrd's
+     * info says only the second, and the file has not got the point. */
+    int64_t late_ms = (int64_t)(BASE_S + 10) * 1000 + 999;
+    static const char *names[] = {"up", "degraded", "latency"};
+    double values[] = {1, 0, 0.7};
+    struct gw_strbuf b = {0};
+    gw_rrd_spool_format(&b, "ceredigion/web", late_ms, 3, names, values);
+    file_write(fx->spool, b.s);
+    gw_strbuf_reset(&b);
+
+    struct replay r = {journaled_writer(fx, 0), s, {0}};
+    struct gw_rrd_spool_damage damage;
+    assert_int_equal(gw_rrd_writer_recover(r.w, replay_point, &r, &damage), 1);
+    assert_int_equal(gw_rrd_writer_start(r.w), 0);
+    /* Written (both files), not taken for one the file holds. */
+    assert_true(wait_written(r.w, 2, 5000));
+    gw_rrd_writer_free(r.w);
+    struct gw_rrd_file_info info = {0};
+    info.last_s = late_ms / 1000;
+    gw_rrd_backend_read_last_ms(gw_rrd_series_path(s), &info);
+    assert_int_equal(info.last_ms, late_ms);
+    gw_strbuf_reset(&r.seen);
+    gw_rrd_series_unref(s);
+}
+
 static void test_rrd_writer_journal_full_disk_then_room(void **state)
 {
     struct fixture *fx = *state;
@@ -379,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_rrd_writer_journal_a_killed_run_loses_nothing),
         T(test_rrd_writer_journal_recovery_merges_spool_and_journal),
+        T(test_rrd_writer_journal_replays_a_point_in_the_second_of_the_last_update),
         T(test_rrd_writer_journal_full_disk_then_room),
         T(test_rrd_writer_journal_none_writes_as_results_come),
         T(test_rrd_writer_journal_last_runs_kept_until_this_run_journals),
